@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { asc, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { users, type Role, type UserRow, type UserType } from '../schema/index.js';
+
+export interface NewUser {
+  email: string;
+  name?: string;
+  role?: Role;
+  type?: UserType;
+  phone?: string | null;
+  passwordHash?: string | null;
+  dataProtectionLevel?: number;
+  expertMode?: boolean;
+}
+
+export type CreateUserOutcome = { ok: true; user: UserRow } | { ok: false; reason: 'duplicate_email' };
+
+const UNIQUE_VIOLATION = '23505';
+
+export async function createUser(db: Executor, input: NewUser, now: Date): Promise<CreateUserOutcome> {
+  try {
+    const [user] = await db.insert(users).values({
+      id: randomUUID(),
+      email: input.email.trim(),
+      name: input.name ?? '',
+      role: input.role ?? 'user',
+      type: input.type ?? 'user',
+      phone: input.phone ?? null,
+      passwordHash: input.passwordHash ?? null,
+      dataProtectionLevel: input.dataProtectionLevel ?? 0,
+      expertMode: input.expertMode ?? false,
+      createdAt: now,
+      updatedAt: now,
+    }).returning();
+    return { ok: true, user: user! };
+  } catch (error) {
+    if (pgErrorCode(error) === UNIQUE_VIOLATION) return { ok: false, reason: 'duplicate_email' };
+    throw error;
+  }
+}
+
+export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+  const [user] = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email.trim()})`).limit(1);
+  return user;
+}
+
+export async function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const [user] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return user;
+}
+
+export async function listUsers(db: Executor): Promise<UserRow[]> {
+  return db.select().from(users).orderBy(asc(users.email));
+}
+
+export async function updateUser(db: Executor, id: string, patch: Partial<Omit<UserRow, 'id' | 'createdAt'>>, now: Date): Promise<UserRow | undefined> {
+  const [user] = await db.update(users).set({ ...patch, updatedAt: now }).where(eq(users.id, id)).returning();
+  return user;
+}
+
+/** node-postgres puts the SQLSTATE on the error; drizzle wraps it in `cause`. */
+export function pgErrorCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -1,0 +1,28 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+export const ROLES = ['super_admin', 'owner', 'admin', 'user'] as const;
+export const USER_TYPES = ['user', 'employee', 'customer'] as const;
+export type Role = (typeof ROLES)[number];
+export type UserType = (typeof USER_TYPES)[number];
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey(),
+  email: text('email').notNull(),
+  name: text('name').notNull().default(''),
+  role: text('role').$type<Role>().notNull().default('user'),
+  type: text('type').$type<UserType>().notNull().default('user'),
+  phone: text('phone'),
+  passwordHash: text('password_hash'),
+  active: boolean('active').notNull().default(true),
+  dataProtectionLevel: integer('data_protection_level').notNull().default(0),
+  expertMode: boolean('expert_mode').notNull().default(false),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+}, (t) => [
+  // Email is an identity: Alice@x and alice@x are the same person.
+  uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+  index('users_role_idx').on(t.role),
+]);
+
+export type UserRow = typeof users.$inferSelect;

@@ -1,0 +1,119 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie } from 'hono/cookie';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Logger } from 'pino';
+import { MessagePage } from '../views/pages/message.js';
+import type { Storage } from '../db/client.js';
+import type { Config } from './config/schema.js';
+import type { Clock } from './core/clock.js';
+import { createClientIpResolver } from './http/client-ip.js';
+import { csrfCookieName } from './http/cookies.js';
+import { createCsrfProtection } from './http/csrf.js';
+import type { AppEnv } from './http/env.js';
+import { requestContext } from './http/request-context.js';
+import { createRedirectGuard } from './http/safe-redirect.js';
+import type { AccessDecider } from './proxy/decide.js';
+import type { Forwarder } from './proxy/forward.js';
+import { createAppRouter } from './proxy/hosts.js';
+import { createProxyHandler } from './proxy/route.js';
+import { healthRoutes } from './routes/health.js';
+import { loginRoutes } from './routes/login.js';
+import { passwordRoutes } from './routes/password.js';
+import { staticRoutes } from './routes/static.js';
+import type { SessionManager } from './session/manager.js';
+import type { SessionView } from './session/store.js';
+
+export interface AppDeps {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  logger: Logger;
+  sessions: SessionManager;
+  forwarder: Forwarder;
+  access: AccessDecider;
+  /** Upstreams as wired by main (builtin:demo replaced by its real address). */
+  upstreams?: ReadonlyArray<{ name: string; host: string; upstream: string }>;
+}
+
+/**
+ * The whole request path, top to bottom: request id and client IP → the gateway's own routes under
+ * the prefix (hardened, CSRF-checked) → otherwise session → access policy → upstream. No I/O here.
+ */
+export function createApp(deps: AppDeps) {
+  const { config, storage, clock } = deps;
+  const prefix = config.server.prefix;
+  const clientIp = createClientIpResolver(config.server.trust_proxy);
+  const appHosts = config.apps.map((a) => a.host);
+  const safeRedirect = createRedirectGuard(config.server.public_url, appHosts);
+  const https = config.server.public_url.startsWith('https://');
+
+  const resolveSession = async (c: Context<AppEnv>): Promise<SessionView | null> => {
+    const known = c.get('session');
+    if (known !== undefined) return known;
+    const session = await deps.sessions.resolve(getCookie(c, config.session.cookie_name));
+    c.set('session', session);
+    return session;
+  };
+  const renderMessage = (c: Context<AppEnv>, status: 403 | 404 | 502 | 503 | 504, title: string, message: string) =>
+    c.html(<MessagePage prefix={prefix} title={title} message={message} />, status);
+
+  const app = new Hono<AppEnv>();
+  app.use('*', requestContext({ logger: deps.logger, clientIp }));
+  app.onError((error, c) => {
+    c.get('log')?.error({ err: error }, 'request failed');
+    return c.text('Something went wrong. Try again in a moment.', 500);
+  });
+
+  const gateway = new Hono<AppEnv>();
+  gateway.use('*', bodyLimit({ maxSize: config.server.body_limit, onError: (c) => c.text('Request body too large', 413) }));
+  gateway.use('*', secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'none'"], frameAncestors: ["'none'"],
+    },
+    strictTransportSecurity: https ? 'max-age=31536000; includeSubDomains' : false,
+    referrerPolicy: 'same-origin',
+    xFrameOptions: 'DENY',
+  }));
+  gateway.use('*', async function noStore(c, next) {
+    await next();
+    // Auth pages must never be cached (SECURITY S8); static assets set their own policy.
+    if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
+  });
+  gateway.route('/', healthRoutes({ ping: () => storage.ping() }));
+  gateway.route('/', staticRoutes());
+  gateway.use('*', async function loadSession(c, next) {
+    try {
+      await resolveSession(c);
+    } catch (error) {
+      c.get('log').error({ err: String(error) }, 'session store unavailable');
+      return c.text('Sign-in is unavailable right now. Try again in a moment.', 503);
+    }
+    return next();
+  });
+  for (const middleware of createCsrfProtection({
+    secret: config.session.secret,
+    cookieName: csrfCookieName(config),
+    secure: https,
+    trustedHosts: () => [new URL(config.server.public_url).host.toLowerCase(), ...appHosts.filter((h) => h !== '*')],
+  })) gateway.use('*', middleware);
+  gateway.route('/', loginRoutes({ ...deps, db: storage.db, config, safeRedirect }));
+  gateway.route('/', passwordRoutes({ db: storage.db, clock, config, sessions: deps.sessions }));
+  gateway.notFound((c) => renderMessage(c, 404, 'Not found', 'There is no page at this address.'));
+  app.route(prefix, gateway);
+
+  const upstreams = deps.upstreams ?? config.apps;
+  app.all('*', createProxyHandler({
+    config,
+    forwarder: deps.forwarder,
+    appFor: createAppRouter(upstreams),
+    access: deps.access,
+    isTrustedPeer: clientIp.isTrusted,
+    resolveSession,
+    renderMessage,
+  }));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,23 @@
+import type { Database } from '../../db/client.js';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+
+/** What a database command runs with, in the CLI's own process or inside the running gateway. */
+export interface CommandContext {
+  db: Database;
+  config: Config;
+  clock: Clock;
+  out(line: string): void;
+  err(line: string): void;
+  /** Cached sessions to drop after a change made outside the request path. */
+  forgetSessions?(): void;
+}
+
+export type CommandValues = Record<string, string | boolean | undefined>;
+
+export interface DbCommand {
+  run(ctx: CommandContext, values: CommandValues, stdin?: string): Promise<number>;
+}
+
+/** Exit codes: 0 done, 1 refused (bad input, duplicate…), 2 usage error. */
+export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;

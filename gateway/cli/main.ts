@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import { openStorage } from '../../db/client.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { systemClock } from '../core/clock.js';
+import { checkPolicyDir } from '../policy/check.js';
+import { adminSocketPath, sendToGateway } from './admin-socket.js';
+import { COMMANDS } from './commands/registry.js';
+import { EXIT, type CommandValues } from './context.js';
+import { serve } from './serve.js';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+function helpText(): string {
+  return ['Usage: recourse <command> [options]', '', ...Object.values(COMMANDS).map((spec) => `  ${spec.usage}\n      ${spec.summary}`)].join('\n');
+}
+
+/** Parses argv, runs one command and returns its exit code; never prints a stack trace for bad input. */
+export async function runCli(argv: string[]): Promise<number> {
+  const name = [argv.slice(0, 2).join(' '), argv[0] ?? ''].find((candidate) => candidate in COMMANDS);
+  if (!name) {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      out(helpText());
+      return argv.length === 0 ? EXIT.usage : EXIT.ok;
+    }
+    err(`recourse: unknown command "${argv.slice(0, 2).join(' ')}" (see recourse --help)`);
+    return EXIT.usage;
+  }
+  const spec = COMMANDS[name]!;
+  let values: CommandValues;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv.slice(name.split(' ').length), options: spec.options, allowPositionals: spec.positionals ?? false, strict: true }) as { values: CommandValues; positionals: string[] });
+  } catch (error) {
+    err(`recourse ${name}: ${(error as Error).message.split('\n')[0]}`);
+    err(`usage: ${spec.usage}`);
+    return EXIT.usage;
+  }
+  if (values.help) {
+    out(`usage: ${spec.usage}\n\n${spec.summary}`);
+    return EXIT.ok;
+  }
+
+  if (name === 'policy check' && positionals[0]) return printPolicyCheck(positionals[0]);
+  let config: Config;
+  try {
+    config = loadConfig(typeof values.config === 'string' ? { file: values.config } : {});
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const line of error.lines) err(line);
+      return EXIT.refused;
+    }
+    throw error;
+  }
+  if (name === 'serve') return serve(config);
+  if (name === 'policy check') return printPolicyCheck(config.policies.dir);
+  if (name === 'migrate') return migrate(config);
+  return runDbCommand(name, config, values);
+}
+
+async function printPolicyCheck(dir: string): Promise<number> {
+  const result = await checkPolicyDir(dir);
+  for (const line of result.lines) (result.exitCode === 0 ? out : err)(line);
+  return result.exitCode;
+}
+
+async function migrate(config: Config): Promise<number> {
+  if (!config.storage.database_url) {
+    const answer = await sendToGateway(adminSocketPath(config.storage.data_dir), { command: 'ping', values: {} });
+    if (answer) {
+      out('The running gateway owns this embedded database and migrated it at start; nothing to do.');
+      return EXIT.ok;
+    }
+  }
+  const storage = await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
+  try {
+    await storage.migrate();
+    out(`Migrations applied (${storage.kind}).`);
+    return EXIT.ok;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function runDbCommand(name: string, config: Config, values: CommandValues): Promise<number> {
+  const spec = COMMANDS[name]!;
+  const stdin = values['password-stdin'] ? await readStdin() : undefined;
+  if (!config.storage.database_url) {
+    const answer = await sendToGateway(adminSocketPath(config.storage.data_dir), { command: name, values, ...(stdin !== undefined ? { stdin } : {}) });
+    if (answer) {
+      answer.stdout.forEach(out);
+      answer.stderr.forEach(err);
+      return answer.exitCode;
+    }
+  }
+  const storage = await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
+  try {
+    if (storage.kind === 'embedded') await storage.migrate();
+    return await spec.db!.run({ db: storage.db, config, clock: systemClock, out, err }, values, stdin);
+  } catch (error) {
+    err(`recourse ${name}: ${(error as Error).message.split('\n')[0]}`);
+    return EXIT.refused;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

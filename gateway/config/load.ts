@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config, type RawConfig } from './schema.js';
+import { applyEnvOverrides } from './env.js';
+
+/** Every problem found in a config, one line each, each starting with its key path. */
+export class ConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Explicit file (--config); otherwise RECOURSE_CONFIG, ./config.yaml, ./config.example.yaml. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Tests pass an object instead of a file. */
+  object?: unknown;
+}
+
+export function findConfigFile(cwd: string, env: NodeJS.ProcessEnv, explicit?: string): string | null {
+  if (explicit) return path.resolve(cwd, explicit);
+  if (env.RECOURSE_CONFIG) return path.resolve(cwd, env.RECOURSE_CONFIG);
+  for (const name of ['config.yaml', 'config.example.yaml']) {
+    const candidate = path.join(cwd, name);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = options.object === undefined ? findConfigFile(cwd, env, options.file) : null;
+  const raw = options.object !== undefined ? structuredClone(options.object) : readYaml(file);
+  const baseDir = file ? path.dirname(file) : cwd;
+  const problems: string[] = [];
+  const withEnv = applyEnvOverrides(raw ?? {}, env, problems);
+  const parsed = configSchema.safeParse(withEnv);
+  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return finalise(parsed.data, baseDir, file);
+}
+
+function readYaml(file: string | null): unknown {
+  if (!file) return {};
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`config: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
+  }
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => {
+      const at = e.linePos?.[0];
+      return `config: ${path.basename(file)}${at ? `:${at.line}:${at.col}` : ''} ${e.message.split('\n')[0]}`;
+    }));
+  }
+  const value: unknown = doc.toJS();
+  if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
+    throw new ConfigError(['config: expected a mapping of sections (server, session, storage, …)']);
+  }
+  return value ?? {};
+}
+
+export function formatIssues(issues: z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`);
+    }
+    return [`${formatPath(issue.path) || 'config'}: ${issue.message}`];
+  });
+}
+
+function formatPath(parts: readonly PropertyKey[]): string {
+  return parts.reduce<string>((out, part) => typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part), '');
+}
+
+function finalise(data: RawConfig, baseDir: string, file: string | null): Config {
+  const resolve = (p: string) => (p ? path.resolve(baseDir, p) : p);
+  const { smtp_url_file: smtpUrlFile, ...mail } = data.mail;
+  const problems: string[] = [];
+  const secretFile = resolve(data.session.secret_file);
+  const secret = data.session.secret ?? readOrCreateSecret(secretFile, problems);
+  let smtpUrl = mail.smtp_url;
+  if (smtpUrlFile) {
+    try {
+      smtpUrl = fs.readFileSync(resolve(smtpUrlFile), 'utf8').trim();
+    } catch (error) {
+      problems.push(`mail.smtp_url_file: cannot read ${resolve(smtpUrlFile)}: ${(error as NodeJS.ErrnoException).code}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config: Config = {
+    ...data,
+    server: { ...data.server, public_url: data.server.public_url.replace(/\/+$/, '') },
+    session: { ...data.session, secret, secret_file: secretFile },
+    storage: { ...data.storage, data_dir: resolve(data.storage.data_dir) },
+    mail: { ...mail, smtp_url: smtpUrl, outbox_dir: resolve(mail.outbox_dir) },
+    geoip: { city_db: resolve(data.geoip.city_db), asn_db: resolve(data.geoip.asn_db), anonymous_db: resolve(data.geoip.anonymous_db) },
+    policies: { dir: resolve(data.policies.dir) },
+    apps: data.apps.map((app) => ({ ...app })),
+    baseDir,
+    file,
+  };
+  return deepFreeze(config);
+}
+
+/** A missing secret file is created with 0600 so a fresh install works and the key stays private. */
+function readOrCreateSecret(file: string, problems: string[]): string {
+  try {
+    const secret = fs.readFileSync(file, 'utf8').trim();
+    if (Buffer.byteLength(secret) < 32) problems.push(`session.secret_file: ${file} holds fewer than 32 bytes`);
+    return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      problems.push(`session.secret_file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`);
+      return '';
+    }
+  }
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const secret = randomBytes(48).toString('base64url');
+    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return fs.readFileSync(file, 'utf8').trim();
+    problems.push(`session.secret_file: cannot create ${file}: ${(error as NodeJS.ErrnoException).code}`);
+    return '';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

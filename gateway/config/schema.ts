@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
+
+/** A duration written as `30s`, `10m`, `12h`, `7d`, turned into milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration like 30s, 10m, 12h or 7d' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const listen = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8080');
+const httpUrl = z.string().refine((value) => /^https?:\/\/[^/\s]+/.test(value), 'expected an http(s) URL');
+const cidr = z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'expected an IP address or CIDR');
+const upstream = z.string().refine((value) => value.startsWith('builtin:demo') || /^https?:\/\/[^/\s]+/.test(value), 'expected an http(s) URL or builtin:demo');
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as UTC or Europe/Berlin');
+
+export const configSchema = z.strictObject({
+  server: z.strictObject({
+    listen: listen.default('127.0.0.1:8080'),
+    public_url: httpUrl.default('http://localhost:8080'),
+    prefix: z.string().regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'expected a path such as /.recourse').default('/.recourse'),
+    trust_proxy: z.array(cidr).default([]),
+    time_zone: timeZone.default('UTC'),
+    metrics_listen: z.union([listen, z.literal('')]).default(''),
+    body_limit: z.number().int().positive().default(64 * 1024),
+  }).prefault({}),
+  session: z.strictObject({
+    secret: z.string().min(32, 'must be at least 32 bytes').optional(),
+    secret_file: z.string().default('./data/session.key'),
+    max_age: duration.prefault('12h'),
+    idle_timeout: duration.prefault('30m'),
+    cookie_name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or -').default('recourse_session'),
+    cookie_domain: z.string().default(''),
+  }).prefault({}),
+  storage: z.strictObject({
+    database_url: z.union([z.literal(''), z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://… or empty')]).default(''),
+    data_dir: z.string().default('./data'),
+  }).prefault({}),
+  redis: z.strictObject({
+    url: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'expected redis://… or empty')]).default(''),
+  }).prefault({}),
+  mail: z.strictObject({
+    smtp_url: z.union([z.literal(''), z.string().regex(/^smtps?:\/\//, 'expected smtp://… or smtps://… or empty')]).default(''),
+    smtp_url_file: z.string().optional(),
+    tls_reject_unauthorized: z.boolean().default(true),
+    from: z.string().default('Recourse <no-reply@localhost>'),
+    outbox_dir: z.string().default('./data/outbox'),
+  }).prefault({}),
+  sms: z.strictObject({
+    webhook_url: z.union([z.literal(''), httpUrl]).default(''),
+  }).prefault({}),
+  geoip: z.strictObject({
+    city_db: z.string().default(''),
+    asn_db: z.string().default(''),
+    anonymous_db: z.string().default(''),
+  }).prefault({}),
+  policies: z.strictObject({
+    dir: z.string().default('./policies'),
+  }).prefault({}),
+  proxy: z.strictObject({
+    timeout: duration.prefault('30s'),
+    connect_timeout: duration.prefault('5s'),
+  }).prefault({}),
+  log: z.strictObject({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  }).prefault({}),
+  apps: z.array(z.strictObject({
+    name: z.string().min(1),
+    host: z.string().min(1),
+    upstream,
+  })).default([{ name: 'demo', host: '*', upstream: 'builtin:demo' }]),
+}).superRefine((config, ctx) => {
+  if (config.session.idle_timeout > config.session.max_age) {
+    ctx.addIssue({ code: 'custom', path: ['session', 'idle_timeout'], message: 'must not exceed session.max_age' });
+  }
+});
+
+export type RawConfig = z.output<typeof configSchema>;
+
+/** The loaded configuration: the schema's output with secrets resolved and paths made absolute. */
+export type Config = Readonly<Omit<RawConfig, 'session' | 'mail'> & {
+  session: RawConfig['session'] & { secret: string };
+  mail: Omit<RawConfig['mail'], 'smtp_url_file'>;
+  /** Directory of the config file; relative paths were resolved against it. */
+  baseDir: string;
+  /** The file the config came from, if any. */
+  file: string | null;
+}>;

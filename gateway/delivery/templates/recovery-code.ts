@@ -1,0 +1,27 @@
+/** An administrator-issued recovery code (`XXXX-XXXX-XXXX`) for a user who lost their second factor. */
+import { html, oneLine } from './escape.js';
+import { codeBlock, greeting, minutes, PRODUCT, renderedEmail, type RenderedEmail } from './layout.js';
+
+export interface RecoveryCodeInput {
+  name?: string | null;
+  code: string;
+  ttlMinutes: number;
+}
+
+export function recoveryCodeEmail({ name, code, ttlMinutes }: RecoveryCodeInput): RenderedEmail {
+  const subject = `Your ${PRODUCT} recovery code`;
+  const intro = `An administrator issued you a recovery code for your ${PRODUCT} account:`;
+  const how = 'Sign in with your password, then choose "Use a recovery code" on the second-factor page.';
+  const expiry = `The code works once and expires in ${minutes(ttlMinutes)}. You may be asked to set up a new second factor right after.`;
+  const notYou = `If you did not ask for help signing in, tell your administrator. Never share this code: nobody from ${PRODUCT} or your IT team will ask you for it.`;
+  return renderedEmail(
+    subject,
+    [greeting(name), '', intro, '', `    ${oneLine(code)}`, '', how, '', expiry, '', notYou],
+    html`<p>${greeting(name)}</p>
+<p>${intro}</p>
+${codeBlock(code)}
+<p>${how}</p>
+<p>${expiry}</p>
+<p>${notYou}</p>`,
+  );
+}

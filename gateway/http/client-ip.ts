@@ -1,0 +1,37 @@
+import net from 'node:net';
+
+/**
+ * The client address: the socket's peer, unless that peer is a trusted proxy
+ * (`server.trust_proxy`), in which case X-Forwarded-For is read right to left, skipping trusted hops
+ * (SECURITY S5: a client cannot choose its own address by sending the header).
+ */
+export function createClientIpResolver(trustProxy: readonly string[]) {
+  const trusted = new net.BlockList();
+  for (const entry of trustProxy) {
+    const [address, bits] = entry.split('/');
+    const family = net.isIPv6(address!) ? 'ipv6' : 'ipv4';
+    if (bits === undefined) trusted.addAddress(address!, family);
+    else trusted.addSubnet(address!, Number(bits), family);
+  }
+  const isTrusted = (ip: string) => {
+    const plain = stripMapped(ip);
+    return net.isIP(plain) !== 0 && trusted.check(plain, net.isIPv6(plain) ? 'ipv6' : 'ipv4');
+  };
+
+  return {
+    isTrusted,
+    resolve(peer: string | undefined, forwardedFor: string | undefined): string {
+      const socketIp = stripMapped(peer ?? '') || '0.0.0.0';
+      if (trustProxy.length === 0 || !forwardedFor || !isTrusted(socketIp)) return socketIp;
+      const hops = forwardedFor.split(',').map((hop) => stripMapped(hop.trim())).filter((hop) => net.isIP(hop) !== 0);
+      for (let i = hops.length - 1; i >= 0; i--) {
+        if (!isTrusted(hops[i]!)) return hops[i]!;
+      }
+      return hops[0] ?? socketIp;
+    },
+  };
+}
+
+export function stripMapped(ip: string): string {
+  return ip.startsWith('::ffff:') && net.isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
+}

@@ -1,0 +1,16 @@
+/** `recourse policy check [DIR]`: the same load path as the gateway, reported for a terminal. */
+import { formatPolicyErrors, loadPolicyDir } from './load.js';
+
+export interface PolicyCheck {
+  exitCode: 0 | 1;
+  lines: string[];
+}
+
+export async function checkPolicyDir(dir: string): Promise<PolicyCheck> {
+  const outcome = await loadPolicyDir(dir);
+  if (!outcome.ok) return { exitCode: 1, lines: formatPolicyErrors(outcome.errors) };
+  const count = outcome.files.length;
+  // Say so when nothing was read: a mistyped DIR would otherwise look like a valid policy.
+  const files = count === 0 ? `no policy files in ${dir}, built-in defaults` : `${count} file${count === 1 ? '' : 's'}`;
+  return { exitCode: 0, lines: [`policies OK (version ${outcome.version}, ${files})`] };
+}

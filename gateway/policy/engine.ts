@@ -1,0 +1,106 @@
+/**
+ * Access rules compiled once per policy version into plain predicates, so a request costs a few
+ * set look-ups and precompiled glob tests.
+ */
+import picomatch from 'picomatch';
+import { ACCESS_LEVELS, EVERYONE, type AccessLevel } from './fields.js';
+import { normalizeHost, pathReadings } from './request-target.js';
+import type { AccessRule, Policy } from './schema.js';
+
+export type { AccessLevel };
+
+export interface AccessRequest {
+  host: string;
+  path: string;
+  method: string;
+  /** The user's role and user type; `[]` for an anonymous request. */
+  roles: readonly string[];
+}
+
+export interface CompiledPolicy {
+  readonly policy: Policy;
+  decideAccess(request: AccessRequest): AccessLevel;
+}
+
+type Test = (value: string) => boolean;
+
+interface CompiledRule {
+  host?: Test;
+  path?: Test;
+  methods?: ReadonlySet<string>;
+  /** `signed_in` for `roles: ["*"]`: any user, but never an anonymous request. */
+  roles?: ReadonlySet<string> | 'signed_in';
+  level: AccessLevel;
+}
+
+function globTest(globs: readonly string[] | undefined, options: picomatch.PicomatchOptions): Test | undefined {
+  if (!globs || globs.includes(EVERYONE)) return undefined;
+  return picomatch([...globs], options);
+}
+
+function compileRule(rule: AccessRule): CompiledRule {
+  const compiled: CompiledRule = { level: rule.policy };
+  // `dot` so that `/public/**` also covers `/public/.well-known/…`; hosts are already lower-cased.
+  const host = globTest(rule.hosts, { dot: true, nocase: true });
+  const path = globTest(rule.paths, { dot: true });
+  if (host) compiled.host = host;
+  if (path) compiled.path = path;
+  if (rule.methods && !rule.methods.includes(EVERYONE)) compiled.methods = new Set(rule.methods);
+  if (rule.roles) compiled.roles = rule.roles.includes(EVERYONE) ? 'signed_in' : new Set(rule.roles);
+  return compiled;
+}
+
+function matchesRoles(wanted: CompiledRule['roles'], roles: readonly string[]): boolean {
+  if (wanted === undefined) return true;
+  if (wanted === 'signed_in') return roles.length > 0;
+  return roles.some((role) => wanted.has(role));
+}
+
+function firstMatch(rules: readonly CompiledRule[], fallback: AccessLevel, host: string, path: string, method: string, roles: readonly string[]): AccessLevel {
+  for (const rule of rules) {
+    if (rule.methods && !rule.methods.has(method)) continue;
+    if (!matchesRoles(rule.roles, roles)) continue;
+    if (rule.host && !rule.host(host)) continue;
+    if (rule.path && !rule.path(path)) continue;
+    return rule.level;
+  }
+  return fallback;
+}
+
+function stricter(a: AccessLevel, b: AccessLevel): AccessLevel {
+  return ACCESS_LEVELS.indexOf(b) > ACCESS_LEVELS.indexOf(a) ? b : a;
+}
+
+const compiledByPolicy = new WeakMap<Policy, CompiledPolicy>();
+
+/** Compiles `policy.access`; the same (frozen) policy object always yields the same compiled one. */
+export function compilePolicy(policy: Policy): CompiledPolicy {
+  const cached = compiledByPolicy.get(policy);
+  if (cached) return cached;
+  const rules = policy.access.rules.map(compileRule);
+  const fallback = policy.access.default;
+  const compiled: CompiledPolicy = {
+    policy,
+    decideAccess({ host, path, method, roles }) {
+      const hostName = normalizeHost(host);
+      const verb = method.toUpperCase();
+      // First match wins per reading of the path; across readings the strictest answer stands.
+      return pathReadings(path)
+        .map((reading) => firstMatch(rules, fallback, hostName, reading, verb, roles))
+        .reduce(stricter);
+    },
+  };
+  compiledByPolicy.set(policy, compiled);
+  return compiled;
+}
+
+export type FactorName = keyof Policy['factors'];
+
+/** Whether `factor` is on for a user; a factor's `roles` list names roles or user types, `*` everyone. */
+export function factorAllowed(policy: Policy, factor: FactorName, role: string, type: string): boolean {
+  const settings = policy.factors[factor];
+  if (!settings.enabled) return false;
+  if (!('roles' in settings)) return true;
+  const roles: readonly string[] = settings.roles;
+  return roles.includes(EVERYONE) || roles.includes(role) || roles.includes(type);
+}

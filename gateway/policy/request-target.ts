@@ -1,0 +1,62 @@
+/**
+ * The host and path a rule is matched against. Path rules guard upstream resources, so every
+ * spelling that an upstream might resolve to the same resource has to be matched the same way.
+ */
+
+/** Lower case, no port, no trailing dot: `Admin.Example.com.:443` and `admin.example.com` are one host. */
+export function normalizeHost(host: string): string {
+  let name = host.trim().toLowerCase();
+  if (name.startsWith('[')) {
+    const end = name.indexOf(']');
+    name = end === -1 ? name : name.slice(0, end + 1);
+  } else {
+    const colon = name.lastIndexOf(':');
+    if (colon !== -1) name = name.slice(0, colon);
+  }
+  return name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // Malformed escapes elsewhere must not stop `%2e` or `%2f` from being decoded.
+    return text.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+}
+
+/** RFC 3986 §5.2.4: drop `.` segments and let `..` remove its parent, never climbing above `/`. */
+function resolveSegments(segments: string[], trailingSlash: boolean): string {
+  const out: string[] = [];
+  for (const segment of segments) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') out.pop();
+    else out.push(segment);
+  }
+  const last = segments[segments.length - 1];
+  const slash = trailingSlash || last === '.' || last === '..';
+  return `/${out.join('/')}${slash && out.length > 0 ? '/' : ''}`;
+}
+
+/** A segment as an upstream that never decodes `/`, `\` or dot segments would see it. */
+function literalSegment(raw: string): string {
+  const text = decode(raw);
+  if (text === '.' || text === '..') return raw;
+  return text.replaceAll('/', '%2F').replaceAll('\\', '%5C');
+}
+
+/**
+ * The readings of a request path that an upstream might act on: fully decoded (with `\` as `/`)
+ * before dot segments are resolved, and, when escapes are present, resolved first and decoded
+ * segment by segment. The engine applies the strictest decision across them, so an escape cannot
+ * steer a request into a `bypass` rule while the upstream resolves it somewhere else.
+ */
+export function pathReadings(rawPath: string): string[] {
+  const cut = rawPath.search(/[?#]/);
+  const path = cut === -1 ? rawPath : rawPath.slice(0, cut);
+  const trailing = path.endsWith('/');
+  const full = resolveSegments(decode(path).replaceAll('\\', '/').split('/'), trailing);
+  if (!path.includes('%') && !path.includes('\\')) return [full];
+  const literal = resolveSegments(path.split('/'), trailing).split('/').map(literalSegment).join('/');
+  return literal === full ? [full] : [full, literal];
+}

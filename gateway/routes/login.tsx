@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { LoginPage } from '../../views/pages/login.js';
+import { writeAudit } from '../audit/write.js';
+import { signInWithPassword, type PasswordSignInDeps } from '../auth/password-sign-in.js';
+import type { Config } from '../config/schema.js';
+import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
+import type { AppEnv } from '../http/env.js';
+import { formSecret, formText } from '../http/form.js';
+
+export interface LoginDeps extends PasswordSignInDeps {
+  config: Config;
+  safeRedirect: (rd: string | undefined, host: string | undefined, fallback: string) => string;
+}
+
+const NOTICES: Record<string, string> = { 'signed-out': 'You are signed out.', 'password-set': 'Your password is set. Sign in with it now.' };
+const GENERIC_FAILURE = 'Incorrect email or password.';
+
+export function loginRoutes(deps: LoginDeps) {
+  const { config } = deps;
+  const prefix = config.server.prefix;
+  const app = new Hono<AppEnv>();
+
+  app.get('/login', (c) => {
+    const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
+    return c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} notice={NOTICES[c.req.query('notice') ?? ''] ?? null} />);
+  });
+
+  app.post('/login', async (c) => {
+    const form = await c.req.parseBody();
+    const email = formText(form.email, 254);
+    const password = formSecret(form.password, 1024);
+    const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '/');
+    const page = (error: string, status: 400 | 401) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} email={email} error={error} />, status);
+    if (!email || !password) return page('Enter your email and password.', 400);
+    const previous = c.get('session');
+    const outcome = await signInWithPassword(deps, {
+      email, password, ip: c.get('clientIp'), userAgent: c.req.header('user-agent'), requestId: c.get('requestId'),
+      ...(previous ? { previousIdHash: previous.idHash } : {}),
+    });
+    if (!outcome.ok) {
+      c.get('log').info({ event: 'login.failed', reason: outcome.reason }, 'sign-in refused');
+      if (previous) clearSessionCookie(c, config);
+      return page(GENERIC_FAILURE, 401);
+    }
+    setSessionCookie(c, config, outcome.cookieValue, outcome.expiresAt, deps.clock.nowMs());
+    return c.redirect(rd, 303);
+  });
+
+  app.post('/logout', async (c) => {
+    const session = c.get('session');
+    if (session) {
+      await deps.db.transaction(async (tx) => {
+        await deps.sessions.revoke(tx, session.idHash);
+        
+        await writeAudit(tx, { event: 'logout', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id, ip: c.get('clientIp'), requestId: c.get('requestId') });
+      });
+    }
+    clearSessionCookie(c, config);
+    if (getCookie(c, config.session.cookie_name) && !session) c.get('log').debug('logout with an unknown session cookie');
+    return c.redirect(`${prefix}/login?notice=signed-out`, 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,51 @@
+import { Hono, type Context } from 'hono';
+import type { Database } from '../../db/client.js';
+import { MessagePage } from '../../views/pages/message.js';
+import { SetPasswordPage } from '../../views/pages/set-password.js';
+import { describePasswordLink, setPasswordWithLink } from '../auth/password-links.js';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { AppEnv } from '../http/env.js';
+import { formSecret, formText } from '../http/form.js';
+import type { SessionManager } from '../session/manager.js';
+
+export interface PasswordRouteDeps {
+  db: Database;
+  clock: Clock;
+  config: Config;
+  sessions: SessionManager;
+}
+
+/** `P/password/reset`: the one-time admin setup link and password-reset access emails. */
+export function passwordRoutes(deps: PasswordRouteDeps) {
+  const prefix = deps.config.server.prefix;
+  const app = new Hono<AppEnv>();
+  const expired = (c: Context<AppEnv>) => c.html(
+    <MessagePage prefix={prefix} title="Link expired" message="This link is invalid, has expired or was already used. Ask an administrator for a new one." link={{ href: `${prefix}/login`, label: 'Go to sign-in' }} />,
+    400,
+  );
+
+  app.get('/password/reset', async (c) => {
+    const token = c.req.query('token') ?? '';
+    const link = await describePasswordLink(deps.db, token, deps.clock.now());
+    if (!link) return expired(c);
+    const title = link.purpose === 'admin_setup' ? 'Set up your administrator account' : 'Choose a new password';
+    return c.html(<SetPasswordPage prefix={prefix} csrfToken={c.get('csrfToken')} token={token} email={link.user.email} title={title} />);
+  });
+
+  app.post('/password/reset', async (c) => {
+    const form = await c.req.parseBody();
+    const token = formText(form.token, 200);
+    const password = formSecret(form.password, 1024);
+    const outcome = await setPasswordWithLink(deps, { token, password, ip: c.get('clientIp'), requestId: c.get('requestId') });
+    if (outcome.ok) return c.redirect(`${prefix}/login?notice=password-set`, 303);
+    if (outcome.reason === 'weak_password') {
+      const link = await describePasswordLink(deps.db, token, deps.clock.now());
+      if (!link) return expired(c);
+      return c.html(<SetPasswordPage prefix={prefix} csrfToken={c.get('csrfToken')} token={token} email={link.user.email} title="Choose a new password" error={outcome.message ?? null} />, 400);
+    }
+    c.get('log').info({ event: 'password.reset.refused' }, 'password link invalid or used');
+    return expired(c);
+  });
+  return app;
+}

@@ -1,0 +1,127 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { openStorage, type Storage } from '../db/client.js';
+import { createApp } from './app.js';
+import { recordAudit } from './audit/write.js';
+import type { Config } from './config/schema.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { startDemoApp } from './demo/echo-app.js';
+import { createPolicyStore, type PolicyStore } from './policy/watch.js';
+import { createForwarder } from './proxy/forward.js';
+import { createSessionManager } from './session/manager.js';
+
+export interface StartOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  /** Tests hand in an already opened (and migrated) storage. */
+  storage?: Storage;
+  /** Port override (0 = any free port), for tests. */
+  port?: number;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  storage: Storage;
+  policies: PolicyStore;
+  sessions: ReturnType<typeof createSessionManager>;
+  clock: Clock;
+  close(): Promise<void>;
+}
+
+/** Thrown for start-up problems that deserve one clear line each, not a stack trace. */
+export class StartupError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'StartupError';
+  }
+}
+
+/** Wires every dependency, listens, and returns a handle that shuts down gracefully. */
+export async function startGateway(options: StartOptions): Promise<RunningGateway> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const cleanups: Array<() => Promise<void> | void> = [];
+  try {
+    const policyOutcome = await createPolicyStore({
+      dir: config.policies.dir,
+      clock,
+      onReloaded: (version) => {
+        logger.info({ event: 'policy.reloaded', version }, 'policy reloaded');
+        void recordAudit(storage.db, { event: 'policy.reloaded', at: clock.now(), actor: 'system', details: { version } }).catch(() => {});
+      },
+      onRejected: (errors) => {
+        logger.error({ event: 'policy.rejected', errors }, 'policy change refused; the last valid policy stays in force');
+        void recordAudit(storage.db, { event: 'policy.rejected', at: clock.now(), actor: 'system', details: { errors: errors.slice(0, 20) } }).catch(() => {});
+      },
+    });
+    if (!policyOutcome.ok) throw new StartupError(policyOutcome.lines);
+    const policies = policyOutcome.store;
+    cleanups.push(() => policies.close());
+
+    const storage = options.storage ?? await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
+    if (!options.storage) {
+      cleanups.push(() => storage.close());
+      await storage.migrate();
+    }
+
+    const upstreams = [];
+    for (const app of config.apps) {
+      if (app.upstream.startsWith('builtin:demo')) {
+        const demo = await startDemoApp();
+        cleanups.push(() => demo.close());
+        upstreams.push({ ...app, upstream: demo.origin });
+      } else {
+        upstreams.push(app);
+      }
+    }
+
+    const sessions = createSessionManager({
+      db: storage.db, clock, secret: config.session.secret,
+      maxAgeMs: config.session.max_age, idleTimeoutMs: config.session.idle_timeout,
+    });
+    const forwarder = createForwarder({ timeoutMs: config.proxy.timeout, connectTimeoutMs: config.proxy.connect_timeout });
+    cleanups.push(() => forwarder.close());
+
+    const app = createApp({
+      config, storage, clock, logger, sessions, forwarder, upstreams,
+      access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
+    });
+
+    const [host, portText] = splitListen(config.server.listen);
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? Number(portText) }, () => resolve(s as Server)) as Server;
+      s.once('error', (error: NodeJS.ErrnoException) => reject(new StartupError([`server.listen: cannot listen on ${config.server.listen}: ${error.code ?? error.message}`])));
+    });
+    server.keepAliveTimeout = 65_000;
+    const port = (server.address() as AddressInfo).port;
+
+    return {
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      port,
+      storage,
+      policies,
+      sessions,
+      clock,
+      async close() {
+        // Stop accepting, let in-flight requests finish, then release dependencies.
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        for (const cleanup of cleanups.reverse()) await cleanup();
+      },
+    };
+  } catch (error) {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
+    throw error;
+  }
+}
+
+function splitListen(listen: string): [string, string] {
+  const at = listen.lastIndexOf(':');
+  return [listen.slice(0, at).replace(/^\[|\]$/g, ''), listen.slice(at + 1)];
+}

@@ -1,0 +1,31 @@
+import { CsrfField, ErrorNote, Layout, NoticeNote } from '../layout.js';
+
+export interface LoginPageProps {
+  prefix: string;
+  csrfToken: string;
+  rd: string;
+  email?: string;
+  error?: string | null;
+  notice?: string | null;
+}
+
+export function LoginPage(props: LoginPageProps) {
+  const { prefix } = props;
+  return (
+    <Layout title="Sign in" prefix={prefix}>
+      <h1>Sign in</h1>
+      <NoticeNote message={props.notice} />
+      <ErrorNote message={props.error} />
+      <form method="post" action={`${prefix}/login`} class="card">
+        <CsrfField token={props.csrfToken} />
+        <input type="hidden" name="rd" value={props.rd} />
+        <label for="email">Email</label>
+        <input id="email" name="email" type="email" autocomplete="username" required value={props.email ?? ''} autofocus />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <button type="submit">Sign in</button>
+      </form>
+      <p class="aside"><a href={`${prefix}/assist`}>Can't sign in?</a></p>
+    </Layout>
+  );
+}

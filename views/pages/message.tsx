@@ -1,0 +1,19 @@
+import { Layout } from '../layout.js';
+
+export interface MessagePageProps {
+  prefix: string;
+  title: string;
+  message: string;
+  link?: { href: string; label: string };
+}
+
+/** A plain page for errors and confirmations (502, 504, forbidden, expired link…). */
+export function MessagePage(props: MessagePageProps) {
+  return (
+    <Layout title={props.title} prefix={props.prefix}>
+      <h1>{props.title}</h1>
+      <p>{props.message}</p>
+      {props.link ? <p><a href={props.link.href}>{props.link.label}</a></p> : null}
+    </Layout>
+  );
+}

@@ -2,3 +2,5 @@ export * from './users.js';
 export * from './sessions.js';
 export * from './audit.js';
 export * from './user-tokens.js';
+export * from './factors.js';
+export * from './operations.js';

@@ -56,7 +56,14 @@ function matchesRoles(wanted: CompiledRule['roles'], roles: readonly string[]): 
   return roles.some((role) => wanted.has(role));
 }
 
-function firstMatch(rules: readonly CompiledRule[], fallback: AccessLevel, host: string, path: string, method: string, roles: readonly string[]): AccessLevel {
+function firstMatch(
+  rules: readonly CompiledRule[],
+  fallback: AccessLevel,
+  host: string,
+  path: string,
+  method: string,
+  roles: readonly string[],
+): AccessLevel {
   for (const rule of rules) {
     if (rule.methods && !rule.methods.has(method)) continue;
     if (!matchesRoles(rule.roles, roles)) continue;

@@ -77,7 +77,9 @@ function syntaxError(file: string, error: YAMLError, lines: LineCounter): Policy
 }
 
 function keyPath(path: readonly PropertyKey[]): string {
-  return path.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? String(segment) : `.${String(segment)}`)).join('');
+  return path
+    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`))
+    .join('');
 }
 
 function toPolicyErrors(issue: z.core.$ZodIssue, root: Located | undefined): PolicyError[] {

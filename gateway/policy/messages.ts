@@ -18,7 +18,9 @@ function describeBound(issue: z.core.$ZodRawIssue, word: 'least' | 'most'): stri
   if (issue.code !== 'too_small' && issue.code !== 'too_big') return undefined;
   const bound = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
   if (issue.origin === 'array') return `expected at ${word} ${plural(bound, 'entry', 'entries')}`;
-  if (issue.origin === 'string') return bound === 1 && word === 'least' ? 'must not be empty' : `expected at ${word} ${plural(bound, 'character')}`;
+  if (issue.origin === 'string') {
+    return bound === 1 && word === 'least' ? 'must not be empty' : `expected at ${word} ${plural(bound, 'character')}`;
+  }
   if (issue.inclusive === false) return `expected a number ${word === 'least' ? '>' : '<'} ${bound}`;
   return `expected a number ${word === 'least' ? '≥' : '≤'} ${bound}`;
 }

@@ -26,7 +26,9 @@ export const BACKUP_CODE_MIN_BITS = 40;
 
 const level = z.enum(ACCESS_LEVELS);
 const enabled = (value: boolean) => z.boolean().default(value);
-const audience = z.array(roleOrType).min(1, { error: 'expected at least one entry; use enabled: false to turn the factor off' });
+const audience = z
+  .array(roleOrType)
+  .min(1, { error: 'expected at least one entry; use enabled: false to turn the factor off' });
 
 const rule = z.strictObject({
   hosts: matchList(hostGlob).optional(),
@@ -45,10 +47,8 @@ const backupCodeLength = z.int().superRefine((length, ctx) => {
   const bits = length * BACKUP_CODE_BITS_PER_SYMBOL;
   if (bits >= BACKUP_CODE_MIN_BITS) return;
   const minimum = Math.ceil(BACKUP_CODE_MIN_BITS / BACKUP_CODE_BITS_PER_SYMBOL);
-  ctx.addIssue({
-    code: 'custom',
-    message: `${length} symbols give ${bits} bits; backup codes need at least ${BACKUP_CODE_MIN_BITS} (length ${minimum} or more)`,
-  });
+  const need = `backup codes need at least ${BACKUP_CODE_MIN_BITS} (length ${minimum} or more)`;
+  ctx.addIssue({ code: 'custom', message: `${length} symbols give ${bits} bits; ${need}` });
 });
 
 const backupCodes = z

@@ -17,7 +17,17 @@ const ASSETS: Record<string, { file: () => string; type: string }> = {
 
 /** A file inside an installed package, found past its `exports` map. */
 function packageFile(name: string, file: string): string {
-  return path.join(path.dirname(require.resolve(`${name}/package.json`)), file);
+  let dir = path.dirname(require.resolve(name));
+  while (!isPackageRoot(dir, name) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, file);
+}
+
+function isPackageRoot(dir: string, name: string): boolean {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name === name;
+  } catch {
+    return false;
+  }
 }
 
 export function staticRoutes() {

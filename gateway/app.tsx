@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { getCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
@@ -18,9 +19,16 @@ import type { Forwarder } from './proxy/forward.js';
 import { createAppRouter } from './proxy/hosts.js';
 import { createProxyHandler } from './proxy/route.js';
 import { healthRoutes } from './routes/health.js';
+import { accountRoutes } from './routes/account.js';
+import { challengeRoutes } from './routes/challenge.js';
+import type { RouteDeps } from './routes/deps.js';
+import { enrollRoutes } from './routes/enroll.js';
 import { loginRoutes } from './routes/login.js';
+import { verifyRoutes } from './routes/verify.js';
 import { passwordRoutes } from './routes/password.js';
 import { staticRoutes } from './routes/static.js';
+import type { PolicyStore } from './policy/watch.js';
+import type { Limits } from './ratelimit/limits.js';
 import type { SessionManager } from './session/manager.js';
 import type { SessionView } from './session/store.js';
 
@@ -32,6 +40,8 @@ export interface AppDeps {
   sessions: SessionManager;
   forwarder: Forwarder;
   access: AccessDecider;
+  policies: PolicyStore;
+  limits: Limits;
   /** Upstreams as wired by main (builtin:demo replaced by its real address). */
   upstreams?: ReadonlyArray<{ name: string; host: string; upstream: string }>;
 }
@@ -58,9 +68,18 @@ export function createApp(deps: AppDeps) {
   const renderMessage = (c: Context<AppEnv>, status: 403 | 404 | 502 | 503 | 504, title: string, message: string) =>
     c.html(<MessagePage prefix={prefix} title={title} message={message} />, status);
 
+  const routeDeps: RouteDeps = {
+    config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
+    limits: deps.limits, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
+  };
+
   const app = new Hono<AppEnv>();
   app.use('*', requestContext({ logger: deps.logger, clientIp }));
   app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      c.get('log')?.warn({ status: error.status, path: c.req.path }, error.message || 'request refused');
+      return c.text(error.status === 403 ? 'Cross-site request refused.' : error.message || 'Bad request', error.status);
+    }
     c.get('log')?.error({ err: error }, 'request failed');
     return c.text('Something went wrong. Try again in a moment.', 500);
   });
@@ -83,6 +102,7 @@ export function createApp(deps: AppDeps) {
   });
   gateway.route('/', healthRoutes({ ping: () => storage.ping() }));
   gateway.route('/', staticRoutes());
+  gateway.route('/', verifyRoutes(routeDeps));
   gateway.use('*', async function loadSession(c, next) {
     try {
       await resolveSession(c);
@@ -98,8 +118,11 @@ export function createApp(deps: AppDeps) {
     secure: https,
     trustedHosts: () => [new URL(config.server.public_url).host.toLowerCase(), ...appHosts.filter((h) => h !== '*')],
   })) gateway.use('*', middleware);
-  gateway.route('/', loginRoutes({ ...deps, db: storage.db, config, safeRedirect }));
-  gateway.route('/', passwordRoutes({ db: storage.db, clock, config, sessions: deps.sessions }));
+  gateway.route('/', loginRoutes(routeDeps));
+  gateway.route('/', passwordRoutes(routeDeps));
+  gateway.route('/', challengeRoutes(routeDeps));
+  gateway.route('/', enrollRoutes(routeDeps));
+  gateway.route('/', accountRoutes(routeDeps));
   gateway.notFound((c) => renderMessage(c, 404, 'Not found', 'There is no page at this address.'));
   app.route(prefix, gateway);
 

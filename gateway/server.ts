@@ -10,6 +10,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import { startDemoApp } from './demo/echo-app.js';
 import { createPolicyStore, type PolicyStore } from './policy/watch.js';
 import { createForwarder } from './proxy/forward.js';
+import { createLimits } from './ratelimit/create.js';
 import { createSessionManager } from './session/manager.js';
 
 export interface StartOptions {
@@ -86,8 +87,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const forwarder = createForwarder({ timeoutMs: config.proxy.timeout, connectTimeoutMs: config.proxy.connect_timeout });
     cleanups.push(() => forwarder.close());
 
+    const limits = await createLimits({ redisUrl: config.redis.url, policy: () => policies.current().policy, logger });
+    cleanups.push(() => limits.close());
+
     const app = createApp({
-      config, storage, clock, logger, sessions, forwarder, upstreams,
+      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
     });
 

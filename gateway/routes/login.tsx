@@ -2,21 +2,17 @@ import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { LoginPage } from '../../views/pages/login.js';
 import { writeAudit } from '../audit/write.js';
-import { signInWithPassword, type PasswordSignInDeps } from '../auth/password-sign-in.js';
-import type { Config } from '../config/schema.js';
+import { signInWithPassword } from '../auth/password-sign-in.js';
 import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
 import type { AppEnv } from '../http/env.js';
 import { formSecret, formText } from '../http/form.js';
+import type { RouteDeps } from './deps.js';
 
-export interface LoginDeps extends PasswordSignInDeps {
-  config: Config;
-  safeRedirect: (rd: string | undefined, host: string | undefined, fallback: string) => string;
-}
 
 const NOTICES: Record<string, string> = { 'signed-out': 'You are signed out.', 'password-set': 'Your password is set. Sign in with it now.' };
 const GENERIC_FAILURE = 'Incorrect email or password.';
 
-export function loginRoutes(deps: LoginDeps) {
+export function loginRoutes(deps: RouteDeps) {
   const { config } = deps;
   const prefix = config.server.prefix;
   const app = new Hono<AppEnv>();

@@ -1,0 +1,30 @@
+import type { Context } from 'hono';
+import type { Logger } from 'pino';
+import type { Database, Storage } from '../../db/client.js';
+import type { Config } from '../config/schema.js';
+import type { AppEnv } from '../http/env.js';
+import type { AccessDecider } from '../proxy/decide.js';
+import type { SessionView } from '../session/store.js';
+import type { Clock } from '../core/clock.js';
+import type { PolicyStore } from '../policy/watch.js';
+import type { Limits } from '../ratelimit/limits.js';
+import type { SessionManager } from '../session/manager.js';
+
+/** What every route group of the gateway may use; each takes only what it needs from it. */
+export interface RouteDeps {
+  config: Config;
+  storage: Storage;
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  sessions: SessionManager;
+  policies: PolicyStore;
+  limits: Limits;
+  /** `rd` validation (SECURITY S7). */
+  safeRedirect: (rd: string | undefined | null, host: string | undefined, fallback: string) => string;
+  /** The request's session, resolved once per request (throws when the store is unreachable). */
+  resolveSession: (c: Context<AppEnv>) => Promise<SessionView | null>;
+  access: AccessDecider;
+  /** Whether the socket peer is in `server.trust_proxy`. */
+  isTrustedPeer: (ip: string) => boolean;
+}

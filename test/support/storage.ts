@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openStorage, type Storage } from '../../db/client.js';
+
+export const usingPostgres = Boolean(process.env.DATABASE_URL);
+
+/**
+ * A fresh, migrated database for one test file: a new PostgreSQL database (dropped afterwards)
+ * when DATABASE_URL is set, otherwise an in-memory PGlite. Tests isolate themselves this way and
+ * can run in parallel.
+ */
+export async function openTestStorage(): Promise<Storage & { databaseUrl: string }> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const storage = await openStorage({ databaseUrl: '', dataDir: 'memory://' });
+    await storage.migrate();
+    return Object.assign(storage, { databaseUrl: '' });
+  }
+  const name = `recourse_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const storage = await openStorage({ databaseUrl: url.toString(), dataDir: '' , poolSize: 20 });
+  await storage.migrate();
+  const close = storage.close;
+  return Object.assign(storage, {
+    databaseUrl: url.toString(),
+    close: async () => {
+      await close();
+      const dropper = new pg.Client({ connectionString: adminUrl });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  });
+}

@@ -25,6 +25,7 @@ import type { RouteDeps } from './routes/deps.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { loginRoutes } from './routes/login.js';
 import { verifyRoutes } from './routes/verify.js';
+import { webauthnRoutes } from './routes/webauthn.js';
 import { passwordRoutes } from './routes/password.js';
 import { staticRoutes } from './routes/static.js';
 import type { PolicyStore } from './policy/watch.js';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps) {
   gateway.route('/', challengeRoutes(routeDeps));
   gateway.route('/', enrollRoutes(routeDeps));
   gateway.route('/', accountRoutes(routeDeps));
+  gateway.route('/', webauthnRoutes(routeDeps));
   gateway.notFound((c) => renderMessage(c, 404, 'Not found', 'There is no page at this address.'));
   app.route(prefix, gateway);
 

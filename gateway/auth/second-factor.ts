@@ -1,0 +1,60 @@
+import type { Context } from 'hono';
+import { writeAudit } from '../audit/write.js';
+import type { Executor } from '../../db/client.js';
+import { setSessionCookie } from '../http/cookies.js';
+import type { AppEnv } from '../http/env.js';
+import type { RouteDeps } from '../routes/deps.js';
+import type { SessionView } from '../session/store.js';
+
+export type SecondFactorMethod = 'totp' | 'webauthn' | 'backup_code' | 'email_otp' | 'recovery_code';
+
+/**
+ * The one way a session gains its second factor: inside the caller's transaction (the one that
+ * consumed the code or verified the key, SECURITY F2), the session is replaced by a fresh id at
+ * level 2 and the success is audited; the cookie is set once the transaction has committed.
+ */
+export async function stepUpSession(
+  deps: Pick<RouteDeps, 'sessions' | 'clock'>,
+  c: Context<AppEnv>,
+  tx: Executor,
+  session: SessionView,
+  method: SecondFactorMethod,
+  options: { restricted?: boolean; details?: Record<string, unknown> } = {},
+): Promise<{ cookieValue: string; expiresAt: Date }> {
+  const fresh = await deps.sessions.stepUp(tx, session, {
+    ip: c.get('clientIp'),
+    userAgent: c.req.header('user-agent') ?? null,
+    ...(options.restricted ? { restricted: true } : {}),
+  });
+  await writeAudit(tx, {
+    event: 'second_factor.succeeded', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
+    ip: c.get('clientIp'), requestId: c.get('requestId'), details: { method, ...options.details },
+  });
+  return fresh;
+}
+
+/** Sets the stepped-up session's cookie and clears the per-account failure count. */
+export async function finishStepUp(deps: Pick<RouteDeps, 'config' | 'clock' | 'limits'>, c: Context<AppEnv>, userId: string, fresh: { cookieValue: string; expiresAt: Date }): Promise<void> {
+  setSessionCookie(c, deps.config, fresh.cookieValue, fresh.expiresAt, deps.clock.nowMs());
+  await deps.limits.secondFactorSucceeded(userId);
+}
+
+/**
+ * A failed second-factor attempt: audited with its precise reason, counted per account across
+ * sessions and IPs (SECURITY L1). Returns whether the account is now blocked.
+ */
+export async function recordSecondFactorFailure(
+  deps: Pick<RouteDeps, 'db' | 'clock' | 'limits'>,
+  c: Context<AppEnv>,
+  session: SessionView,
+  method: SecondFactorMethod,
+  reason: string,
+): Promise<{ blocked: boolean }> {
+  await deps.db.transaction((tx) => writeAudit(tx, {
+    event: 'second_factor.failed', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
+    ip: c.get('clientIp'), requestId: c.get('requestId'), details: { method, reason },
+  }));
+  c.get('log').info({ event: 'second_factor.failed', method, reason }, 'second factor refused');
+  const check = await deps.limits.secondFactorFailed(session.user.id);
+  return { blocked: !check.ok };
+}

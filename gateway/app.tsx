@@ -43,6 +43,7 @@ export interface AppDeps {
   access: AccessDecider;
   policies: PolicyStore;
   limits: Limits;
+  delivery: { poke(): Promise<void> };
   /** Upstreams as wired by main (builtin:demo replaced by its real address). */
   upstreams?: ReadonlyArray<{ name: string; host: string; upstream: string }>;
 }
@@ -71,7 +72,7 @@ export function createApp(deps: AppDeps) {
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
-    limits: deps.limits, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
+    limits: deps.limits, delivery: deps.delivery, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
   };
 
   const app = new Hono<AppEnv>();

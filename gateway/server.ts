@@ -8,6 +8,8 @@ import { recordAudit } from './audit/write.js';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { startDemoApp } from './demo/echo-app.js';
+import { createTransports } from './delivery/transports.js';
+import { startDeliveryWorker, type DeliveryWorker } from './delivery/worker.js';
 import { createPolicyStore, type PolicyStore } from './policy/watch.js';
 import { createForwarder } from './proxy/forward.js';
 import { createLimits } from './ratelimit/create.js';
@@ -29,6 +31,7 @@ export interface RunningGateway {
   storage: Storage;
   policies: PolicyStore;
   sessions: ReturnType<typeof createSessionManager>;
+  delivery: DeliveryWorker;
   clock: Clock;
   close(): Promise<void>;
 }
@@ -90,8 +93,15 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const limits = await createLimits({ redisUrl: config.redis.url, policy: () => policies.current().policy, logger });
     cleanups.push(() => limits.close());
 
+    const transports = createTransports(config, logger, clock);
+    const delivery = startDeliveryWorker({ db: storage.db, clock, logger, email: transports.email, sms: transports.sms });
+    cleanups.push(async () => {
+      await delivery.stop();
+      transports.email.close();
+    });
+
     const app = createApp({
-      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits,
+      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, delivery,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
     });
 
@@ -109,6 +119,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       storage,
       policies,
       sessions,
+      delivery,
       clock,
       async close() {
         // Stop accepting, let in-flight requests finish, then release dependencies.

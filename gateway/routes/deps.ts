@@ -20,6 +20,8 @@ export interface RouteDeps {
   sessions: SessionManager;
   policies: PolicyStore;
   limits: Limits;
+  /** Wakes the delivery worker after a transaction that enqueued a message has committed. */
+  delivery: { poke(): Promise<void> };
   /** `rd` validation (SECURITY S7). */
   safeRedirect: (rd: string | undefined | null, host: string | undefined, fallback: string) => string;
   /** The request's session, resolved once per request (throws when the store is unreachable). */

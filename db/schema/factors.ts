@@ -85,3 +85,16 @@ export const recoveryCodes = pgTable('recovery_codes', {
   usedAt: timestamp('used_at', { withTimezone: true }),
   voidedAt: timestamp('voided_at', { withTimezone: true }),
 }, (t) => [index('recovery_codes_user_idx').on(t.userId, t.codeHash)]);
+
+/**
+ * A freshly generated backup-code set waits here, sealed, until the page shows it once: the
+ * display consumes the row atomically, so a second visit shows nothing (SECURITY B4).
+ */
+export const backupCodeDisplays = pgTable('backup_code_displays', {
+  setId: uuid('set_id').primaryKey(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  sealedCodes: text('sealed_codes').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  shownAt: timestamp('shown_at', { withTimezone: true }),
+}, (t) => [index('backup_code_displays_user_idx').on(t.userId)]);

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { MessagePage } from '../views/pages/message.js';
 import type { Storage } from '../db/client.js';
 import type { Config } from './config/schema.js';
+import type { GeoIp } from './context/geoip.js';
 import type { Clock } from './core/clock.js';
 import { createClientIpResolver } from './http/client-ip.js';
 import { csrfCookieName } from './http/cookies.js';
@@ -44,6 +45,7 @@ export interface AppDeps {
   policies: PolicyStore;
   limits: Limits;
   delivery: { poke(): Promise<void> };
+  geoip: GeoIp;
   /** Upstreams as wired by main (builtin:demo replaced by its real address). */
   upstreams?: ReadonlyArray<{ name: string; host: string; upstream: string }>;
 }
@@ -72,7 +74,7 @@ export function createApp(deps: AppDeps) {
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
-    limits: deps.limits, delivery: deps.delivery, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
+    limits: deps.limits, delivery: deps.delivery, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
   };
 
   const app = new Hono<AppEnv>();

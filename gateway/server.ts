@@ -9,6 +9,7 @@ import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { startDemoApp } from './demo/echo-app.js';
 import { createTransports } from './delivery/transports.js';
+import { openGeoIp, type GeoIp } from './context/geoip.js';
 import { startDeliveryWorker, type DeliveryWorker } from './delivery/worker.js';
 import { createPolicyStore, type PolicyStore } from './policy/watch.js';
 import { createForwarder } from './proxy/forward.js';
@@ -66,6 +67,14 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const policies = policyOutcome.store;
     cleanups.push(() => policies.close());
 
+    let geoip: GeoIp;
+    try {
+      geoip = await openGeoIp({ cityDb: config.geoip.city_db, asnDb: config.geoip.asn_db, anonymousDb: config.geoip.anonymous_db }, logger);
+    } catch (error) {
+      throw new StartupError([(error as Error).message]);
+    }
+    cleanups.push(() => geoip.close());
+
     const storage = options.storage ?? await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
     if (!options.storage) {
       cleanups.push(() => storage.close());
@@ -101,7 +110,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     });
 
     const app = createApp({
-      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, delivery,
+      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, delivery, geoip,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
     });
 

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import type { Database, Storage } from '../../db/client.js';
 import type { Config } from '../config/schema.js';
+import type { GeoIp } from '../context/geoip.js';
 import type { AppEnv } from '../http/env.js';
 import type { AccessDecider } from '../proxy/decide.js';
 import type { SessionView } from '../session/store.js';
@@ -20,6 +21,8 @@ export interface RouteDeps {
   sessions: SessionManager;
   policies: PolicyStore;
   limits: Limits;
+  /** City / ASN lookups for sign-in history and request context ("unknown" without databases). */
+  geoip: GeoIp;
   /** Wakes the delivery worker after a transaction that enqueued a message has committed. */
   delivery: { poke(): Promise<void> };
   /** `rd` validation (SECURITY S7). */

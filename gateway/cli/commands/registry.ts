@@ -1,7 +1,10 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { DbCommand } from '../context.js';
 import { adminBootstrap } from './admin.js';
+import { auditExport, auditVerify } from './audit.js';
+import { tokenCreate, tokenRevoke } from './token.js';
 import { userAdd, userList } from './user.js';
+import { userDisable, userEnable, userResetSecondFactor, userSetRole } from './user-admin.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -30,6 +33,24 @@ export const COMMANDS: Record<string, CommandSpec> = {
     db: userAdd,
   },
   'user list': { usage: 'recourse user list [--json] [--config FILE]', summary: 'list users with role, type, 2FA state and backup codes left', options: { ...config, json: { type: 'boolean' } }, db: userList },
+  'user disable': { usage: 'recourse user disable --email E [--config FILE]', summary: 'deactivate a user and end their sessions', options: { ...config, email: { type: 'string' } }, db: userDisable },
+  'user enable': { usage: 'recourse user enable --email E [--config FILE]', summary: 'reactivate a user', options: { ...config, email: { type: 'string' } }, db: userEnable },
+  'user set-role': {
+    usage: 'recourse user set-role --email E --role super_admin|owner|admin|user [--data-protection LEVEL] [--expert-mode | --no-expert-mode] [--config FILE]',
+    summary: "change a user's role and admin permissions",
+    options: { ...config, email: { type: 'string' }, role: { type: 'string' }, 'data-protection': { type: 'string' }, 'expert-mode': { type: 'boolean' }, 'no-expert-mode': { type: 'boolean' } },
+    db: userSetRole,
+  },
+  'user reset-2fa': {
+    usage: 'recourse user reset-2fa --email E --reason TEXT [--config FILE]',
+    summary: 'remove a user\'s second factors and backup codes (the way out for a locked-out sole super_admin); audited with actor cli',
+    options: { ...config, email: { type: 'string' }, reason: { type: 'string' } },
+    db: userResetSecondFactor,
+  },
+  'token create': { usage: 'recourse token create --name N --user EMAIL [--config FILE]', summary: "print an API token acting with that user's permissions (stored hashed; shown once)", options: { ...config, name: { type: 'string' }, user: { type: 'string' } }, db: tokenCreate },
+  'token revoke': { usage: 'recourse token revoke (--id ID | --name N) [--config FILE]', summary: 'revoke an API token', options: { ...config, id: { type: 'string' }, name: { type: 'string' } }, db: tokenRevoke },
+  'audit verify': { usage: 'recourse audit verify [--config FILE]', summary: 'check the audit hash chain; report the first broken row (exit 1)', options: config, db: auditVerify },
+  'audit export': { usage: 'recourse audit export [--format csv|jsonl] [--since ISO] [--config FILE]', summary: 'write the audit log to stdout', options: { ...config, format: { type: 'string' }, since: { type: 'string' } }, db: auditExport },
   'admin bootstrap': { usage: 'recourse admin bootstrap --email E [--config FILE]', summary: 'create or promote a super_admin and print a one-time setup link', options: { ...config, email: { type: 'string' } }, db: adminBootstrap },
   'policy check': { usage: 'recourse policy check [DIR] [--config FILE]', summary: 'validate policy files (exit 0 valid, 1 invalid)', options: config, positionals: true },
 };

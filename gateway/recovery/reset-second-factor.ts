@@ -1,0 +1,37 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { backupCodes, emailOtps, totpFactors, webauthnCredentials } from '../../db/schema/index.js';
+import { writeAudit, type AuditEntry } from '../audit/write.js';
+import { revokeUserSessions } from '../session/store.js';
+
+export interface ResetSecondFactorInput {
+  userId: string;
+  actor: AuditEntry['actor'];
+  reason: string;
+  details?: string | null;
+  onBehalfOf?: string | null;
+  ip?: string | null;
+  requestId?: string | null;
+  now: Date;
+}
+
+/**
+ * Removes every second factor of a user (TOTP, security keys) and voids their backup and email
+ * codes, revokes their sessions, and audits `second_factor.reset` — all in the caller's
+ * transaction. Returns the revoked session id hashes so caches can forget them.
+ */
+export async function resetSecondFactor(tx: Executor, input: ResetSecondFactorInput): Promise<{ revokedSessions: string[]; removed: { totp: number; keys: number; codes: number } }> {
+  const totp = await tx.delete(totpFactors).where(eq(totpFactors.userId, input.userId)).returning({ id: totpFactors.id });
+  const keys = await tx.delete(webauthnCredentials).where(eq(webauthnCredentials.userId, input.userId)).returning({ id: webauthnCredentials.id });
+  const codes = await tx.update(backupCodes).set({ voidedAt: input.now })
+    .where(and(eq(backupCodes.userId, input.userId), isNull(backupCodes.usedAt), isNull(backupCodes.voidedAt))).returning({ id: backupCodes.id });
+  await tx.update(emailOtps).set({ voidedAt: input.now }).where(and(eq(emailOtps.userId, input.userId), isNull(emailOtps.usedAt), isNull(emailOtps.voidedAt)));
+  const revokedSessions = await revokeUserSessions(tx, input.userId, input.now);
+  const removed = { totp: totp.length, keys: keys.length, codes: codes.length };
+  await writeAudit(tx, {
+    event: 'second_factor.reset', at: input.now, actor: input.actor, userId: input.userId, ip: input.ip ?? null,
+    requestId: input.requestId ?? null, reason: input.reason,
+    details: { ...removed, sessions_revoked: revokedSessions.length, ...(input.details ? { details: input.details } : {}), ...(input.onBehalfOf ? { on_behalf_of: input.onBehalfOf } : {}) },
+  });
+  return { revokedSessions, removed };
+}

@@ -15,6 +15,7 @@ import { createPolicyStore, type PolicyStore } from './policy/watch.js';
 import { createForwarder } from './proxy/forward.js';
 import { createLimits } from './ratelimit/create.js';
 import { createSessionManager } from './session/manager.js';
+import { connectRevocationBus } from './session/revocation-bus.js';
 
 export interface StartOptions {
   config: Config;
@@ -96,6 +97,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       db: storage.db, clock, secret: config.session.secret,
       maxAgeMs: config.session.max_age, idleTimeoutMs: config.session.idle_timeout,
     });
+    if (config.redis.url) {
+      const bus = await connectRevocationBus(config.redis.url, sessions, logger);
+      cleanups.push(() => bus.close());
+    }
     const forwarder = createForwarder({ timeoutMs: config.proxy.timeout, connectTimeoutMs: config.proxy.connect_timeout });
     cleanups.push(() => forwarder.close());
 

@@ -8,6 +8,7 @@ import { MessagePage } from '../views/pages/message.js';
 import type { Storage } from '../db/client.js';
 import type { Config } from './config/schema.js';
 import type { GeoIp } from './context/geoip.js';
+import type { Metrics } from './metrics/registry.js';
 import type { Clock } from './core/clock.js';
 import { createClientIpResolver } from './http/client-ip.js';
 import { csrfCookieName } from './http/cookies.js';
@@ -27,6 +28,7 @@ import { enrollRoutes } from './routes/enroll.js';
 import { loginRoutes } from './routes/login.js';
 import { verifyRoutes } from './routes/verify.js';
 import { webauthnRoutes } from './routes/webauthn.js';
+import { emailOtpRoutes } from './routes/email-otp.js';
 import { passwordRoutes } from './routes/password.js';
 import { staticRoutes } from './routes/static.js';
 import type { PolicyStore } from './policy/watch.js';
@@ -46,6 +48,9 @@ export interface AppDeps {
   limits: Limits;
   delivery: { poke(): Promise<void> };
   geoip: GeoIp;
+  metrics?: Metrics;
+  /** Serve GET P/metrics here (false when it has a listen address of its own). */
+  metricsRoute?: Hono<AppEnv> | null;
   /** Upstreams as wired by main (builtin:demo replaced by its real address). */
   upstreams?: ReadonlyArray<{ name: string; host: string; upstream: string }>;
 }
@@ -106,6 +111,7 @@ export function createApp(deps: AppDeps) {
   });
   gateway.route('/', healthRoutes({ ping: () => storage.ping() }));
   gateway.route('/', staticRoutes());
+  if (deps.metricsRoute) gateway.route('/', deps.metricsRoute);
   gateway.route('/', verifyRoutes(routeDeps));
   gateway.use('*', async function loadSession(c, next) {
     try {
@@ -128,6 +134,7 @@ export function createApp(deps: AppDeps) {
   gateway.route('/', enrollRoutes(routeDeps));
   gateway.route('/', accountRoutes(routeDeps));
   gateway.route('/', webauthnRoutes(routeDeps));
+  gateway.route('/', emailOtpRoutes(routeDeps));
   gateway.notFound((c) => renderMessage(c, 404, 'Not found', 'There is no page at this address.'));
   app.route(prefix, gateway);
 
@@ -140,6 +147,7 @@ export function createApp(deps: AppDeps) {
     isTrustedPeer: clientIp.isTrusted,
     resolveSession,
     renderMessage,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   }));
   return app;
 }

@@ -12,6 +12,10 @@ import { createTransports } from './delivery/transports.js';
 import { openGeoIp, type GeoIp } from './context/geoip.js';
 import { startDeliveryWorker, type DeliveryWorker } from './delivery/worker.js';
 import { createPolicyStore, type PolicyStore } from './policy/watch.js';
+import { observeAudit } from './audit/write.js';
+import { pendingCount } from '../db/queries/outbox.js';
+import { countAuditEvent, createMetrics, type Metrics } from './metrics/registry.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { createForwarder } from './proxy/forward.js';
 import { createLimits } from './ratelimit/create.js';
 import { createSessionManager } from './session/manager.js';
@@ -34,6 +38,7 @@ export interface RunningGateway {
   policies: PolicyStore;
   sessions: ReturnType<typeof createSessionManager>;
   delivery: DeliveryWorker;
+  metrics: Metrics;
   clock: Clock;
   close(): Promise<void>;
 }
@@ -51,6 +56,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const cleanups: Array<() => Promise<void> | void> = [];
+  const metrics = createMetrics();
+  cleanups.push(observeAudit((entry) => countAuditEvent(metrics, entry.event, entry.details)));
   try {
     const policyOutcome = await createPolicyStore({
       dir: config.policies.dir,
@@ -66,6 +73,14 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     });
     if (!policyOutcome.ok) throw new StartupError(policyOutcome.lines);
     const policies = policyOutcome.store;
+    const showPolicyVersion = () => {
+      metrics.policyVersion.reset();
+      metrics.policyVersion.set({ version: policies.current().version }, 1);
+    };
+    showPolicyVersion();
+    const stopPolicyGauge = setInterval(showPolicyVersion, 2_000);
+    stopPolicyGauge.unref();
+    cleanups.push(() => clearInterval(stopPolicyGauge));
     cleanups.push(() => policies.close());
 
     let geoip: GeoIp;
@@ -114,7 +129,15 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       transports.email.close();
     });
 
+    const metricsRoute = metricsRoutes(metrics, async () => metrics.outboxDepth.set(await pendingCount(storage.db)));
+    if (config.server.metrics_listen) {
+      const [metricsHost, metricsPort] = splitListen(config.server.metrics_listen);
+      const metricsServer = serve({ fetch: metricsRoute.fetch, hostname: metricsHost, port: Number(metricsPort) }) as Server;
+      cleanups.push(() => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+    }
+
     const app = createApp({
+      metrics, metricsRoute: config.server.metrics_listen ? null : metricsRoute,
       config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, delivery, geoip,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
     });
@@ -134,6 +157,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       policies,
       sessions,
       delivery,
+      metrics,
       clock,
       async close() {
         // Stop accepting, let in-flight requests finish, then release dependencies.

@@ -17,6 +17,15 @@ export interface AuditEntry {
   requestId?: string | null;
 }
 
+type AuditObserver = (entry: AuditEntry) => void;
+const observers = new Set<AuditObserver>();
+
+/** Metrics watch the audit stream instead of being sprinkled over every handler. */
+export function observeAudit(observer: AuditObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
 // Any constant works; it names the lock that serialises appends to the chain.
 const AUDIT_CHAIN_LOCK = 727_001;
 
@@ -43,6 +52,7 @@ export async function writeAudit(tx: Executor, entry: AuditEntry): Promise<void>
     prevHash: last?.hash ?? GENESIS_HASH,
   };
   await tx.insert(auditLog).values({ ...row, hash: hashAuditRow(row) });
+  for (const observer of observers) observer(entry);
 }
 
 /** An audit row on its own, for events that change nothing else. */

@@ -2,10 +2,12 @@ import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Config } from '../config/schema.js';
+import { stripMapped } from '../http/client-ip.js';
 import { csrfCookieName } from '../http/cookies.js';
 import type { AppEnv } from '../http/env.js';
 import { identityHeaders } from '../http/identity.js';
 import type { SessionView } from '../session/store.js';
+import type { Metrics } from '../metrics/registry.js';
 import type { Forwarder } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import type { AppTarget } from './hosts.js';
@@ -18,6 +20,7 @@ export interface ProxyDeps {
   access: AccessDecider;
   isTrustedPeer: (ip: string) => boolean;
   resolveSession: (c: Context<AppEnv>) => Promise<SessionView | null>;
+  metrics?: Metrics;
   renderMessage: (c: Context<AppEnv>, status: 403 | 404 | 502 | 503 | 504, title: string, message: string) => Response | Promise<Response>;
 }
 
@@ -57,20 +60,29 @@ export function createProxyHandler(deps: ProxyDeps) {
 
     const headers = upstreamRequestHeaders(incoming?.rawHeaders ?? flatHeaders(c.req.raw.headers), {
       dropCookies,
-      clientIp: c.get('clientIp'),
+      // This hop appends the address it saw: the socket peer (with an untrusted peer that is the client).
+      clientIp: stripMapped(incoming?.socket.remoteAddress ?? '') || c.get('clientIp'),
       ...(peerTrusted && c.req.header('x-forwarded-for') ? { trustedForwardedFor: c.req.header('x-forwarded-for')! } : {}),
       proto,
       host: host ?? '',
       requestId: c.get('requestId'),
       ...(decision.session ? { identity: identityHeaders(decision.session) } : {}),
     });
+    const started = performance.now();
     const outcome = await deps.forwarder.forward({
       origin: target.origin,
       path: target.basePath + rawUrl,
       method: c.req.method,
       headers,
-      ...(incoming && c.env?.outgoing ? { incoming, outgoing: c.env.outgoing } : { body: c.req.raw.body }),
+      // Hono answers HEAD by wrapping the handler's Response in a new one, which would lose the
+      // already-sent marker; a HEAD answer has no body to stream anyway.
+      ...(incoming && c.env?.outgoing && c.req.method !== 'HEAD' ? { incoming, outgoing: c.env.outgoing } : { body: c.req.raw.body }),
     });
+    const status = outcome.ok ? (outcome.streamed ? outcome.status : outcome.response.status) : outcome.failure === 'timeout' ? 504 : 502;
+    if (deps.metrics) {
+      deps.metrics.requests.inc({ app: target.name, status: `${Math.floor(status / 100)}xx` });
+      deps.metrics.latency.observe({ app: target.name }, (performance.now() - started) / 1000);
+    }
     if (outcome.ok) return outcome.streamed ? RESPONSE_ALREADY_SENT : outcome.response;
     c.get('log').warn({ app: target.name, failure: outcome.failure, error: outcome.error }, 'upstream failed');
     return outcome.failure === 'timeout'

@@ -1,0 +1,43 @@
+import client from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, in one registry of its own (so tests running several gateways
+ * in one process do not collide on prom-client's global default registry).
+ */
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'recourse_' });
+  const requests = new client.Counter({ name: 'recourse_proxy_requests_total', help: 'Proxied requests by app and status class', labelNames: ['app', 'status'] as const, registers: [registry] });
+  const latency = new client.Histogram({
+    name: 'recourse_proxy_duration_seconds', help: 'Time from request to upstream response headers, by app',
+    labelNames: ['app'] as const, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+  });
+  const auditEvents = new client.Counter({ name: 'recourse_audit_events_total', help: 'Audit events written, by event', labelNames: ['event'] as const, registers: [registry] });
+  const signIns = new client.Counter({ name: 'recourse_sign_ins_total', help: 'Sign-in and second-factor outcomes by step, method and outcome', labelNames: ['step', 'method', 'outcome'] as const, registers: [registry] });
+  const recovery = new client.Counter({ name: 'recourse_recovery_events_total', help: 'Recovery events by kind', labelNames: ['kind'] as const, registers: [registry] });
+  const rateLimited = new client.Counter({ name: 'recourse_rate_limit_rejections_total', help: 'Requests refused by a rate limit, by purpose', labelNames: ['purpose'] as const, registers: [registry] });
+  const deliveryFailures = new client.Counter({ name: 'recourse_delivery_failures_total', help: 'Failed delivery attempts by channel', labelNames: ['channel'] as const, registers: [registry] });
+  const outboxDepth = new client.Gauge({ name: 'recourse_outbox_pending', help: 'Messages waiting in the outbox', registers: [registry] });
+  const policyVersion = new client.Gauge({ name: 'recourse_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'] as const, registers: [registry] });
+  return { registry, requests, latency, auditEvents, signIns, recovery, rateLimited, deliveryFailures, outboxDepth, policyVersion };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+const RECOVERY_EVENTS = new Set([
+  'backup_code.used', 'email_otp.used', 'recovery_code.used', 'assistance.submitted', 'recovery_request.code_generated',
+  'recovery_request.cancelled', 'recovery_request.completed', 'access_email.sent', 'password.reset', 'second_factor.reset',
+]);
+
+/** Maps an audit event onto the sign-in and recovery counters: one source of truth for both. */
+export function countAuditEvent(metrics: Metrics, event: string, details: Record<string, unknown> | undefined): void {
+  metrics.auditEvents.inc({ event });
+  const method = typeof details?.method === 'string' ? details.method : 'password';
+  if (event === 'login.succeeded') metrics.signIns.inc({ step: 'password', method: 'password', outcome: 'success' });
+  else if (event === 'login.failed') metrics.signIns.inc({ step: 'password', method: 'password', outcome: 'failure' });
+  else if (event === 'login.locked') metrics.signIns.inc({ step: 'password', method: 'password', outcome: 'locked' });
+  else if (event === 'second_factor.succeeded') metrics.signIns.inc({ step: 'second_factor', method, outcome: 'success' });
+  else if (event === 'second_factor.failed') metrics.signIns.inc({ step: 'second_factor', method, outcome: 'failure' });
+  if (event === 'delivery.failed') metrics.deliveryFailures.inc({ channel: typeof details?.channel === 'string' ? details.channel : 'email' });
+  if (RECOVERY_EVENTS.has(event)) metrics.recovery.inc({ kind: event });
+}

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapAdmin } from '../../gateway/auth/bootstrap.js';
+import { TestClient } from '../support/client.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { openTestStorage } from '../support/storage.js';
+import { startEchoUpstream } from '../support/upstream.js';
+
+let storage: Awaited<ReturnType<typeof openTestStorage>>;
+let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  storage = await openTestStorage();
+  upstream = await startEchoUpstream();
+  gw = await startTestGateway({ storage, upstream: upstream.url });
+});
+afterAll(async () => {
+  await gw?.close();
+  await upstream?.close();
+  await storage?.close();
+});
+
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && wanted.every((w) => l.includes(w)));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+describe('GET P/metrics', () => {
+  it('exposes Prometheus text whose counters move after a sign-in, a proxied request and a recovery', async () => {
+    const before = await (await fetch(`${gw.url}/.recourse/metrics`)).text();
+    expect(before).toContain('recourse_process_cpu_user_seconds_total');
+    expect(before).toMatch(/recourse_policy_info\{version="[0-9a-f]+"\} 1/);
+
+    const { token } = await bootstrapAdmin(gw.storage.db, gw.clock, 'root@example.com', 'cli');
+    const client = new TestClient(gw.url);
+    await client.page(`/.recourse/password/reset?token=${token}`);
+    expect((await client.postForm('/.recourse/password/reset', { token, password: 'a strong passphrase' })).status).toBe(303);
+    await client.signIn('root@example.com', 'wrong password here');
+    await client.signIn('root@example.com', 'a strong passphrase');
+    expect((await client.request('/page')).status).toBe(200);
+
+    const after = await (await fetch(`${gw.url}/.recourse/metrics`)).text();
+    expect(sample(after, 'recourse_sign_ins_total', { step: 'password', outcome: 'success' })).toBeGreaterThan(sample(before, 'recourse_sign_ins_total', { step: 'password', outcome: 'success' }));
+    expect(sample(after, 'recourse_sign_ins_total', { step: 'password', outcome: 'failure' })).toBeGreaterThan(0);
+    expect(sample(after, 'recourse_recovery_events_total', { kind: 'password.reset' })).toBeGreaterThan(0);
+    expect(sample(after, 'recourse_proxy_requests_total', { app: 'app', status: '2xx' })).toBeGreaterThan(0);
+    expect(after).toMatch(/recourse_proxy_duration_seconds_count\{app="app"\} [1-9]/);
+    expect(after).toMatch(/recourse_outbox_pending \d+/);
+  });
+});

@@ -1,0 +1,24 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const hasCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
+
+describe('deployment files', () => {
+  // CI installs Debian's docker-compose; without it this check cannot run.
+  it.skipIf(!hasCompose)('docker/compose.yaml validates with Debian docker-compose', () => {
+    const out = execFileSync('docker-compose', ['-f', 'docker/compose.yaml', 'config'], { encoding: 'utf8' });
+    for (const service of ['recourse', 'postgres', 'redis', 'legacy-app', 'mail']) expect(out).toContain(`  ${service}:`);
+    expect(out).toContain('RECOURSE_STORAGE_DATABASE_URL');
+  });
+
+  it('the Dockerfile runs as a non-root user with a health check and production dependencies only', () => {
+    const dockerfile = fs.readFileSync('docker/Dockerfile', 'utf8');
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/\.recourse\/healthz/m);
+    expect(dockerfile).toContain('npm ci --omit=dev');
+    expect(dockerfile).toMatch(/^VOLUME \["\/data"\]$/m);
+    // Every directory the image copies must exist in the repository.
+    for (const [, dir] of dockerfile.matchAll(/^COPY (gateway|views|db|policies) /gm)) expect(fs.existsSync(dir!)).toBe(true);
+  });
+});

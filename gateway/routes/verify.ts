@@ -1,8 +1,78 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/env.js';
+import { identityHeaders } from '../http/identity.js';
+import { decideRequest } from '../proxy/decide.js';
+import { readForwardedRequest, type OriginalRequest } from '../proxy/forwarded-request.js';
 import type { RouteDeps } from './deps.js';
 
-export function verifyRoutes(_deps: RouteDeps) {
+/**
+ * `GET P/verify`: forward-auth for nginx `auth_request`, Traefik `forwardAuth` and Caddy
+ * `forward_auth` (docs/forward-auth.md). The same decision as the gateway's own proxy, so a
+ * one-factor session never passes a two_factor rule (SECURITY S4). Answers are never cacheable:
+ * they depend on the cookie.
+ */
+export function verifyRoutes(deps: RouteDeps) {
+  const { config } = deps;
+  const pagesBase = config.server.public_url.replace(/\/+$/, '') + config.server.prefix;
+  const defaultProto = new URL(config.server.public_url).protocol === 'https:' ? 'https' : 'http';
   const app = new Hono<AppEnv>();
+
+  // Hono answers HEAD with the GET handler, minus the body.
+  app.get('/verify', async function verifyForwardAuth(c) {
+    c.header('Cache-Control', 'no-store');
+    const incoming = c.env?.incoming;
+    const peer = incoming?.socket.remoteAddress ?? '';
+    const read = readForwardedRequest({
+      header: (name) => c.req.header(name),
+      peerTrusted: deps.isTrustedPeer(peer),
+      host: c.req.header('host') ?? '',
+      target: incoming?.url ?? new URL(c.req.url).pathname + new URL(c.req.url).search,
+      method: c.req.method,
+      defaultProto,
+    });
+    if (!read.ok) {
+      c.get('log').warn({ event: 'verify.refused', reason: read.reason, peer }, 'forward-auth request refused');
+      return c.text('Bad forward-auth request', 400);
+    }
+    const original = read.request;
+    // nginx can only turn a 401 into a redirect; the others pass a 302 through to the browser.
+    const nginx = c.req.query('proxy') === 'nginx' || c.req.header('x-original-url') !== undefined;
+
+    const decision = await decideRequest(deps, c, { host: original.host, path: original.path, method: original.method });
+    const log = { host: original.host, path: original.path, method: original.method, source: read.source };
+    switch (decision.kind) {
+      case 'allow':
+        if (read.untrustedHeaders) {
+          // The verify URL itself may be allowed, but the proxy's real request was never judged:
+          // a proxy missing from trust_proxy must fail closed, not wave every path through.
+          c.get('log').warn({ event: 'verify.untrusted_proxy', peer }, 'forward-auth headers from a peer not in server.trust_proxy; refusing');
+          return c.text('Access denied', 403);
+        }
+        return c.body(null, 200, decision.session ? identityHeaders(decision.session) : {});
+      case 'deny':
+        c.get('log').info({ event: 'verify.denied', ...log }, 'forward-auth: access denied by policy');
+        return c.text('Access denied', 403);
+      case 'unavailable':
+        return c.text('Sign-in is unavailable right now. Try again in a moment.', 503);
+      case 'sign_in':
+        c.get('log').debug({ event: 'verify.sign_in', ...log }, 'forward-auth: sign-in required');
+        return challenge(c, 'login', original, nginx);
+      case 'step_up':
+        c.get('log').info({ event: 'verify.step_up', to: decision.to, ...log }, 'forward-auth: a second factor is required');
+        return challenge(c, decision.to, original, nginx);
+    }
+  });
+
+  /** Where the browser must go next: 401 with a Location hint for nginx, 302 for the others. */
+  function challenge(c: Context<AppEnv>, page: 'login' | '2fa' | 'enroll', original: OriginalRequest, nginx: boolean) {
+    const location = `${pagesBase}/${page}?rd=${encodeURIComponent(original.url)}`;
+    c.header('Location', location);
+    const code = page === 'login' ? 'unauthenticated' : 'second_factor_required';
+    const message = page === 'login' ? 'Sign in required' : 'A second factor is required';
+    if (nginx) return c.text(message, 401);
+    if ((c.req.header('accept') ?? '').includes('application/json')) return c.json({ error: { code, message } }, 401);
+    return c.redirect(location, 302);
+  }
+
   return app;
 }

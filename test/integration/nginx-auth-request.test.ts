@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestClient } from '../support/client.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { hasNginx, NGINX_BIN, startNginx, type RunningNginx } from '../support/nginx.js';
+import { freePort } from '../support/ports.js';
+import { openTestStorage } from '../support/storage.js';
+import { startEchoUpstream } from '../support/upstream.js';
+
+/**
+ * Debian's nginx with `auth_request` in front of an echo app, configured with the nginx block of
+ * docs/forward-auth.md as written (test/support/nginx.ts reads it from there). The gateway's
+ * pages are reached through nginx, on the app's host, as the documentation sets it up.
+ */
+const P = '/.recourse';
+const PASSWORD = 'correct horse battery';
+
+if (!hasNginx) {
+  console.warn(`nginx not found at ${NGINX_BIN}: skipping the auth_request integration test (CI installs it with \`apt-get install nginx\`).`);
+}
+
+describe.skipIf(!hasNginx)('nginx auth_request in front of an app (docs/forward-auth.md)', () => {
+  let storage: Awaited<ReturnType<typeof openTestStorage>>;
+  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+  let gw: TestGateway;
+  let nginx: RunningNginx;
+  let aliceId: string;
+
+  beforeAll(async () => {
+    storage = await openTestStorage();
+    upstream = await startEchoUpstream();
+    const port = await freePort();
+    gw = await startTestGateway({
+      storage,
+      upstream: upstream.url,
+      policy: {
+        access: {
+          default: 'one_factor',
+          rules: [
+            { paths: ['/public/**'], policy: 'bypass' },
+            { paths: ['/payroll/**'], policy: 'two_factor' },
+            { paths: ['/reports/**'], methods: ['POST', 'PUT', 'PATCH', 'DELETE'], policy: 'deny' },
+          ],
+        },
+      },
+      // Users reach everything, the gateway's own pages included, through nginx.
+      config: { server: { public_url: `http://127.0.0.1:${port}`, trust_proxy: ['127.0.0.1/32'] } },
+    });
+    aliceId = await gw.addUser({ email: 'alice@example.com', password: PASSWORD, name: 'Alice' });
+    nginx = await startNginx({ port, gateway: gw.url, upstream: upstream.url });
+  });
+  afterAll(async () => {
+    await nginx?.stop();
+    await gw?.close();
+    await upstream?.close();
+    await storage?.close();
+  });
+
+  async function signInThroughNginx(): Promise<TestClient> {
+    const client = new TestClient(nginx.url);
+    const bounced = await client.request('/reports/q3?view=full');
+    expect(bounced.status).toBe(302);
+    const { res: form } = await client.page(bounced.headers.get('location')!);
+    expect(form.status).toBe(200);
+    const res = await client.postForm(`${P}/login`, { email: 'alice@example.com', password: PASSWORD, rd: `${nginx.url}/reports/q3?view=full` });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`${nginx.url}/reports/q3?view=full`);
+    return client;
+  }
+
+  it('sends an anonymous visitor to the login page with rd, and the app sees nothing', async () => {
+    const before = upstream.seen.length;
+    const res = await new TestClient(nginx.url).request('/reports/q3?view=full&x=%2F');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`${nginx.url}${P}/login?rd=${encodeURIComponent(`${nginx.url}/reports/q3?view=full&x=%2F`)}`);
+    const post = await new TestClient(nginx.url).request('/notes', { method: 'POST', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(post.status).toBe(302);
+    expect(post.headers.get('location')).toBe(`${nginx.url}${P}/login?rd=${encodeURIComponent(`${nginx.url}/notes`)}`);
+    expect(upstream.seen.length).toBe(before);
+  });
+
+  it('after signing in through nginx, the app receives the identity nginx copied from the verify answer', async () => {
+    const client = await signInThroughNginx();
+    client.cookies.set('theme', 'dark');
+    const res = await client.request('/reports/q3?view=full', {
+      headers: { 'remote-user': 'admin', 'remote-groups': 'super_admin', 'remote-email': 'boss@example.com', 'x-forwarded-user': 'admin' },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('hello GET /reports/q3?view=full');
+    const seen = upstream.last()!;
+    expect(seen.headers['remote-user']).toBe(aliceId);
+    expect(seen.headers['remote-email']).toBe('alice@example.com');
+    expect(seen.headers['remote-name']).toBe('Alice');
+    expect(seen.headers['remote-groups']).toBe('user');
+    expect(seen.headers['x-forwarded-user']).toBeUndefined();
+    // The gateway's session and CSRF cookies stay with nginx; the app's own cookies pass.
+    expect(seen.headers.cookie).toBe('theme=dark');
+    const session = client.cookies.get('recourse_session')!;
+    const reordered = await client.request('/reports/q3', { headers: { cookie: `a=1; recourse_session=${session}; b=2; recourse_session_csrf=x` } });
+    expect(reordered.status).toBe(200);
+    expect(upstream.last()!.headers.cookie).toBe('a=1; b=2');
+  });
+
+  it('a client-sent Remote-User never reaches the app, also on a bypass path without a session', async () => {
+    const res = await new TestClient(nginx.url).request('/public/logo.txt', { headers: { 'remote-user': 'admin', 'remote-email': 'boss@example.com' } });
+    expect(res.status).toBe(200);
+    const seen = upstream.last()!;
+    expect(seen.url).toBe('/public/logo.txt');
+    expect(seen.headers['remote-user']).toBeUndefined();
+    expect(seen.headers['remote-email']).toBeUndefined();
+  });
+
+  it('sends a one-factor session to the second-factor page for a two_factor path', async () => {
+    const client = await signInThroughNginx();
+    const before = upstream.seen.length;
+    const res = await client.request('/payroll/2026');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`${nginx.url}${P}/2fa?rd=${encodeURIComponent(`${nginx.url}/payroll/2026`)}`);
+    expect(upstream.seen.length).toBe(before);
+  });
+
+  it('judges the original method: a POST the policy denies gets 403 while GET passes', async () => {
+    const client = await signInThroughNginx();
+    const before = upstream.seen.length;
+    const post = await client.request('/reports/q3', { method: 'POST', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(post.status).toBe(403);
+    expect(upstream.seen.length).toBe(before);
+    expect((await client.request('/reports/q3')).status).toBe(200);
+  });
+
+  it('keeps the verify location internal: a client cannot ask it about a request of its choosing', async () => {
+    const res = await new TestClient(nginx.url).request(`${P}/verify`, { headers: { 'x-original-url': `${nginx.url}/public/x` } });
+    expect(res.status).toBe(404);
+  });
+});

@@ -1,7 +1,8 @@
 import type { Database } from '../../db/client.js';
 import { findUserByEmail } from '../../db/queries/users.js';
-import { writeAudit } from '../audit/write.js';
+import { recordAudit, writeAudit } from '../audit/write.js';
 import type { Clock } from '../core/clock.js';
+import type { Limits } from '../ratelimit/limits.js';
 import { verifyPassword } from '../security/password.js';
 import type { SessionManager } from '../session/manager.js';
 
@@ -9,6 +10,7 @@ export interface PasswordSignInDeps {
   db: Database;
   clock: Clock;
   sessions: SessionManager;
+  limits: Pick<Limits, 'loginAllowed' | 'loginFailed' | 'loginSucceeded'>;
 }
 
 export interface PasswordSignInInput {
@@ -24,28 +26,62 @@ export interface PasswordSignInInput {
 
 export type PasswordSignInOutcome =
   | { ok: true; userId: string; cookieValue: string; expiresAt: Date }
-  | { ok: false; reason: 'unknown_user' | 'bad_password' | 'inactive' | 'no_password'; userId?: string };
+  | {
+      ok: false;
+      reason: 'unknown_user' | 'bad_password' | 'inactive' | 'no_password' | 'locked';
+      userId?: string;
+      /** Set when the account or the IP is banned (login regulation): how long the ban lasts. */
+      lockedForMs?: number;
+    };
 
 /**
- * The first factor. Every failure costs the same argon2 work and is audited with its precise
- * reason; the caller answers all of them with one generic message.
+ * The first factor, behind login regulation (SECURITY L1): while the account (email, whether it
+ * exists or not) or the IP is banned, nothing is verified. Every failure costs the same argon2
+ * work, counts towards a ban and is audited with its precise reason; the caller answers all of
+ * them with one generic message.
  */
 export async function signInWithPassword(deps: PasswordSignInDeps, input: PasswordSignInInput): Promise<PasswordSignInOutcome> {
+  const audit = { at: deps.clock.now(), ip: input.ip, location: input.location ?? null, requestId: input.requestId };
+  const email = input.email.slice(0, 254);
+  const gate = await deps.limits.loginAllowed(input.email, input.ip);
+  if (!gate.ok) {
+    const user = await findUserByEmail(deps.db, input.email);
+    await recordAudit(deps.db, {
+      ...audit, event: 'login.failed', actor: user ? { userId: user.id } : null, userId: user?.id ?? null,
+      details: { reason: 'locked', scope: gate.scope, email },
+    });
+    return { ok: false, reason: 'locked', lockedForMs: gate.retryAfterMs, ...(user ? { userId: user.id } : {}) };
+  }
+
   const user = await findUserByEmail(deps.db, input.email);
   const passwordOk = await verifyPassword(user?.passwordHash, input.password);
   const failure = !user ? 'unknown_user' : !user.passwordHash ? 'no_password' : !passwordOk ? 'bad_password' : !user.active ? 'inactive' : null;
-  const audit = { at: deps.clock.now(), ip: input.ip, location: input.location ?? null, requestId: input.requestId };
   if (failure || !user) {
-    await deps.db.transaction((tx) => writeAudit(tx, {
-      ...audit, event: 'login.failed', actor: user ? { userId: user.id } : null, userId: user?.id ?? null,
-      details: { reason: failure, email: input.email.slice(0, 254) },
-    }));
-    return { ok: false, reason: failure ?? 'unknown_user', ...(user ? { userId: user.id } : {}) };
+    const ban = await deps.limits.loginFailed(input.email, input.ip);
+    await deps.db.transaction(async (tx) => {
+      await writeAudit(tx, {
+        ...audit, event: 'login.failed', actor: user ? { userId: user.id } : null, userId: user?.id ?? null,
+        details: { reason: failure, email },
+      });
+      for (const scope of ban.started) {
+        await writeAudit(tx, {
+          ...audit, event: 'login.locked', actor: 'system', userId: scope === 'user' ? user?.id ?? null : null,
+          details: { scope, email, ban_seconds: Math.ceil(ban.retryAfterMs / 1000) },
+        });
+      }
+    });
+    return {
+      ok: false, reason: failure ?? 'unknown_user',
+      ...(user ? { userId: user.id } : {}), ...(ban.banned ? { lockedForMs: ban.retryAfterMs } : {}),
+    };
   }
-  return deps.db.transaction(async (tx) => {
+
+  const signedIn = await deps.db.transaction(async (tx) => {
     if (input.previousIdHash) await deps.sessions.revoke(tx, input.previousIdHash);
     const session = await deps.sessions.issue(tx, { userId: user.id, authLevel: 1, ip: input.ip, userAgent: input.userAgent ?? null });
     await writeAudit(tx, { ...audit, event: 'login.succeeded', actor: { userId: user.id }, userId: user.id, details: { method: 'password' } });
     return { ok: true as const, userId: user.id, cookieValue: session.cookieValue, expiresAt: session.expiresAt };
   });
+  await deps.limits.loginSucceeded(input.email, input.ip);
+  return signedIn;
 }

@@ -12,6 +12,11 @@ import type { RouteDeps } from './deps.js';
 const NOTICES: Record<string, string> = { 'signed-out': 'You are signed out.', 'password-set': 'Your password is set. Sign in with it now.' };
 const GENERIC_FAILURE = 'Incorrect email or password.';
 
+function lockedMessage(retryAfterMs: number): string {
+  const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000));
+  return `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+}
+
 export function loginRoutes(deps: RouteDeps) {
   const { config } = deps;
   const prefix = config.server.prefix;
@@ -27,7 +32,7 @@ export function loginRoutes(deps: RouteDeps) {
     const email = formText(form.email, 254);
     const password = formSecret(form.password, 1024);
     const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '/');
-    const page = (error: string, status: 400 | 401) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} email={email} error={error} />, status);
+    const page = (error: string, status: 400 | 401 | 429) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} email={email} error={error} />, status);
     if (!email || !password) return page('Enter your email and password.', 400);
     const previous = c.get('session');
     const outcome = await signInWithPassword(deps, {
@@ -35,9 +40,12 @@ export function loginRoutes(deps: RouteDeps) {
       ...(previous ? { previousIdHash: previous.idHash } : {}),
     });
     if (!outcome.ok) {
-      c.get('log').info({ event: 'login.failed', reason: outcome.reason }, 'sign-in refused');
+      c.get('log').info({ event: 'login.failed', reason: outcome.reason, locked: outcome.lockedForMs !== undefined }, 'sign-in refused');
       if (previous) clearSessionCookie(c, config);
-      return page(GENERIC_FAILURE, 401);
+      if (outcome.lockedForMs === undefined) return page(GENERIC_FAILURE, 401);
+      // The same answer for every email, existing or not: a ban reveals nothing about the account.
+      c.header('Retry-After', String(Math.ceil(outcome.lockedForMs / 1000)));
+      return page(lockedMessage(outcome.lockedForMs), 429);
     }
     setSessionCookie(c, config, outcome.cookieValue, outcome.expiresAt, deps.clock.nowMs());
     return c.redirect(rd, 303);

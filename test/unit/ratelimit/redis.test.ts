@@ -1,0 +1,151 @@
+// SECURITY L2 and F1: with Redis, every gateway instance counts against the same keys (so a
+// guesser gains nothing by spreading attempts over instances or restarts), and when Redis is
+// unreachable the limits fall back to in-process counters, never to no limit.
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../gateway/core/logger.js';
+import { policySchema } from '../../../gateway/policy/schema.js';
+import { createLimits } from '../../../gateway/ratelimit/create.js';
+import type { Limits } from '../../../gateway/ratelimit/limits.js';
+import { freePort } from '../../support/ports.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? '';
+const policy = policySchema.parse({
+  rate_limits: { login: { max_retries: 3, find_time: '1m', ban_time: '30s' }, second_factor: { max_failures: 5 } },
+});
+const run = randomBytes(4).toString('hex');
+const email = (name: string) => `${name}-${run}@example.com`;
+const ip = (n: number) => `192.0.2.${n}-${run}`;
+
+const open: Limits[] = [];
+afterEach(async () => {
+  for (const limits of open.splice(0)) await limits.close();
+});
+
+async function limitsAt(redisUrl: string, logLines: Array<Record<string, unknown>> = []): Promise<Limits> {
+  const logger = createLogger('info', { write: (line: string) => void logLines.push(JSON.parse(line)) });
+  const limits = await createLimits({ redisUrl, policy: () => policy, logger });
+  open.push(limits);
+  return limits;
+}
+
+describe.skipIf(!REDIS_URL)('limits shared through Redis', () => {
+  const direct = REDIS_URL ? new Redis(REDIS_URL) : null;
+  afterAll(() => direct?.disconnect());
+
+  it('two instances count the same login failures, under recourse: keys', async () => {
+    const [a, b] = [await limitsAt(REDIS_URL), await limitsAt(REDIS_URL)];
+    await a.loginFailed(email('ann'), ip(1));
+    await b.loginFailed(email('ann'), ip(2));
+    expect(await direct!.get(`recourse:login:user:${email('ann')}`)).toBe('2');
+    expect(await a.loginFailed(email('ann'), ip(3))).toMatchObject({ banned: true, started: ['user'] });
+    expect(await b.loginAllowed(email('ann'), ip(4))).toMatchObject({ ok: false, scope: 'user' });
+    await b.loginSucceeded(email('ann'), ip(4));
+    expect(await a.loginAllowed(email('ann'), ip(4))).toEqual({ ok: true });
+  });
+
+  it('two instances count the same second-factor failures and rates; a reset on one lifts the block on the other', async () => {
+    const [a, b] = [await limitsAt(REDIS_URL), await limitsAt(REDIS_URL)];
+    const user = `user-${run}`;
+    for (let i = 0; i < 4; i++) expect(await (i % 2 ? a : b).secondFactorFailed(user)).toEqual({ ok: true });
+    expect((await a.secondFactorFailed(user)).ok).toBe(false);
+    expect((await b.secondFactorAllowed(user)).ok).toBe(false);
+    await b.resetSecondFactor(user);
+    expect(await a.secondFactorAllowed(user)).toEqual({ ok: true });
+
+    const rate = { count: 2, perMs: 60_000 };
+    expect(await a.consume('assist_email', email('rate'), rate)).toEqual({ ok: true });
+    expect(await b.consume('assist_email', email('rate'), rate)).toEqual({ ok: true });
+    expect((await a.consume('assist_email', email('rate'), rate)).ok).toBe(false);
+  });
+
+  it('counts survive a restart of the gateway', async () => {
+    const first = await limitsAt(REDIS_URL);
+    await first.loginFailed(email('bob'), ip(5));
+    await first.loginFailed(email('bob'), ip(5));
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    const second = await limitsAt(REDIS_URL);
+    expect(await second.loginFailed(email('bob'), ip(6))).toMatchObject({ banned: true, started: ['user'] });
+  });
+
+  it('logs a Redis outage once, keeps limiting through it, and logs the recovery', async () => {
+    const proxy = await startTcpProxy(new URL(REDIS_URL));
+    const lines: Array<Record<string, unknown>> = [];
+    const limits = await limitsAt(`redis://127.0.0.1:${proxy.port}`, lines);
+    await limits.loginFailed(email('cat'), ip(7));
+    expect(await direct!.get(`recourse:login:user:${email('cat')}`)).toBe('1');
+
+    await proxy.stop();
+    await waitFor(() => lines.some((line) => line.level === 40));
+    // The in-process insurance counts from zero, but counts: three failures still ban.
+    await limits.loginFailed(email('dan'), ip(8));
+    await limits.loginFailed(email('dan'), ip(8));
+    expect(await limits.loginFailed(email('dan'), ip(8))).toMatchObject({ banned: true });
+    expect((await limits.loginAllowed(email('dan'), ip(9))).ok).toBe(false);
+    expect(lines.filter((line) => line.level === 40)).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: expect.stringContaining('in-process') });
+
+    await proxy.start();
+    await waitFor(() => lines.some((line) => String(line.msg).includes('reachable again')));
+    await limits.loginFailed(email('cat'), ip(7));
+    expect(await direct!.get(`recourse:login:user:${email('cat')}`)).toBe('2');
+    await limits.close();
+    open.splice(open.indexOf(limits), 1);
+    await proxy.stop();
+  });
+});
+
+describe('Redis unreachable from the start', () => {
+  it('limits still apply through the in-process insurance', async () => {
+    const port = await freePort();
+    const lines: Array<Record<string, unknown>> = [];
+    const limits = await limitsAt(`redis://127.0.0.1:${port}`, lines);
+    for (let i = 0; i < 2; i++) expect(await limits.loginFailed(email('eve'), ip(10))).toMatchObject({ banned: false });
+    expect(await limits.loginFailed(email('eve'), ip(10))).toMatchObject({ banned: true, started: ['user', 'ip'] });
+    expect(await limits.loginAllowed(email('eve'), ip(11))).toMatchObject({ ok: false, scope: 'user' });
+    for (let i = 0; i < 5; i++) await limits.secondFactorFailed(`user-${run}`);
+    expect((await limits.secondFactorAllowed(`user-${run}`)).ok).toBe(false);
+    const rate = { count: 1, perMs: 60_000 };
+    expect(await limits.consume('send', 'k', rate)).toEqual({ ok: true });
+    expect((await limits.consume('send', 'k', rate)).ok).toBe(false);
+    expect(lines.filter((line) => line.level === 40)).toHaveLength(1);
+  });
+});
+
+/** A TCP relay to Redis that can be cut and restored on the same port: an outage on demand. */
+async function startTcpProxy(target: URL) {
+  const port = await freePort();
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | null = null;
+  const start = () => new Promise<void>((resolve) => {
+    server = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const stop = () => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    if (!server) return resolve();
+    server.close(() => resolve());
+    server = null;
+  });
+  await start();
+  return { port, start, stop };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -149,7 +149,6 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     });
     server.keepAliveTimeout = 65_000;
     const port = (server.address() as AddressInfo).port;
-
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       port,
@@ -161,10 +160,14 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       clock,
       async close() {
         // Stop accepting, let in-flight requests finish, then release dependencies.
+        // A keep-alive connection whose answer is done would sit idle until keepAliveTimeout and
+        // hold up the exit, so idle connections are closed until the last request has finished.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        clearInterval(sweep);
         for (const cleanup of cleanups.reverse()) await cleanup();
       },
     };

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { configSchema } from './schema.js';
 
 /**
@@ -32,23 +33,34 @@ function convert(text: string, kind: Kind): unknown {
 
 let cached: Array<[string[], Kind]> | undefined;
 
-/** Scalar leaves of the config, found from the schema's defaults plus the optional secrets. */
+/**
+ * Scalar leaves of the config, with the kind their *input* has. Read from the schema rather than
+ * its parsed defaults: a duration is written `12h` but parses to a number of milliseconds.
+ */
 function scalarKeyPaths(): Array<[string[], Kind]> {
   if (cached) return cached;
-  const defaults = configSchema.parse({}) as Record<string, unknown>;
-  const out: Array<[string[], Kind]> = [
-    [['session', 'secret'], 'string'],
-    [['mail', 'smtp_url_file'], 'string'],
-  ];
-  for (const [section, value] of Object.entries(defaults)) {
-    if (!value || typeof value !== 'object' || Array.isArray(value)) continue;
-    for (const [key, leaf] of Object.entries(value)) {
-      const kind: Kind = Array.isArray(leaf) ? 'list' : typeof leaf === 'number' ? 'number' : typeof leaf === 'boolean' ? 'boolean' : 'string';
+  const out: Array<[string[], Kind]> = [];
+  for (const [section, sectionSchema] of Object.entries(configSchema.shape)) {
+    const inner = unwrap(sectionSchema);
+    if (!(inner instanceof z.ZodObject)) continue;
+    for (const [key, leafSchema] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
+      const leaf = unwrap(leafSchema);
+      const kind: Kind = leaf instanceof z.ZodArray ? 'list' : leaf instanceof z.ZodNumber ? 'number' : leaf instanceof z.ZodBoolean ? 'boolean' : 'string';
       out.push([[section, key], kind]);
     }
   }
   cached = out;
   return out;
+}
+
+/** The schema a value is written against: through defaults, optionals and a transform's input. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    if (current instanceof z.ZodDefault || current instanceof z.ZodPrefault || current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
+    else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
+    else return current;
+  }
 }
 
 function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config, type RawConfig } from './schema.js';
 import { applyEnvOverrides } from './env.js';
@@ -55,11 +55,13 @@ function readYaml(file: string | null): unknown {
   } catch (error) {
     throw new ConfigError([`config: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  // prettyErrors: false keeps messages to one line, but then only a LineCounter knows line and column.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => {
-      const at = e.linePos?.[0];
-      return `config: ${path.basename(file)}${at ? `:${at.line}:${at.col}` : ''} ${e.message.split('\n')[0]}`;
+      const at = lineCounter.linePos(e.pos[0]);
+      return `config: ${path.basename(file)}:${at.line}:${at.col} ${e.message.split('\n')[0]}`;
     }));
   }
   const value: unknown = doc.toJS();

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 
@@ -13,7 +14,13 @@ const duration = z.string().transform((text, ctx) => {
 
 const listen = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8080');
 const httpUrl = z.string().refine((value) => /^https?:\/\/[^/\s]+/.test(value), 'expected an http(s) URL');
-const cidr = z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'expected an IP address or CIDR');
+// Checked here so a bad entry is a config problem with its key path, not a crash when the proxy list is built.
+const cidr = z.string().refine((value) => {
+  const [address = '', bits, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}, 'expected an IP address or CIDR');
 const upstream = z.string().refine((value) => value.startsWith('builtin:demo') || /^https?:\/\/[^/\s]+/.test(value), 'expected an http(s) URL or builtin:demo');
 const timeZone = z.string().refine((zone) => {
   try {

@@ -11,6 +11,7 @@ const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-
 export interface UpstreamHeaderOptions {
   /** Cookie names the upstream must not see (the session and CSRF cookies). */
   dropCookies: readonly string[];
+  /** The address this hop appends to X-Forwarded-For: the socket peer it received the request from. */
   clientIp: string;
   /** The X-Forwarded-For chain as received, when the peer is a trusted proxy. */
   trustedForwardedFor?: string;

@@ -26,17 +26,24 @@ export const userAdd: DbCommand = {
       if (problem) return fail(ctx, `user add: password ${problem}`);
       passwordHash = await hashPassword(password);
     }
-    const outcome = await ctx.db.transaction(async (tx) => {
-      const now = ctx.clock.now();
-      const created = await createUser(tx, {
-        email, name: String(values.name ?? ''), role: role as Role, type: type as UserType, phone, passwordHash,
-        dataProtectionLevel: level, expertMode: values['expert-mode'] === true,
-      }, now);
-      if (created.ok) await writeAudit(tx, { event: 'user.created', at: now, actor: 'cli', userId: created.user.id, details: { role, type } });
-      return created;
-    });
-    if (!outcome.ok) return fail(ctx, `user add: a user with email ${email} already exists`);
-    ctx.out(outcome.user.id);
+    let userId: string;
+    try {
+      userId = await ctx.db.transaction(async (tx) => {
+        const now = ctx.clock.now();
+        const created = await createUser(tx, {
+          email, name: String(values.name ?? ''), role: role as Role, type: type as UserType, phone, passwordHash,
+          dataProtectionLevel: level, expertMode: values['expert-mode'] === true,
+        }, now);
+        // The failed INSERT aborted the transaction: it must be rolled back, not committed (PGlite refuses).
+        if (!created.ok) throw new DuplicateEmail();
+        await writeAudit(tx, { event: 'user.created', at: now, actor: 'cli', userId: created.user.id, details: { role, type } });
+        return created.user.id;
+      });
+    } catch (error) {
+      if (error instanceof DuplicateEmail) return fail(ctx, `user add: a user with email ${email} already exists`);
+      throw error;
+    }
+    ctx.out(userId);
     return EXIT.ok;
   },
 };
@@ -57,6 +64,8 @@ export const userList: DbCommand = {
     return EXIT.ok;
   },
 };
+
+class DuplicateEmail extends Error {}
 
 function fail(ctx: { err(line: string): void }, line: string, code: number = EXIT.refused): number {
   ctx.err(line);

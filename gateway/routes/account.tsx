@@ -1,8 +1,75 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { AccountPage, type AccountSessionView } from '../../views/pages/account.js';
+import { writeAudit } from '../audit/write.js';
+import { accountFactors, userFactors } from '../factors/summary.js';
+import { clearSessionCookie } from '../http/cookies.js';
 import type { AppEnv } from '../http/env.js';
+import { factorAllowed } from '../policy/engine.js';
+import { listUserSessions, type SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
+import { headerUser, mustPassSecondFactor, redirectToLogin, withRd } from './second-factor-gate.js';
 
-export function accountRoutes(_deps: RouteDeps) {
+const NOTICES: Record<string, string> = {
+  'totp-enrolled': 'Your authenticator app is set up. You will be asked for a code when you sign in.',
+};
+
+/** `GET P/account` and `POST P/account/sessions/revoke-all`: the user's own factors and sessions. */
+export function accountRoutes(deps: RouteDeps) {
+  const { config } = deps;
+  const prefix = config.server.prefix;
   const app = new Hono<AppEnv>();
+
+  /** Signed in; a user with a second factor shows it before seeing devices and sessions. */
+  async function gate(c: Context<AppEnv>): Promise<{ ok: true; session: SessionView } | { ok: false; response: Response }> {
+    const here = `${prefix}/account`;
+    const session = c.get('session');
+    if (!session) return { ok: false, response: redirectToLogin(c, prefix, here) };
+    if (mustPassSecondFactor(session, await userFactors(deps.db, session.user.id))) {
+      return { ok: false, response: c.redirect(withRd(`${prefix}/2fa`, here), c.req.method === 'GET' ? 302 : 303) };
+    }
+    return { ok: true, session };
+  }
+
+  app.get('/account', async (c) => {
+    const g = await gate(c);
+    if (!g.ok) return g.response;
+    const { session } = g;
+    const { user } = session;
+    const { policy } = deps.policies.current();
+    const factors = await accountFactors(deps.db, user.id);
+    const nowMs = deps.clock.nowMs();
+    const sessions: AccountSessionView[] = (await listUserSessions(deps.db, user.id))
+      .filter((s) => s.expiresAt.getTime() > nowMs && nowMs - s.lastSeenAt.getTime() <= config.session.idle_timeout)
+      .sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime())
+      .map((s) => ({ current: s.idHash === session.idHash, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, ip: s.ip, userAgent: s.userAgent }));
+    return c.html(
+      <AccountPage
+        prefix={prefix} csrfToken={c.get('csrfToken')} user={headerUser(session)} timeZone={config.server.time_zone}
+        totp={{ enabled: policy.factors.totp.enabled, confirmedAt: factors.totpConfirmedAt }}
+        webauthn={{ enabled: policy.factors.webauthn.enabled, keys: factors.keys }}
+        backupCodesLeft={factorAllowed(policy, 'backup_codes', user.role, user.type) ? factors.backupCodesLeft : null}
+        sessions={sessions} restricted={session.restricted}
+        notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
+      />,
+    );
+  });
+
+  app.post('/account/sessions/revoke-all', async (c) => {
+    const g = await gate(c);
+    if (!g.ok) return g.response;
+    const { user } = g.session;
+    const count = await deps.db.transaction(async (tx) => {
+      const revoked = await deps.sessions.revokeAllForUser(tx, user.id);
+      await writeAudit(tx, {
+        event: 'session.revoked', at: deps.clock.now(), actor: { userId: user.id }, userId: user.id,
+        ip: c.get('clientIp'), requestId: c.get('requestId'), reason: 'Signed out everywhere', details: { count: revoked.length },
+      });
+      return revoked.length;
+    });
+    c.get('log').info({ event: 'session.revoked', count }, 'user signed out everywhere');
+    clearSessionCookie(c, config);
+    return c.redirect(`${prefix}/login?notice=signed-out`, 303);
+  });
+
   return app;
 }

@@ -1,8 +1,106 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { ChallengePage } from '../../views/pages/challenge.js';
+import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
+import { hasFreshSecondFactor } from '../factors/backup-codes.js';
+import { userFactors, type UserFactors } from '../factors/summary.js';
+import { totpSealingKey, verifyTotpSignIn } from '../factors/totp.js';
 import type { AppEnv } from '../http/env.js';
+import { formText } from '../http/form.js';
+import { factorAllowed } from '../policy/engine.js';
+import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
+import { headerUser, redirectToLogin, withRd } from './second-factor-gate.js';
 
-export function challengeRoutes(_deps: RouteDeps) {
+const INVALID_CODE = 'That code is not valid. Codes change every 30 seconds.';
+const BLOCKED = 'Too many wrong codes for this account. Second-factor sign-in is blocked for now; try again later, or use one of the recovery options below.';
+
+/** `GET P/2fa` and `POST P/2fa/totp`: the second step of sign-in (SECURITY T1, T2, L1, S1). */
+export function challengeRoutes(deps: RouteDeps) {
+  const { config } = deps;
+  const prefix = config.server.prefix;
+  const key = totpSealingKey(config.session.secret);
   const app = new Hono<AppEnv>();
+
+  type Gate = { ok: true; session: SessionView; factors: UserFactors } | { ok: false; response: Response };
+
+  /** Only a password-only session with a factor to prove belongs here; everyone else is sent on. */
+  async function gate(c: Context<AppEnv>, rd: string): Promise<Gate> {
+    const status = c.req.method === 'GET' ? 302 : 303;
+    const session = c.get('session');
+    if (!session) return { ok: false, response: redirectToLogin(c, prefix, withRd(`${prefix}/2fa`, rd)) };
+    // A recovery session may only enrol a new factor (SECURITY R3).
+    if (session.restricted) return { ok: false, response: c.redirect(withRd(`${prefix}/enroll`, rd), status) };
+    // SECURITY D2 re-verification: a full session whose second factor is older than 10 minutes may
+    // pass it again when a page asks (`stepup=1`, or `reason=stepup`) and post the code here.
+    const reverify = (c.req.method === 'POST' || c.req.query('stepup') === '1' || c.req.query('reason') === 'stepup')
+      && !hasFreshSecondFactor(session, deps.clock.nowMs());
+    if (session.authLevel >= 2 && !reverify) return { ok: false, response: c.redirect(rd, status) };
+    const factors = await userFactors(deps.db, session.user.id);
+    // A user with no second factor who meets a two_factor rule sets one up instead.
+    if (!factors.any) return { ok: false, response: c.redirect(withRd(`${prefix}/enroll`, rd), status) };
+    return { ok: true, session, factors };
+  }
+
+  function page(c: Context<AppEnv>, g: { session: SessionView; factors: UserFactors }, rd: string, error: string | null, status: 200 | 400 | 401 | 429) {
+    const { policy } = deps.policies.current();
+    const { role, type } = g.session.user;
+    return c.html(
+      <ChallengePage
+        prefix={prefix} csrfToken={c.get('csrfToken')} user={headerUser(g.session)} rd={rd} error={error}
+        totp={g.factors.totp && factorAllowed(policy, 'totp', role, type)}
+        webauthn={g.factors.webauthn > 0 && factorAllowed(policy, 'webauthn', role, type)}
+        recovery={{
+          backupCode: factorAllowed(policy, 'backup_codes', role, type),
+          emailOtp: factorAllowed(policy, 'email_otp', role, type),
+          assistance: policy.recovery.assistance.enabled,
+        }}
+      />,
+      status,
+    );
+  }
+
+  app.get('/2fa', async (c) => {
+    const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
+    const g = await gate(c, rd);
+    if (!g.ok) return g.response;
+    return page(c, g, rd, null, 200);
+  });
+
+  app.post('/2fa/totp', async (c) => {
+    const form = await c.req.parseBody();
+    const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '/');
+    const g = await gate(c, rd);
+    if (!g.ok) return g.response;
+    const { session } = g;
+    const userId = session.user.id;
+    const log = c.get('log');
+    const { policy } = deps.policies.current();
+    if (!factorAllowed(policy, 'totp', session.user.role, session.user.type)) {
+      log.info({ event: 'second_factor.refused', method: 'totp', reason: 'totp_disabled' }, 'TOTP is turned off by policy');
+      return page(c, g, rd, 'Authenticator app codes cannot be used here. Choose another way below.', 400);
+    }
+    const allowed = await deps.limits.secondFactorAllowed(userId);
+    if (!allowed.ok) {
+      log.warn({ event: 'second_factor.blocked', method: 'totp', retryAfterMs: allowed.retryAfterMs }, 'second factor blocked for this account');
+      c.header('Retry-After', String(Math.max(1, Math.ceil(allowed.retryAfterMs / 1000))));
+      return page(c, g, rd, BLOCKED, 429);
+    }
+    const code = formText(form.code, 32);
+    if (!code) return page(c, g, rd, 'Enter the 6-digit code from your authenticator app.', 400);
+
+    const result = await deps.db.transaction(async (tx) => {
+      const outcome = await verifyTotpSignIn(tx, key, { userId, code, nowMs: deps.clock.nowMs() });
+      if (!outcome.ok) return outcome;
+      return { ok: true as const, fresh: await stepUpSession(deps, c, tx, session, 'totp', { details: { step: outcome.step } }) };
+    });
+    if (!result.ok) {
+      const { blocked } = await recordSecondFactorFailure(deps, c, session, 'totp', result.reason);
+      if (blocked) return page(c, g, rd, BLOCKED, 429);
+      return page(c, g, rd, INVALID_CODE, 401);
+    }
+    await finishStepUp(deps, c, userId, result.fresh);
+    return c.redirect(rd, 303);
+  });
+
   return app;
 }

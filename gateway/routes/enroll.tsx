@@ -1,8 +1,116 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import QRCode from 'qrcode';
+import { EnrollPage, type TotpEnrolmentView } from '../../views/pages/enroll.js';
+import { MessagePage } from '../../views/pages/message.js';
+import { writeAudit } from '../audit/write.js';
+import { finishStepUp, stepUpSession } from '../auth/second-factor.js';
+import { userFactors, type UserFactors } from '../factors/summary.js';
+import { confirmTotpEnrolment, loadPendingTotp, resumeTotpEnrolment, startTotpEnrolment, totpSealingKey, type PendingTotp } from '../factors/totp.js';
 import type { AppEnv } from '../http/env.js';
+import { formText } from '../http/form.js';
+import { totpUri } from '../security/totp.js';
+import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
+import { headerUser, mustPassSecondFactor, redirectToLogin, withRd } from './second-factor-gate.js';
 
-export function enrollRoutes(_deps: RouteDeps) {
+const WRONG_CODE = 'That code is not valid. Check that the clock on your phone is right and enter the code the app shows now.';
+const EXPIRED = 'This setup took too long or was replaced in another window. Scan the new code below and try again.';
+
+/** `GET P/enroll`, `POST P/enroll/totp`: adding a second factor (SECURITY T3). */
+export function enrollRoutes(deps: RouteDeps) {
+  const { config } = deps;
+  const prefix = config.server.prefix;
+  const key = totpSealingKey(config.session.secret);
   const app = new Hono<AppEnv>();
+
+  type Gate = { ok: true; session: SessionView; factors: UserFactors } | { ok: false; response: Response };
+
+  /** Signed in, and — when the user already has a factor — past it (or on a recovery session). */
+  async function gate(c: Context<AppEnv>, rd: string): Promise<Gate> {
+    const here = withRd(`${prefix}/enroll`, rd);
+    const session = c.get('session');
+    if (!session) return { ok: false, response: redirectToLogin(c, prefix, here) };
+    const factors = await userFactors(deps.db, session.user.id);
+    if (mustPassSecondFactor(session, factors)) {
+      c.get('log').info({ event: 'enroll.refused', reason: 'second_factor_required' }, 'enrolment needs the existing second factor first');
+      return { ok: false, response: c.redirect(withRd(`${prefix}/2fa`, here), c.req.method === 'GET' ? 302 : 303) };
+    }
+    return { ok: true, session, factors };
+  }
+
+  const pendingInput = (session: SessionView, now = deps.clock.now()) => ({ userId: session.user.id, sessionIdHash: session.idHash, now });
+
+  async function totpView(session: SessionView, pending: PendingTotp): Promise<TotpEnrolmentView> {
+    // The key URI format reserves ':' as the issuer/account separator.
+    const issuer = deps.policies.current().policy.factors.totp.issuer.replaceAll(':', ' ');
+    const uri = totpUri({ secret: pending.secret, issuer, account: session.user.email.replaceAll(':', '') });
+    const svg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+    return { factorId: pending.factorId, secret: pending.secret, uri, issuer, qrDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
+  }
+
+  async function page(c: Context<AppEnv>, g: { session: SessionView; factors: UserFactors }, rd: string, pending: PendingTotp | null, error: string | null, status: 200 | 400) {
+    const { policy } = deps.policies.current();
+    return c.html(
+      <EnrollPage
+        prefix={prefix} csrfToken={c.get('csrfToken')} user={headerUser(g.session)} rd={rd}
+        totp={pending ? await totpView(g.session, pending) : null}
+        webauthn={policy.factors.webauthn.enabled}
+        replacing={g.factors.totp} restricted={g.session.restricted} required={!g.factors.any && rd !== ''}
+        error={error}
+      />,
+      status,
+    );
+  }
+
+  app.get('/enroll', async (c) => {
+    const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '');
+    const g = await gate(c, rd);
+    if (!g.ok) return g.response;
+    const totpEnabled = deps.policies.current().policy.factors.totp.enabled;
+    // Showing a secret means storing it (sealed, unconfirmed, bound to this session) so the code
+    // typed next can be checked. Idempotent per session: a reload shows the same secret.
+    const pending = totpEnabled ? await resumeTotpEnrolment(deps.db, key, pendingInput(g.session)) : null;
+    return page(c, g, rd, pending, null, 200);
+  });
+
+  app.post('/enroll/totp', async (c) => {
+    const form = await c.req.parseBody();
+    const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '');
+    const g = await gate(c, rd);
+    if (!g.ok) return g.response;
+    const { session } = g;
+    const log = c.get('log');
+    if (!deps.policies.current().policy.factors.totp.enabled) {
+      log.info({ event: 'totp.enrolment_refused', reason: 'totp_disabled' }, 'TOTP is turned off by policy');
+      return c.html(<MessagePage prefix={prefix} title="Not available" message="Authenticator apps are turned off for this site." link={{ href: `${prefix}/enroll`, label: 'Back' }} />, 404);
+    }
+    const factorId = formText(form.factor, 64);
+    const now = deps.clock.now();
+    const result = await deps.db.transaction(async (tx) => {
+      const outcome = await confirmTotpEnrolment(tx, key, { ...pendingInput(session, now), factorId, code: formText(form.code, 32) });
+      if (!outcome.ok) return outcome;
+      await writeAudit(tx, {
+        event: 'totp.enrolled', at: now, actor: { userId: session.user.id }, userId: session.user.id,
+        ip: c.get('clientIp'), requestId: c.get('requestId'), details: { factorId, replaced: outcome.replacedConfirmed },
+      });
+      // A first factor or a recovery session is now backed by the factor just proved; a restricted
+      // session becomes an ordinary one.
+      const fresh = session.authLevel < 2 || session.restricted
+        ? await stepUpSession(deps, c, tx, session, 'totp', { details: { enrolment: true } })
+        : null;
+      return { ...outcome, fresh };
+    });
+
+    if (!result.ok) {
+      log.info({ event: 'totp.enrolment_refused', reason: result.reason }, 'TOTP enrolment refused');
+      const pending = await loadPendingTotp(deps.db, key, { ...pendingInput(session, now), factorId });
+      if (pending) return page(c, g, rd, pending, WRONG_CODE, 400);
+      return page(c, g, rd, await startTotpEnrolment(deps.db, key, pendingInput(session, now)), EXPIRED, 400);
+    }
+    log.info({ event: 'totp.enrolled', steppedUp: result.fresh !== null, replaced: result.replacedConfirmed }, 'TOTP enrolled');
+    if (result.fresh) await finishStepUp(deps, c, session.user.id, result.fresh);
+    return c.redirect(deps.safeRedirect(rd, c.req.header('host'), `${prefix}/account?notice=totp-enrolled`), 303);
+  });
+
   return app;
 }

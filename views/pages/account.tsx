@@ -1,0 +1,85 @@
+import { WebauthnKeyList } from '../components/webauthn.js';
+import { CsrfField, Layout, NoticeNote } from '../layout.js';
+
+export interface SecurityKeyView {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export interface AccountSessionView {
+  current: boolean;
+  createdAt: Date;
+  lastSeenAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AccountPageProps {
+  prefix: string;
+  csrfToken: string;
+  user: { email: string; name: string; isAdmin?: boolean };
+  /** IANA zone the times are shown in (`server.time_zone`). */
+  timeZone: string;
+  totp: { enabled: boolean; confirmedAt: Date | null };
+  webauthn: { enabled: boolean; keys: SecurityKeyView[] };
+  /** Null when backup codes are not offered to this user. */
+  backupCodesLeft: number | null;
+  sessions: AccountSessionView[];
+  restricted: boolean;
+  notice?: string | null;
+}
+
+export function AccountPage(props: AccountPageProps) {
+  const { prefix, user, totp } = props;
+  const when = new Intl.DateTimeFormat('en-GB', { timeZone: props.timeZone, dateStyle: 'medium', timeStyle: 'short' });
+  const at = (date: Date) => `${when.format(date)} (${props.timeZone})`;
+  return (
+    <Layout title="Your account" prefix={prefix} user={user} csrfToken={props.csrfToken}>
+      <h1>Your account</h1>
+      <NoticeNote message={props.notice} />
+      {props.restricted ? (
+        <p class="warning">You signed in with a recovery code. <a href={`${prefix}/enroll`}>Set up a new second factor</a> to finish signing in.</p>
+      ) : null}
+      <section class="card" id="profile">
+        <p><strong>{user.name || user.email}</strong></p>
+        <p class="muted">{user.email}</p>
+      </section>
+
+      <h2>Second factors</h2>
+      <section class="card" id="factors">
+        {totp.enabled ? (
+          <p>
+            Authenticator app:{' '}
+            {totp.confirmedAt ? <span class="badge ok">On since {at(totp.confirmedAt)}</span> : <span class="badge warn">Not set up</span>}
+            <br />
+            <a href={`${prefix}/enroll`}>{totp.confirmedAt ? 'Replace authenticator app' : 'Set up authenticator app'}</a>
+          </p>
+        ) : null}
+        {props.webauthn.enabled ? <WebauthnKeyList prefix={prefix} csrfToken={props.csrfToken} keys={props.webauthn.keys} timeZone={props.timeZone} /> : null}
+        {props.backupCodesLeft === null ? null : (
+          <p id="backup-codes">Backup codes: {props.backupCodesLeft} left</p>
+        )}
+      </section>
+
+      <h2>Where you're signed in</h2>
+      <section class="card">
+        <ul id="sessions">
+          {props.sessions.map((s) => (
+            <li class={s.current ? 'current' : undefined}>
+              <strong>{s.userAgent ?? 'Unknown browser'}</strong> {s.current ? <span class="badge ok">This browser</span> : null}
+              <br />
+              <span class="muted">IP <span class="code">{s.ip ?? 'unknown'}</span> · signed in {at(s.createdAt)} · last seen {at(s.lastSeenAt)}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <form method="post" action={`${prefix}/account/sessions/revoke-all`} class="card">
+        <CsrfField token={props.csrfToken} />
+        <p class="aside">Lost a device or signed in somewhere you shouldn't have? This signs out every browser, this one included.</p>
+        <button type="submit" class="danger">Sign out everywhere</button>
+      </form>
+    </Layout>
+  );
+}

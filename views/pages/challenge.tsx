@@ -1,0 +1,63 @@
+import { WebauthnChallengeButton } from '../components/webauthn.js';
+import { CsrfField, ErrorNote, Layout } from '../layout.js';
+
+export interface RecoveryWays {
+  backupCode: boolean;
+  emailOtp: boolean;
+  assistance: boolean;
+}
+
+export interface ChallengePageProps {
+  prefix: string;
+  csrfToken: string;
+  user: { email: string; name: string; isAdmin?: boolean };
+  /** Validated destination once the second factor is passed. */
+  rd: string;
+  totp: boolean;
+  webauthn: boolean;
+  recovery: RecoveryWays;
+  error?: string | null;
+}
+
+export function ChallengePage(props: ChallengePageProps) {
+  const { prefix, recovery } = props;
+  const rdQuery = `?rd=${encodeURIComponent(props.rd)}`;
+  const anyRecovery = recovery.backupCode || recovery.emailOtp || recovery.assistance;
+  return (
+    <Layout title="Second step" prefix={prefix} user={props.user} csrfToken={props.csrfToken}>
+      <h1>Confirm it's you</h1>
+      <ErrorNote message={props.error} />
+      {props.totp ? (
+        <form method="post" action={`${prefix}/2fa/totp`} class="card" id="totp">
+          <CsrfField token={props.csrfToken} />
+          <input type="hidden" name="rd" value={props.rd} />
+          <label for="code">Code from your authenticator app</label>
+          <input id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength={7} required autofocus />
+          <button type="submit">Verify</button>
+        </form>
+      ) : null}
+      {props.webauthn ? <WebauthnChallengeButton prefix={prefix} csrfToken={props.csrfToken} /> : null}
+      {!props.totp && !props.webauthn ? (
+        <p class="warning">None of your second factors can be used on this site right now.</p>
+      ) : null}
+      {anyRecovery ? (
+        <section class="card" id="recovery">
+          <h2>Lost your second factor?</h2>
+          <ul>
+            {recovery.backupCode ? <li><a href={`${prefix}/2fa/backup-code${rdQuery}`}>Use a backup code</a></li> : null}
+            {recovery.emailOtp ? (
+              <li>
+                <form method="post" action={`${prefix}/2fa/email-otp/send`} class="inline">
+                  <CsrfField token={props.csrfToken} />
+                  <input type="hidden" name="rd" value={props.rd} />
+                  <button type="submit" class="link">Email me a code</button>
+                </form>
+              </li>
+            ) : null}
+            {recovery.assistance ? <li><a href={`${prefix}/assist`}>Can't sign in? Ask for help</a></li> : null}
+          </ul>
+        </section>
+      ) : null}
+    </Layout>
+  );
+}

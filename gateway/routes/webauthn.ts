@@ -1,8 +1,162 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { writeAudit } from '../audit/write.js';
+import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
+import {
+  cleanKeyName, createAuthenticationOptions, createRegistrationOptions, verifyAuthentication, verifyRegistration,
+  type CeremonyInput,
+} from '../factors/webauthn.js';
+import { userFactors } from '../factors/summary.js';
 import type { AppEnv } from '../http/env.js';
+import { factorAllowed } from '../policy/engine.js';
+import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
+import { mustPassSecondFactor } from './second-factor-gate.js';
+import { createRelyingPartyResolver } from './webauthn-rp.js';
+import { webauthnKeyRoutes } from './webauthn-keys.js';
 
-export function webauthnRoutes(_deps: RouteDeps) {
+type ErrorStatus = 400 | 401 | 403 | 409 | 429;
+/** The session allowed to go on, or the refusal to answer with. */
+type Gate = SessionView | Response;
+/** A ceremony's end inside its transaction: the stepped-up session (if any), or why it failed. */
+type Completed = { ok: true; fresh: { cookieValue: string; expiresAt: Date } | null } | { ok: false; reason: string; detail?: string };
+const VERIFY_FAILED = 'That security key could not be verified. Try again.';
+
+/**
+ * The WebAuthn ceremonies as JSON endpoints for views/static/webauthn-ui.js: enrolment
+ * (`P/enroll/webauthn/*`) and the second-factor challenge (`P/2fa/webauthn/*`), plus the key
+ * management forms of the account page. Failures are logged precisely and answered generically.
+ */
+export function webauthnRoutes(deps: RouteDeps) {
+  const { config, db, clock } = deps;
+  const prefix = config.server.prefix;
+  const relyingPartyFor = createRelyingPartyResolver(config, deps.isTrustedPeer);
   const app = new Hono<AppEnv>();
+
+  const refuse = (c: Context<AppEnv>, status: ErrorStatus, code: string, message: string) => c.json({ error: { code, message } }, status);
+  const ceremony = (c: Context<AppEnv>, session: SessionView): CeremonyInput => {
+    const { policy } = deps.policies.current();
+    return {
+      userId: session.user.id,
+      sessionIdHash: session.idHash,
+      rp: { ...relyingPartyFor(c), name: policy.factors.totp.issuer },
+      userVerification: policy.factors.webauthn.user_verification,
+    };
+  };
+  const webauthnAllowed = (session: SessionView) => factorAllowed(deps.policies.current().policy, 'webauthn', session.user.role, session.user.type);
+
+  /** Who may add a key: anyone before their first factor; afterwards only a session that proved one (or a recovery session). */
+  async function enrolmentGate(c: Context<AppEnv>): Promise<Gate> {
+    const session = c.get('session');
+    if (!session) return refuse(c, 401, 'unauthenticated', 'Sign in first.');
+    if (!webauthnAllowed(session)) return refuse(c, 403, 'factor_disabled', 'Security keys are not enabled for your account.');
+    if (mustPassSecondFactor(session, await userFactors(db, session.user.id))) {
+      c.get('log').info({ event: 'webauthn.enrol_refused', reason: 'step_up_required' }, 'enrolment needs a second factor');
+      return refuse(c, 403, 'step_up_required', 'Confirm your second factor before adding another one.');
+    }
+    return session;
+  }
+
+  app.post('/enroll/webauthn/options', async (c) => {
+    const session = await enrolmentGate(c);
+    if (session instanceof Response) return session;
+    const options = await createRegistrationOptions(db, clock, {
+      ...ceremony(c, session), userName: session.user.email, userDisplayName: session.user.name || session.user.email,
+    });
+    return c.json(options);
+  });
+
+  app.post('/enroll/webauthn/verify', async (c) => {
+    const session = await enrolmentGate(c);
+    if (session instanceof Response) return session;
+    const body = await jsonBody(c);
+    if (!isCredentialJson(body.response)) return refuse(c, 400, 'webauthn_failed', VERIFY_FAILED);
+    const stepsUp = session.authLevel < 2 || session.restricted;
+    const outcome = await db.transaction(async (tx): Promise<Completed> => {
+      const result = await verifyRegistration(tx, clock, {
+        ...ceremony(c, session), response: body.response as RegistrationResponseJSON, name: cleanKeyName(body.name),
+      });
+      if (!result.ok) return result;
+      await writeAudit(tx, {
+        event: 'webauthn.enrolled', at: clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
+        ip: c.get('clientIp'), requestId: c.get('requestId'), details: { key: result.credential.id, name: result.credential.name, device_type: result.credential.deviceType },
+      });
+      return { ok: true, fresh: stepsUp ? await stepUpSession(deps, c, tx, session, 'webauthn', { details: { enrolled: true } }) : null };
+    });
+    if (!outcome.ok) {
+      c.get('log').info({ event: 'webauthn.enrol_failed', reason: outcome.reason, detail: outcome.detail }, 'security key enrolment refused');
+      return outcome.reason === 'credential_exists'
+        ? refuse(c, 409, 'credential_exists', 'This security key is already registered. Use another key.')
+        : refuse(c, 400, 'webauthn_failed', VERIFY_FAILED);
+    }
+    if (outcome.fresh) await finishStepUp(deps, c, session.user.id, outcome.fresh);
+    return c.json({ ok: true, redirect: deps.safeRedirect(stringField(body.rd), c.req.header('host'), `${prefix}/account`) });
+  });
+
+  /** Who may answer the challenge: a signed-in, non-recovery session with keys, not blocked. */
+  async function challengeGate(c: Context<AppEnv>): Promise<Gate> {
+    const session = c.get('session');
+    if (!session) return refuse(c, 401, 'unauthenticated', 'Sign in first.');
+    if (session.restricted) return refuse(c, 403, 'enrolment_required', 'Set up a new second factor first.');
+    if (!webauthnAllowed(session)) return refuse(c, 403, 'factor_disabled', 'Security keys are not enabled for your account.');
+    const allowed = await deps.limits.secondFactorAllowed(session.user.id);
+    if (!allowed.ok) {
+      c.get('log').warn({ event: 'second_factor.blocked', method: 'webauthn' }, 'second factor blocked for this account');
+      return refuse(c, 429, 'too_many_attempts', 'Too many failed attempts. Ask for assistance to get back in.');
+    }
+    return session;
+  }
+
+  app.post('/2fa/webauthn/options', async (c) => {
+    const session = await challengeGate(c);
+    if (session instanceof Response) return session;
+    const outcome = await createAuthenticationOptions(db, clock, ceremony(c, session));
+    if (!outcome.ok) return refuse(c, 400, 'no_security_key', 'There is no security key on your account.');
+    return c.json(outcome.options);
+  });
+
+  app.post('/2fa/webauthn/verify', async (c) => {
+    const session = await challengeGate(c);
+    if (session instanceof Response) return session;
+    const body = await jsonBody(c);
+    const outcome: Completed = !isCredentialJson(body.response)
+      ? { ok: false, reason: 'malformed' }
+      : await db.transaction(async (tx): Promise<Completed> => {
+        const result = await verifyAuthentication(tx, clock, { ...ceremony(c, session), response: body.response as AuthenticationResponseJSON });
+        if (!result.ok) return result;
+        return { ok: true, fresh: await stepUpSession(deps, c, tx, session, 'webauthn', { details: { key: result.credential.id } }) };
+      });
+    if (!outcome.ok) {
+      c.get('log').info({ reason: outcome.reason, detail: outcome.detail }, 'security key assertion refused');
+      const { blocked } = await recordSecondFactorFailure(deps, c, session, 'webauthn', outcome.reason);
+      return blocked
+        ? refuse(c, 429, 'too_many_attempts', 'Too many failed attempts. Ask for assistance to get back in.')
+        : refuse(c, 400, 'webauthn_failed', VERIFY_FAILED);
+    }
+    if (outcome.fresh) await finishStepUp(deps, c, session.user.id, outcome.fresh);
+    return c.json({ ok: true, redirect: deps.safeRedirect(stringField(body.rd), c.req.header('host'), '/') });
+  });
+
+  app.route('/', webauthnKeyRoutes(deps));
   return app;
+}
+
+async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  try {
+    const body: unknown = await c.req.json();
+    return body && typeof body === 'object' && !Array.isArray(body) ? body as Record<string, unknown> : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The outline every browser credential shares; the library checks the rest. */
+function isCredentialJson(value: unknown): boolean {
+  if (!value || typeof value !== 'object') return false;
+  const credential = value as { id?: unknown; response?: unknown };
+  return typeof credential.id === 'string' && !!credential.response && typeof credential.response === 'object';
+}
+
+function stringField(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

@@ -7,6 +7,7 @@ import { createHash, createHmac, hkdfSync } from 'node:crypto';
  */
 export const KEY_PURPOSES = [
   'backup-code',
+  'backup-code-display',
   'email-otp',
   'recovery-code',
   'totp-secret',

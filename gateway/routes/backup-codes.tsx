@@ -1,0 +1,189 @@
+import { Hono, type Context } from 'hono';
+import { BackupCodesPage } from '../../views/pages/backup-codes.js';
+import { BackupCodeChallengePage } from '../../views/pages/backup-code-challenge.js';
+import { MessagePage } from '../../views/pages/message.js';
+import { BackupCodeHoldersTable, BackupCodeStats } from '../../views/partials/backup-code-stats.js';
+import { Layout } from '../../views/layout.js';
+import { listBackupCodeHolders } from '../../db/queries/backup-codes.js';
+import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
+import {
+  backupCodesAllowed,
+  countUnusedBackupCodes,
+  generateBackupCodeSet,
+  hasFreshSecondFactor,
+  loadBackupCodeStats,
+  recordBackupCodeUse,
+  redeemBackupCode,
+  revealBackupCodes,
+} from '../factors/backup-codes.js';
+import type { AppEnv } from '../http/env.js';
+import { formText } from '../http/form.js';
+import type { SessionView } from '../session/store.js';
+import { backupCodeStatsAccess, headerUserOf, withRd } from './backup-code-access.js';
+import type { RouteDeps } from './deps.js';
+
+const HOLDERS_PER_PAGE = 50;
+const MAX_PAGE = 10_000;
+const GENERIC_FAILURE = 'That code did not work. Check it and try again, or use another way to sign in.';
+
+type Ctx = Context<AppEnv>;
+
+/** Backup codes: the once-only display, regeneration, sign-in with a code, and the admin statistics. */
+export function backupCodeRoutes(deps: RouteDeps) {
+  const prefix = deps.config.server.prefix;
+  const policy = () => deps.policies.current().policy;
+  const app = new Hono<AppEnv>();
+
+  const message = (c: Ctx, status: 403 | 404 | 429, title: string, text: string, link?: { href: string; label: string }) =>
+    c.html(<MessagePage prefix={prefix} title={title} message={text} {...(link ? { link } : {})} />, status);
+  const notAvailable = (c: Ctx) => message(c, 404, 'Not available', 'Backup codes are not available for your account.');
+  const toLogin = (c: Ctx, rd: string) => c.redirect(withRd(`${prefix}/login`, rd), c.req.method === 'GET' ? 302 : 303);
+
+  // Showing the set consumes its one-time display: a GET that changes state, on purpose (SECURITY
+  // B4, shown once). Reloading, the back button or a prefetch cannot bring the codes back.
+  app.get('/backup-codes', async (c) => {
+    const session = c.get('session');
+    if (!session) return toLogin(c, `${prefix}/backup-codes`);
+    if (session.authLevel < 2 && !session.restricted) return c.redirect(withRd(`${prefix}/2fa`, `${prefix}/backup-codes`), 302);
+    if (!backupCodesAllowed(policy(), session.user)) return notAvailable(c);
+    const shown = await deps.db.transaction((tx) => revealBackupCodes(tx, deps, session.user.id));
+    if (!shown.ok && shown.reason === 'unreadable') c.get('log').error({ event: 'backup_codes.display_unreadable' }, 'a waiting backup-code set could not be opened');
+    const codesLeft = await countUnusedBackupCodes(deps.db, session.user.id);
+    const next = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), `${prefix}/account`);
+    return c.html(
+      <BackupCodesPage
+        prefix={prefix} csrfToken={c.get('csrfToken')} user={headerUserOf(session)} next={next}
+        codesLeft={codesLeft} lowThreshold={policy().factors.backup_codes.low_threshold}
+        {...(shown.ok ? { codes: shown.codes } : {})}
+      />,
+    );
+  });
+
+  app.post('/backup-codes/regenerate', async (c) => {
+    const session = c.get('session');
+    if (!session) return toLogin(c, `${prefix}/account`);
+    if (!backupCodesAllowed(policy(), session.user)) return notAvailable(c);
+    if (!hasFreshSecondFactor(session, deps.clock.nowMs())) {
+      c.get('log').info({ event: 'backup_codes.regenerate_refused', reason: 'stale_second_factor' }, 'regeneration needs a fresh second factor');
+      return message(c, 403, 'Confirm it is you', 'To generate new backup codes, confirm with your second factor first, then try again.', {
+        href: `${withRd(`${prefix}/2fa`, `${prefix}/account`)}&reason=stepup`, label: 'Confirm with your second factor',
+      });
+    }
+    const outcome = await deps.db.transaction((tx) => generateBackupCodeSet(tx, deps, session.user.id, { userId: session.user.id }, c.get('clientIp'), c.get('requestId')));
+    if (!outcome.ok) {
+      c.get('log').warn({ event: 'backup_codes.regenerate_refused', reason: outcome.reason }, 'backup codes not generated');
+      return notAvailable(c);
+    }
+    return c.redirect(`${prefix}/backup-codes`, 303);
+  });
+
+  app.get('/2fa/backup-code', (c) => {
+    const session = c.get('session');
+    const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
+    if (!session) return toLogin(c, rd);
+    if (!backupCodesAllowed(policy(), session.user)) return notAvailable(c);
+    return c.html(<BackupCodeChallengePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUserOf(session)} />);
+  });
+
+  app.post('/2fa/backup-code', async (c) => {
+    const session = c.get('session');
+    const form = await c.req.parseBody();
+    const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '/');
+    if (!session) return toLogin(c, rd);
+    const log = c.get('log');
+    const form401 = (status: 400 | 401, error: string) =>
+      c.html(<BackupCodeChallengePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUserOf(session)} error={error} />, status);
+    if (!backupCodesAllowed(policy(), session.user)) {
+      log.info({ event: 'second_factor.failed', method: 'backup_code', reason: 'not_allowed' }, 'backup codes not allowed for this user');
+      return notAvailable(c);
+    }
+    const limit = await deps.limits.secondFactorAllowed(session.user.id);
+    if (!limit.ok) return tooManyAttempts(c, limit.retryAfterMs);
+    const typed = formText(form.code, 128);
+    if (!typed) return form401(400, 'Enter one of your backup codes.');
+
+    const outcome = await deps.db.transaction(async (tx) => {
+      const redeemed = await redeemBackupCode(tx, deps, { user: session.user, typed, ip: c.get('clientIp') });
+      if (!redeemed.ok) return redeemed;
+      const fresh = await stepUpSession(deps, c, tx, session, 'backup_code', { details: { codes_left: redeemed.codesLeft } });
+      await recordBackupCodeUse(tx, deps, {
+        user: session.user, codeId: redeemed.codeId, codesLeft: redeemed.codesLeft, ip: c.get('clientIp'), requestId: c.get('requestId'),
+      });
+      // HOOK (re-enrolment): the policy engine issue records the `backup_code_used` trigger here, in
+      // this transaction, so a `reenrollment` rule `on: backup_code_used` (and `backup_codes_low`
+      // when redeemed.codesLeft ≤ low_threshold) takes effect with the sign-in.
+      return { ok: true as const, fresh, codesLeft: redeemed.codesLeft };
+    });
+
+    if (!outcome.ok) {
+      if (outcome.reason === 'not_allowed') return notAvailable(c);
+      const { blocked } = await recordSecondFactorFailure(deps, c, session, 'backup_code', outcome.reason);
+      if (blocked) return tooManyAttempts(c);
+      return form401(401, GENERIC_FAILURE);
+    }
+    await finishStepUp(deps, c, session.user.id, outcome.fresh);
+    log.info({ event: 'backup_code.used', codes_left: outcome.codesLeft }, 'signed in with a backup code');
+    await pokeDelivery(c);
+    return c.redirect(rd, 303);
+  });
+
+  app.get('/admin/backup-codes', async (c) => {
+    const admin = requireAdmin(c);
+    if (!admin.ok) return admin.response;
+    const stats = await loadBackupCodeStats(deps.db, { policy: policy(), timeZone: deps.config.server.time_zone, now: deps.clock.now() });
+    const table = await holdersPage(pageOf(c));
+    return c.html(
+      <Layout title="Backup codes" prefix={prefix} user={headerUserOf(admin.session)} csrfToken={c.get('csrfToken')} wide>
+        <h1>Backup codes</h1>
+        <BackupCodeStats stats={stats} {...table} />
+      </Layout>,
+    );
+  });
+
+  app.get('/admin/backup-codes/table', async (c) => {
+    const admin = requireAdmin(c);
+    if (!admin.ok) return admin.response;
+    return c.html(<BackupCodeHoldersTable {...await holdersPage(pageOf(c))} />);
+  });
+
+  async function holdersPage(page: number) {
+    const rows = await listBackupCodeHolders(deps.db, { limit: HOLDERS_PER_PAGE + 1, offset: (page - 1) * HOLDERS_PER_PAGE });
+    return {
+      prefix, page, holders: rows.slice(0, HOLDERS_PER_PAGE), hasMore: rows.length > HOLDERS_PER_PAGE,
+      lowThreshold: policy().factors.backup_codes.low_threshold, timeZone: deps.config.server.time_zone,
+    };
+  }
+
+  function requireAdmin(c: Ctx): { ok: true; session: SessionView } | { ok: false; response: Response | Promise<Response> } {
+    const session = c.get('session');
+    const access = backupCodeStatsAccess(session);
+    if (access === 'allowed' && session) return { ok: true, session };
+    if (access === 'anonymous') return { ok: false, response: toLogin(c, `${prefix}/admin/backup-codes`) };
+    c.get('log').info({ event: 'admin.refused', path: c.req.path, role: session?.user.role, level: session?.authLevel }, 'backup-code statistics refused');
+    return { ok: false, response: message(c, 403, 'Not allowed', 'Only administrators signed in with their second factor can see this page.') };
+  }
+
+  function tooManyAttempts(c: Ctx, retryAfterMs?: number): Response | Promise<Response> {
+    c.get('log').warn({ event: 'second_factor.blocked', method: 'backup_code' }, 'second-factor attempts blocked for this account');
+    if (retryAfterMs) c.header('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
+    return message(c, 429, 'Too many attempts', 'There have been too many failed attempts on this account. Try again later or ask for help.', {
+      href: `${prefix}/assist`, label: 'Ask for help',
+    });
+  }
+
+  async function pokeDelivery(c: Ctx): Promise<void> {
+    try {
+      await deps.delivery.poke();
+    } catch (error) {
+      // The message is committed in the outbox; the worker's next round sends it.
+      c.get('log').warn({ err: String(error) }, 'delivery worker not poked');
+    }
+  }
+
+  return app;
+}
+
+function pageOf(c: Ctx): number {
+  const page = Number(c.req.query('page') ?? '1');
+  return Number.isInteger(page) && page >= 1 && page <= MAX_PAGE ? page : 1;
+}

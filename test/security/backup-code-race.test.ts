@@ -1,0 +1,66 @@
+// Attack: an attacker who has the password and one backup code (shoulder-surfed, or read off a
+// photo of the printed sheet) fires the same code from many sessions at once, across two gateway
+// instances, hoping a check-then-update lets it through more than once (SECURITY B3, F2).
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, backupCodes, outbox } from '../../db/schema/index.js';
+import { generateBackupCodeSet, revealBackupCodes } from '../../gateway/factors/backup-codes.js';
+import { TestClient } from '../support/client.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { openTestStorage, usingPostgres } from '../support/storage.js';
+
+const P = '/.recourse';
+const PASSWORD = 'correct horse battery';
+const ATTEMPTS = 20;
+let storage: Awaited<ReturnType<typeof openTestStorage>>;
+let gateways: TestGateway[] = [];
+let userId = '';
+
+beforeAll(async () => {
+  storage = await openTestStorage();
+  // Two instances on one database, as behind a load balancer.
+  gateways = [await startTestGateway({ storage }), await startTestGateway({ storage })];
+  userId = await gateways[0]!.addUser({ email: 'victim@example.com', password: PASSWORD });
+});
+afterAll(async () => {
+  for (const gw of gateways) await gw.close();
+  await storage?.close();
+});
+
+describe(`one backup code, ${ATTEMPTS} concurrent submissions (${usingPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  it('succeeds exactly once', async () => {
+    const gw = gateways[0]!;
+    const deps = { config: gw.config, clock: gw.clock, policies: gw.running.policies };
+    await storage.db.transaction((tx) => generateBackupCodeSet(tx, deps, userId, 'system', null));
+    const shown = await storage.db.transaction((tx) => revealBackupCodes(tx, deps, userId));
+    if (!shown.ok) throw new Error(shown.reason);
+    const code = shown.codes[0]!;
+
+    // Twenty separate password-only sessions, half on each instance, each holding its form's CSRF token.
+    const clients: TestClient[] = [];
+    for (let i = 0; i < ATTEMPTS; i++) {
+      const client = new TestClient(gateways[i % 2]!.url);
+      expect((await client.signIn('victim@example.com', PASSWORD)).status).toBe(303);
+      expect((await client.page(`${P}/2fa/backup-code`)).res.status).toBe(200);
+      clients.push(client);
+    }
+
+    const answers = await Promise.all(clients.map((client) => client.postForm(`${P}/2fa/backup-code`, { code, rd: '/' })));
+    const statuses = answers.map((res) => res.status).sort();
+    expect(statuses.filter((s) => s === 303)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(ATTEMPTS - 1);
+
+    const used = await storage.db.select().from(backupCodes).where(eq(backupCodes.userId, userId));
+    expect(used.filter((row) => row.usedAt !== null)).toHaveLength(1);
+    const events = async (event: string) => (await storage.db.select().from(auditLog).where(and(eq(auditLog.userId, userId), eq(auditLog.event, event)))).length;
+    expect(await events('backup_code.used')).toBe(1);
+    expect(await events('second_factor.succeeded')).toBe(1);
+    expect(await events('second_factor.failed')).toBe(ATTEMPTS - 1);
+    const mails = await storage.db.select().from(outbox).where(and(eq(outbox.userId, userId), eq(outbox.kind, 'backup_code_used')));
+    expect(mails).toHaveLength(1);
+
+    // Exactly one of the twenty sessions became a second-factor session.
+    const levels = await Promise.all(clients.map(async (client) => (await gateways[0]!.running.sessions.resolve(client.cookies.get('recourse_session')))?.authLevel));
+    expect(levels.filter((level) => level === 2)).toHaveLength(1);
+  });
+});

@@ -2,6 +2,8 @@ import type { Database } from '../../db/client.js';
 import { findUserByEmail } from '../../db/queries/users.js';
 import { recordAudit, writeAudit } from '../audit/write.js';
 import type { Clock } from '../core/clock.js';
+import { describeLocation, type GeoIp } from '../context/geoip.js';
+import { recordSignInAttempt } from '../context/history.js';
 import type { Limits } from '../ratelimit/limits.js';
 import { verifyPassword } from '../security/password.js';
 import type { SessionManager } from '../session/manager.js';
@@ -11,6 +13,7 @@ export interface PasswordSignInDeps {
   clock: Clock;
   sessions: SessionManager;
   limits: Pick<Limits, 'loginAllowed' | 'loginFailed' | 'loginSucceeded'>;
+  geoip: GeoIp;
 }
 
 export interface PasswordSignInInput {
@@ -41,7 +44,9 @@ export type PasswordSignInOutcome =
  * them with one generic message.
  */
 export async function signInWithPassword(deps: PasswordSignInDeps, input: PasswordSignInInput): Promise<PasswordSignInOutcome> {
-  const audit = { at: deps.clock.now(), ip: input.ip, location: input.location ?? null, requestId: input.requestId };
+  const at = deps.clock.now();
+  const audit = { at, ip: input.ip, location: input.location ?? describeLocation(deps.geoip.lookup(input.ip)), requestId: input.requestId };
+  const attempt = { email: input.email, method: 'password' as const, ip: input.ip, userAgent: input.userAgent ?? null, at };
   const email = input.email.slice(0, 254);
   const gate = await deps.limits.loginAllowed(input.email, input.ip);
   if (!gate.ok) {
@@ -59,6 +64,7 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
   if (failure || !user) {
     const ban = await deps.limits.loginFailed(input.email, input.ip);
     await deps.db.transaction(async (tx) => {
+      await recordSignInAttempt(tx, deps.geoip, { ...attempt, userId: user?.id ?? null, success: false });
       await writeAudit(tx, {
         ...audit, event: 'login.failed', actor: user ? { userId: user.id } : null, userId: user?.id ?? null,
         details: { reason: failure, email },
@@ -79,6 +85,7 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
   const signedIn = await deps.db.transaction(async (tx) => {
     if (input.previousIdHash) await deps.sessions.revoke(tx, input.previousIdHash);
     const session = await deps.sessions.issue(tx, { userId: user.id, authLevel: 1, ip: input.ip, userAgent: input.userAgent ?? null });
+    await recordSignInAttempt(tx, deps.geoip, { ...attempt, userId: user.id, success: true });
     await writeAudit(tx, { ...audit, event: 'login.succeeded', actor: { userId: user.id }, userId: user.id, details: { method: 'password' } });
     return { ok: true as const, userId: user.id, cookieValue: session.cookieValue, expiresAt: session.expiresAt };
   });

@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
 import { writeAudit } from '../audit/write.js';
+import { describeLocation } from '../context/geoip.js';
+import { recordSignInAttempt } from '../context/history.js';
 import type { Executor } from '../../db/client.js';
 import { setSessionCookie } from '../http/cookies.js';
 import type { AppEnv } from '../http/env.js';
@@ -14,7 +16,7 @@ export type SecondFactorMethod = 'totp' | 'webauthn' | 'backup_code' | 'email_ot
  * level 2 and the success is audited; the cookie is set once the transaction has committed.
  */
 export async function stepUpSession(
-  deps: Pick<RouteDeps, 'sessions' | 'clock'>,
+  deps: Pick<RouteDeps, 'sessions' | 'clock' | 'geoip'>,
   c: Context<AppEnv>,
   tx: Executor,
   session: SessionView,
@@ -26,9 +28,13 @@ export async function stepUpSession(
     userAgent: c.req.header('user-agent') ?? null,
     ...(options.restricted ? { restricted: true } : {}),
   });
+  const context = await recordSignInAttempt(tx, deps.geoip, {
+    userId: session.user.id, email: session.user.email, success: true, method, ip: c.get('clientIp'),
+    userAgent: c.req.header('user-agent') ?? null, at: deps.clock.now(),
+  });
   await writeAudit(tx, {
     event: 'second_factor.succeeded', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
-    ip: c.get('clientIp'), requestId: c.get('requestId'), details: { method, ...options.details },
+    ip: c.get('clientIp'), location: describeLocation(context), requestId: c.get('requestId'), details: { method, ...options.details },
   });
   return fresh;
 }
@@ -44,16 +50,22 @@ export async function finishStepUp(deps: Pick<RouteDeps, 'config' | 'clock' | 'l
  * sessions and IPs (SECURITY L1). Returns whether the account is now blocked.
  */
 export async function recordSecondFactorFailure(
-  deps: Pick<RouteDeps, 'db' | 'clock' | 'limits'>,
+  deps: Pick<RouteDeps, 'db' | 'clock' | 'limits' | 'geoip'>,
   c: Context<AppEnv>,
   session: SessionView,
   method: SecondFactorMethod,
   reason: string,
 ): Promise<{ blocked: boolean }> {
-  await deps.db.transaction((tx) => writeAudit(tx, {
-    event: 'second_factor.failed', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
-    ip: c.get('clientIp'), requestId: c.get('requestId'), details: { method, reason },
-  }));
+  await deps.db.transaction(async (tx) => {
+    const context = await recordSignInAttempt(tx, deps.geoip, {
+      userId: session.user.id, email: session.user.email, success: false, method, ip: c.get('clientIp'),
+      userAgent: c.req.header('user-agent') ?? null, at: deps.clock.now(),
+    });
+    await writeAudit(tx, {
+      event: 'second_factor.failed', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
+      ip: c.get('clientIp'), location: describeLocation(context), requestId: c.get('requestId'), details: { method, reason },
+    });
+  });
   c.get('log').info({ event: 'second_factor.failed', method, reason }, 'second factor refused');
   const check = await deps.limits.secondFactorFailed(session.user.id);
   return { blocked: !check.ok };

@@ -48,6 +48,7 @@ export function accountRoutes(deps: RouteDeps) {
         totp={{ enabled: policy.factors.totp.enabled, confirmedAt: factors.totpConfirmedAt }}
         webauthn={{ enabled: policy.factors.webauthn.enabled, keys: factors.keys }}
         backupCodesLeft={factorAllowed(policy, 'backup_codes', user.role, user.type) ? factors.backupCodesLeft : null}
+        lowThreshold={policy.factors.backup_codes.low_threshold}
         sessions={sessions} restricted={session.restricted}
         notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
       />,

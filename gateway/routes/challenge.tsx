@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { ChallengePage } from '../../views/pages/challenge.js';
+import { countUnusedBackupCodes } from '../factors/backup-codes.js';
 import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
 import { hasFreshSecondFactor } from '../factors/backup-codes.js';
 import { userFactors, type UserFactors } from '../factors/summary.js';
@@ -41,16 +42,19 @@ export function challengeRoutes(deps: RouteDeps) {
     return { ok: true, session, factors };
   }
 
-  function page(c: Context<AppEnv>, g: { session: SessionView; factors: UserFactors }, rd: string, error: string | null, status: 200 | 400 | 401 | 429) {
+  async function page(c: Context<AppEnv>, g: { session: SessionView; factors: UserFactors }, rd: string, error: string | null, status: 200 | 400 | 401 | 429) {
     const { policy } = deps.policies.current();
     const { role, type } = g.session.user;
+    const codesOffered = factorAllowed(policy, 'backup_codes', role, type);
+    const backupCodes = codesOffered ? { left: await countUnusedBackupCodes(deps.db, g.session.user.id), lowThreshold: policy.factors.backup_codes.low_threshold } : null;
     return c.html(
       <ChallengePage
         prefix={prefix} csrfToken={c.get('csrfToken')} user={headerUser(g.session)} rd={rd} error={error}
+        backupCodes={backupCodes}
         totp={g.factors.totp && factorAllowed(policy, 'totp', role, type)}
         webauthn={g.factors.webauthn > 0 && factorAllowed(policy, 'webauthn', role, type)}
         recovery={{
-          backupCode: factorAllowed(policy, 'backup_codes', role, type),
+          backupCode: codesOffered,
           emailOtp: factorAllowed(policy, 'email_otp', role, type),
           assistance: policy.recovery.assistance.enabled,
         }}

@@ -5,6 +5,7 @@ import { MessagePage } from '../../views/pages/message.js';
 import { writeAudit } from '../audit/write.js';
 import { finishStepUp, stepUpSession } from '../auth/second-factor.js';
 import { userFactors, type UserFactors } from '../factors/summary.js';
+import { afterEnrolment, issueBackupCodesIfNone } from '../factors/first-enrolment.js';
 import { confirmTotpEnrolment, loadPendingTotp, resumeTotpEnrolment, startTotpEnrolment, totpSealingKey, type PendingTotp } from '../factors/totp.js';
 import type { AppEnv } from '../http/env.js';
 import { formText } from '../http/form.js';
@@ -98,7 +99,8 @@ export function enrollRoutes(deps: RouteDeps) {
       const fresh = session.authLevel < 2 || session.restricted
         ? await stepUpSession(deps, c, tx, session, 'totp', { details: { enrolment: true } })
         : null;
-      return { ...outcome, fresh };
+      const codesIssued = await issueBackupCodesIfNone(tx, deps, session.user, c.get('clientIp'), c.get('requestId'));
+      return { ...outcome, fresh, codesIssued };
     });
 
     if (!result.ok) {
@@ -109,7 +111,8 @@ export function enrollRoutes(deps: RouteDeps) {
     }
     log.info({ event: 'totp.enrolled', steppedUp: result.fresh !== null, replaced: result.replacedConfirmed }, 'TOTP enrolled');
     if (result.fresh) await finishStepUp(deps, c, session.user.id, result.fresh);
-    return c.redirect(deps.safeRedirect(rd, c.req.header('host'), `${prefix}/account?notice=totp-enrolled`), 303);
+    const next = deps.safeRedirect(rd, c.req.header('host'), `${prefix}/account?notice=totp-enrolled`);
+    return c.redirect(afterEnrolment(prefix, result.codesIssued, next), 303);
   });
 
   return app;

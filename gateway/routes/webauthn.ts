@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { writeAudit } from '../audit/write.js';
+import { afterEnrolment, issueBackupCodesIfNone } from '../factors/first-enrolment.js';
 import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
 import {
   cleanKeyName, createAuthenticationOptions, createRegistrationOptions, verifyAuthentication, verifyRegistration,
@@ -19,7 +20,7 @@ type ErrorStatus = 400 | 401 | 403 | 409 | 429;
 /** The session allowed to go on, or the refusal to answer with. */
 type Gate = SessionView | Response;
 /** A ceremony's end inside its transaction: the stepped-up session (if any), or why it failed. */
-type Completed = { ok: true; fresh: { cookieValue: string; expiresAt: Date } | null } | { ok: false; reason: string; detail?: string };
+type Completed = { ok: true; fresh: { cookieValue: string; expiresAt: Date } | null; codesIssued?: boolean } | { ok: false; reason: string; detail?: string };
 const VERIFY_FAILED = 'That security key could not be verified. Try again.';
 
 /**
@@ -81,7 +82,9 @@ export function webauthnRoutes(deps: RouteDeps) {
         event: 'webauthn.enrolled', at: clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
         ip: c.get('clientIp'), requestId: c.get('requestId'), details: { key: result.credential.id, name: result.credential.name, device_type: result.credential.deviceType },
       });
-      return { ok: true, fresh: stepsUp ? await stepUpSession(deps, c, tx, session, 'webauthn', { details: { enrolled: true } }) : null };
+      const fresh = stepsUp ? await stepUpSession(deps, c, tx, session, 'webauthn', { details: { enrolled: true } }) : null;
+      const codesIssued = await issueBackupCodesIfNone(tx, deps, session.user, c.get('clientIp'), c.get('requestId'));
+      return { ok: true, fresh, codesIssued };
     });
     if (!outcome.ok) {
       c.get('log').info({ event: 'webauthn.enrol_failed', reason: outcome.reason, detail: outcome.detail }, 'security key enrolment refused');
@@ -90,7 +93,8 @@ export function webauthnRoutes(deps: RouteDeps) {
         : refuse(c, 400, 'webauthn_failed', VERIFY_FAILED);
     }
     if (outcome.fresh) await finishStepUp(deps, c, session.user.id, outcome.fresh);
-    return c.json({ ok: true, redirect: deps.safeRedirect(stringField(body.rd), c.req.header('host'), `${prefix}/account`) });
+    const next = deps.safeRedirect(stringField(body.rd), c.req.header('host'), `${prefix}/account`);
+    return c.json({ ok: true, redirect: afterEnrolment(prefix, outcome.codesIssued === true, next) });
   });
 
   /** Who may answer the challenge: a signed-in, non-recovery session with keys, not blocked. */

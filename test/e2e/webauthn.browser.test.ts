@@ -68,7 +68,9 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('security keys in a browser', () => {
     await page.waitForURL((url) => url.pathname === `${P}/enroll`);
     await page.fill('#webauthn-name', 'Laptop passkey');
     await page.click('text=Add security key or passkey');
-    await page.waitForURL(`${base}/reports`);
+    // The first factor comes with backup codes, shown once, then the app.
+    await page.waitForURL((url) => url.pathname === `${P}/backup-codes`);
+    await Promise.all([page.waitForURL(`${base}/reports`), page.click('text=I have saved my codes')]);
     expect(await page.textContent('body')).toContain('hello GET /reports');
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(credentials).toHaveLength(1);

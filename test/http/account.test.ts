@@ -59,7 +59,7 @@ describe('account page', () => {
     expect(html).toContain('dana@example.com');
     expect(html).toContain('Set up authenticator app');
     expect(html).toContain(`href="${P}/enroll"`);
-    expect(html).toContain('Backup codes: 0 left');
+    expect(html).toContain('0 backup codes left');
     const mine = sessionRow(html, 'LaptopBrowser/1.0');
     const other = sessionRow(html, 'PhoneBrowser/2.0');
     expect(mine).toContain('This browser');

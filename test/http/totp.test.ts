@@ -102,7 +102,10 @@ describe('TOTP enrolment and sign-in', () => {
     const { secret, res } = await enrolThroughPage(client, clock, `${gw.url}/reports`);
     aliceSecret = secret;
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(`${gw.url}/reports`);
+    // The first factor comes with a set of backup codes, shown once before going on to rd.
+    expect(res.headers.get('location')).toBe(`/.recourse/backup-codes?rd=${encodeURIComponent(`${gw.url}/reports`)}`);
+    const codesPage = await client.page('/.recourse/backup-codes');
+    expect(codesPage.html.match(/\b[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}\b/g)?.length).toBe(10);
     const after = client.cookies.get('recourse_session');
     expect(after).toBeDefined();
     expect(after).not.toBe(before);

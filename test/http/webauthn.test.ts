@@ -76,7 +76,8 @@ describe('registering a key and signing in with it', () => {
     expect(await reachesUpstream(client)).toBe(false);
     const res = await registerKey(client, alice, { name: '  Blue key\n' });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, redirect: `${P}/account` });
+    // A first factor comes with backup codes, shown once before going on.
+    expect(await res.json()).toEqual({ ok: true, redirect: `${P}/backup-codes?rd=${encodeURIComponent(`${P}/account`)}` });
     expect(client.cookies.get('recourse_session')).not.toBe(before);
     expect(await reachesUpstream(client)).toBe(true);
     const [key] = await keysOf('alice');

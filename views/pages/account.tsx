@@ -1,3 +1,4 @@
+import { BackupCodesPanel } from '../components/backup-codes-panel.js';
 import { WebauthnKeyList } from '../components/webauthn.js';
 import { CsrfField, Layout, NoticeNote } from '../layout.js';
 
@@ -26,6 +27,8 @@ export interface AccountPageProps {
   webauthn: { enabled: boolean; keys: SecurityKeyView[] };
   /** Null when backup codes are not offered to this user. */
   backupCodesLeft: number | null;
+  /** `factors.backup_codes.low_threshold`. */
+  lowThreshold: number;
   sessions: AccountSessionView[];
   restricted: boolean;
   notice?: string | null;
@@ -58,10 +61,10 @@ export function AccountPage(props: AccountPageProps) {
           </p>
         ) : null}
         {props.webauthn.enabled ? <WebauthnKeyList prefix={prefix} csrfToken={props.csrfToken} keys={props.webauthn.keys} timeZone={props.timeZone} /> : null}
-        {props.backupCodesLeft === null ? null : (
-          <p id="backup-codes">Backup codes: {props.backupCodesLeft} left</p>
-        )}
       </section>
+      {props.backupCodesLeft === null || props.restricted ? null : (
+        <BackupCodesPanel prefix={prefix} csrfToken={props.csrfToken} codesLeft={props.backupCodesLeft} lowThreshold={props.lowThreshold} />
+      )}
 
       <h2>Where you're signed in</h2>
       <section class="card">

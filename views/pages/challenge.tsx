@@ -1,3 +1,4 @@
+import { LowCodesNotice } from '../components/low-codes-notice.js';
 import { WebauthnChallengeButton } from '../components/webauthn.js';
 import { CsrfField, ErrorNote, Layout } from '../layout.js';
 
@@ -16,6 +17,8 @@ export interface ChallengePageProps {
   totp: boolean;
   webauthn: boolean;
   recovery: RecoveryWays;
+  /** Unused backup codes and the policy's low threshold, when codes are offered to this user. */
+  backupCodes?: { left: number; lowThreshold: number } | null;
   error?: string | null;
 }
 
@@ -27,6 +30,9 @@ export function ChallengePage(props: ChallengePageProps) {
     <Layout title="Second step" prefix={prefix} user={props.user} csrfToken={props.csrfToken}>
       <h1>Confirm it's you</h1>
       <ErrorNote message={props.error} />
+      {props.backupCodes && props.backupCodes.left > 0 ? (
+        <LowCodesNotice prefix={prefix} codesLeft={props.backupCodes.left} lowThreshold={props.backupCodes.lowThreshold} />
+      ) : null}
       {props.totp ? (
         <form method="post" action={`${prefix}/2fa/totp`} class="card" id="totp">
           <CsrfField token={props.csrfToken} />

@@ -93,6 +93,14 @@ const recovery = z.strictObject({
     .strictObject({
       enabled: enabled(true),
       types: z.array(z.enum(ASSISTANCE_TYPES)).min(1).prefault([...ASSISTANCE_TYPES]),
+      // A request is flagged once this many (itself included) arrived within the window.
+      suspicious: z
+        .strictObject({
+          window: duration('24h').prefault('24h'),
+          per_account: z.int().min(1).default(3),
+          per_network: z.int().min(1).default(5),
+        })
+        .prefault({}),
     })
     .prefault({}),
   recovery_code: z.strictObject({ ttl: duration('1h').prefault('1h') }).prefault({}),

@@ -27,6 +27,7 @@ describe('policy defaults (CONTRACT §3)', () => {
     expect(policy.factors.backup_codes).toEqual({ enabled: true, roles: ['*'], count: 10, length: 8, low_threshold: 3 });
     expect(policy.factors.email_otp).toEqual({ enabled: false, roles: ['*'], ttl: 600_000, length: 6, max_attempts: 5 });
     expect(policy.recovery.assistance.types).toEqual(['lost_2fa', 'forgot_password', 'locked_out', 'other']);
+    expect(policy.recovery.assistance.suspicious).toEqual({ window: 86_400_000, per_account: 3, per_network: 5 });
     expect(policy.recovery.recovery_code.ttl).toBe(3_600_000);
     expect(policy.recovery.access_email.ttl).toBe(3_600_000);
     expect(policy.recovery.reasons).toHaveLength(4);
@@ -79,6 +80,16 @@ describe('policy values', () => {
     expect(policy.rate_limits.assistance.per_ip).toEqual({ count: 10, perMs: 900_000 });
     expect(policy.reenrollment.map((r) => r.within)).toEqual([7 * 86_400_000, 0]);
     expect(policy.reenrollment[0]).toMatchObject({ roles: ['*'], types: ['*'] });
+  });
+
+  it('reads the suspicious-request thresholds of assistance requests, keeping defaults beside them', () => {
+    const policy = policyOf(yaml('recovery:', '  assistance:', '    suspicious: {window: 1h, per_account: 2}'));
+    expect(policy.recovery.assistance.suspicious).toEqual({ window: 3_600_000, per_account: 2, per_network: 5 });
+    expect(policy.recovery.assistance.types).toHaveLength(4);
+    expect(messagesOf(yaml('recovery:', '  assistance:', '    suspicious: {window: soon, per_network: 0}'))).toEqual([
+      'recovery.assistance.suspicious.window: expected a duration like 24h',
+      'recovery.assistance.suspicious.per_network: expected a number ≥ 1',
+    ]);
   });
 
   it('normalises methods to upper case and host globs to lower case', () => {

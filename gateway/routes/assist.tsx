@@ -1,0 +1,101 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Hono, type Context } from 'hono';
+import { AssistLimitedPage, AssistPage, AssistReceivedPage, MESSAGE_MAX_LENGTH } from '../../views/pages/assist.js';
+import { MessagePage } from '../../views/pages/message.js';
+import { isValidEmail } from '../core/email.js';
+import { oneLine } from '../delivery/templates/index.js';
+import type { AppEnv } from '../http/env.js';
+import { formText } from '../http/form.js';
+import { submitAssistanceRequest, type AssistanceType } from '../recovery/assistance.js';
+import type { RouteDeps } from './deps.js';
+
+/**
+ * Every POST answers no sooner than this after it arrived, so the time taken by the work for an
+ * existing account and for an unknown email cannot tell them apart (SECURITY A1). It comfortably
+ * exceeds the work itself (a handful of queries and inserts); a slower answer is logged.
+ */
+const RESPONSE_FLOOR_MS = 400;
+// Textareas submit CRLF; anything else below U+0020 except tab and line feed is dropped (PostgreSQL
+// text refuses NUL, and nothing legitimate needs the rest).
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+export function assistRoutes(deps: RouteDeps) {
+  const prefix = deps.config.server.prefix;
+  const app = new Hono<AppEnv>();
+  const assistance = () => deps.policies.current().policy.recovery.assistance;
+  const disabled = (c: Context<AppEnv>) =>
+    c.html(<MessagePage prefix={prefix} title="Not available" message="Requests for help are turned off here. Contact your administrator." />, 404);
+
+  app.get('/assist', (c) => {
+    const { enabled, types } = assistance();
+    if (!enabled) return disabled(c);
+    return c.html(<AssistPage prefix={prefix} csrfToken={c.get('csrfToken')} types={types} />);
+  });
+
+  app.post('/assist', async (c) => {
+    const startedAt = performance.now();
+    const answer = await answerSubmission(c);
+    // Rendered inside the padded section too: the page is part of the work.
+    const response = await answer.response;
+    const elapsed = performance.now() - startedAt;
+    if (elapsed > RESPONSE_FLOOR_MS) c.get('log').warn({ event: 'assistance.slow', ms: Math.round(elapsed) }, 'assistance request took longer than the response floor');
+    else await sleep(RESPONSE_FLOOR_MS - elapsed);
+    // The alerts are committed; send them once this answer is on its way. Not awaited, and not
+    // inside the padded section, so neither SMTP latency nor the worker's own database work can
+    // shift when the answer leaves (SECURITY A1).
+    if (answer.enqueued) {
+      const log = c.get('log');
+      setImmediate(() => deps.delivery.poke().catch((error: unknown) => log.error({ err: String(error) }, 'delivery worker poke failed')));
+    }
+    return response;
+  });
+
+  /** The answer, and whether alerts were committed to the outbox. */
+  async function answerSubmission(c: Context<AppEnv>): Promise<{ response: Response | Promise<Response>; enqueued: boolean }> {
+    const policy = deps.policies.current().policy;
+    const { enabled, types } = policy.recovery.assistance;
+    if (!enabled) return { response: disabled(c), enqueued: false };
+    const form = await c.req.parseBody();
+    const email = formText(form.email, 254);
+    const type = formText(form.type, 32);
+    const message = typeof form.message === 'string' ? form.message.replace(/\r\n?/g, '\n').replace(CONTROL_CHARACTERS, '').trim() : '';
+    const csrfToken = c.get('csrfToken');
+    const invalid = (error: string) => ({
+      response: c.html(<AssistPage prefix={prefix} csrfToken={csrfToken} types={types} values={{ email, type, message }} error={error} />, 400),
+      enqueued: false,
+    });
+    // Input checks only: they depend on what was typed, never on whether an account exists.
+    if (!isValidEmail(email)) return invalid('Enter the email address of your account.');
+    if (!(types as readonly string[]).includes(type)) return invalid('Choose what happened.');
+    if (message.length > MESSAGE_MAX_LENGTH) return invalid(`Keep the message under ${MESSAGE_MAX_LENGTH} characters.`);
+
+    const log = c.get('log');
+    let outcome;
+    try {
+      outcome = await submitAssistanceRequest({
+        db: deps.db, clock: deps.clock, geoip: deps.geoip, limits: deps.limits, policy,
+        dashboardUrl: (reference) => `${deps.config.server.public_url}${prefix}/admin/requests/${reference}`,
+      }, {
+        email, type: type as AssistanceType, message, ip: c.get('clientIp'),
+        userAgent: oneLine(c.req.header('user-agent') ?? '').slice(0, 512) || null, requestId: c.get('requestId'),
+      });
+    } catch (error) {
+      log.error({ event: 'assistance.failed', err: String(error) }, 'assistance request not recorded');
+      const response = c.html(<MessagePage prefix={prefix} title="Try again" message="Your request could not be sent. Try again in a moment." />, 503);
+      return { response, enqueued: false };
+    }
+    if (!outcome.ok) {
+      log.info({ event: 'assistance.limited', scope: outcome.scope, email: oneLine(email) }, 'assistance request refused: rate limit');
+      c.header('Retry-After', String(Math.ceil(outcome.retryAfterMs / 1000)));
+      return { response: c.html(<AssistLimitedPage prefix={prefix} csrfToken={csrfToken} types={types} />, 429), enqueued: false };
+    }
+    log.info({
+      event: 'assistance.submitted', reference: outcome.reference, matched: outcome.userId !== null,
+      notified: outcome.notified.length, flags: outcome.flags,
+    }, 'assistance request recorded');
+    if (outcome.notified.length === 0) log.warn({ event: 'assistance.unnotified', reference: outcome.reference }, 'no administrator may be notified of assistance requests');
+    return { response: c.html(<AssistReceivedPage prefix={prefix} reference={outcome.reference} />), enqueued: outcome.notified.length > 0 };
+  }
+
+  return app;
+}

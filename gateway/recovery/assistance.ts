@@ -119,7 +119,7 @@ async function recordAndNotify(deps: AssistanceDeps, input: AssistanceSubmission
     });
     // Only administrators' stored addresses: the email typed in is never a recipient (A3).
     for (const admin of admins) {
-      await enqueueEmail(tx, { kind: 'assistance_alert', to: admin.email, email: alert, userId: admin.id, requestId: id }, now);
+      await enqueueEmail(tx, { kind: 'assistance_alert', to: admin.email, email: alert, userId: admin.id }, now);
     }
 
     const audit = { at: now, userId: user?.id ?? null, ip: ipContext.ip, location, requestId: input.requestId };

@@ -1,23 +1,21 @@
 import { Hono } from 'hono';
 import { loadBackupCodeStats } from '../factors/backup-codes.js';
 import type { AppEnv } from '../http/env.js';
-import { backupCodeStatsAccess } from './backup-code-access.js';
+import { authenticateApi } from '../admin/api-auth.js';
 import type { RouteDeps } from './deps.js';
 
 /**
- * `GET P/api/v1/backup-codes/stats` (CONTRACT §5). Session only for now; API tokens join when
- * they land. Errors are `{error: {code, message}}`.
+ * `GET P/api/v1/backup-codes/stats` (CONTRACT §5), for an admin session with a second factor or an
+ * admin's API token. Errors are `{error: {code, message}}`.
  */
 export function backupCodeApiRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
 
   app.get('/backup-codes/stats', async (c) => {
-    const session = c.get('session');
-    const access = backupCodeStatsAccess(session);
-    if (access === 'anonymous') return c.json({ error: { code: 'unauthenticated', message: 'Sign in first.' } }, 401);
-    if (access === 'forbidden') {
-      c.get('log').info({ event: 'api.refused', path: c.req.path, role: session?.user.role, level: session?.authLevel }, 'backup-code statistics refused');
-      return c.json({ error: { code: 'forbidden', message: 'You do not have permission for this.' } }, 403);
+    const auth = await authenticateApi(deps.db, c);
+    if (!auth.ok) {
+      c.get('log').info({ event: 'api.refused', path: c.req.path, why: auth.why }, 'backup-code statistics refused');
+      return c.json({ error: { code: auth.code, message: auth.message } }, auth.status);
     }
     const stats = await loadBackupCodeStats(deps.db, {
       policy: deps.policies.current().policy, timeZone: deps.config.server.time_zone, now: deps.clock.now(),

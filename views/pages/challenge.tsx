@@ -25,7 +25,6 @@ export interface ChallengePageProps {
 export function ChallengePage(props: ChallengePageProps) {
   const { prefix, recovery } = props;
   const rdQuery = `?rd=${encodeURIComponent(props.rd)}`;
-  const anyRecovery = recovery.backupCode || recovery.emailOtp || recovery.assistance;
   return (
     <Layout title="Second step" prefix={prefix} user={props.user} csrfToken={props.csrfToken}>
       <h1>Confirm it's you</h1>
@@ -46,8 +45,8 @@ export function ChallengePage(props: ChallengePageProps) {
       {!props.totp && !props.webauthn ? (
         <p class="warning">None of your second factors can be used on this site right now.</p>
       ) : null}
-      {anyRecovery ? (
-        <section class="card" id="recovery">
+      {/* Always shown: an administrator may have issued a recovery code even when no other way is allowed. */}
+      <section class="card" id="recovery">
           <h2>Lost your second factor?</h2>
           <ul>
             {recovery.backupCode ? <li><a href={`${prefix}/2fa/backup-code${rdQuery}`}>Use a backup code</a></li> : null}
@@ -61,9 +60,9 @@ export function ChallengePage(props: ChallengePageProps) {
               </li>
             ) : null}
             {recovery.assistance ? <li><a href={`${prefix}/assist`}>Can't sign in? Ask for help</a></li> : null}
+            <li><a href={`${prefix}/2fa/recovery-code${rdQuery}`}>Use a recovery code from an administrator</a></li>
           </ul>
-        </section>
-      ) : null}
+      </section>
     </Layout>
   );
 }

@@ -1,0 +1,152 @@
+/**
+ * Who may do what on the dashboard and the API (CONTRACT §7, SECURITY D1–D3, R2). Pure: the caller
+ * passes the actor's CURRENT row (read on every request, so a revoked permission bites at once),
+ * the credential the request rode on, and the policy's rules.
+ */
+import type { Role } from '../../db/schema/index.js';
+
+/** SECURITY D2: expert-mode actions need a second factor passed within the last 10 minutes. */
+export const FRESH_SECOND_FACTOR_MS = 10 * 60_000;
+
+const ADMIN_ROLES: ReadonlySet<Role> = new Set(['super_admin', 'owner', 'admin']);
+const MANAGER_ROLES: ReadonlySet<Role> = new Set(['super_admin', 'owner']);
+// Higher outranks lower; nobody acts on an account that outranks their own.
+const RANK: Readonly<Record<Role, number>> = { super_admin: 3, owner: 2, admin: 1, user: 0 };
+
+export interface AdminActor {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  active: boolean;
+  dataProtectionLevel: number;
+  expertMode: boolean;
+}
+
+/** An interactive session (with when its second factor was last passed) or an API token. */
+export type Credential = { kind: 'session'; secondFactorAt: Date | null } | { kind: 'token' };
+
+export interface PermissionRules {
+  /** policy recovery.data_protection_level */
+  dataProtectionLevel: number;
+  /** policy recovery.reset_2fa_roles */
+  reset2faRoles: readonly Role[];
+}
+
+export type Capability =
+  /** The dashboard at all: overview, users list, backup-code statistics. */
+  | 'dashboard'
+  /** The request queue and detail, the audit log; being notified of requests. */
+  | 'see_requests'
+  | 'cancel_request'
+  | 'send_access_email'
+  /** Generating a recovery code or emailing one (expert mode, SECURITY R2). */
+  | 'issue_recovery_code'
+  | 'reset_2fa'
+  /** Setting another administrator's data-protection level and expert mode. */
+  | 'manage_admins';
+
+export type Refusal =
+  | 'inactive'
+  | 'not_admin'
+  | 'data_protection'
+  | 'expert_mode'
+  | 'second_factor_required'
+  | 'reset_role'
+  | 'not_manager'
+  | 'self'
+  | 'outranked'
+  | 'not_an_administrator'
+  | 'sole_super_admin';
+
+export type Check = { ok: true } | { ok: false; refusal: Refusal };
+
+const ALLOWED: Check = { ok: true };
+const refuse = (refusal: Refusal): Check => ({ ok: false, refusal });
+
+export function isAdminRole(role: string): boolean {
+  return ADMIN_ROLES.has(role as Role);
+}
+
+export function hasDataProtection(actor: AdminActor, rules: PermissionRules): boolean {
+  return actor.role === 'super_admin' || (isAdminRole(actor.role) && actor.dataProtectionLevel >= rules.dataProtectionLevel);
+}
+
+/** Whether a session passed its second factor within FRESH_SECOND_FACTOR_MS of `nowMs`. */
+export function hasFreshSecondFactor(credential: Credential, nowMs: number): boolean {
+  if (credential.kind !== 'session' || !credential.secondFactorAt) return false;
+  const age = nowMs - credential.secondFactorAt.getTime();
+  return age >= 0 && age <= FRESH_SECOND_FACTOR_MS;
+}
+
+/** May this actor use this capability at all (before any particular account is considered)? */
+export function mayUse(actor: AdminActor, capability: Capability, rules: PermissionRules, credential: Credential, nowMs: number): Check {
+  if (!actor.active) return refuse('inactive');
+  if (!isAdminRole(actor.role)) return refuse('not_admin');
+  const superAdmin = actor.role === 'super_admin';
+  switch (capability) {
+    case 'dashboard':
+      return ALLOWED;
+    case 'see_requests':
+    case 'cancel_request':
+    case 'send_access_email':
+      return hasDataProtection(actor, rules) ? ALLOWED : refuse('data_protection');
+    case 'issue_recovery_code':
+      if (!hasDataProtection(actor, rules)) return refuse('data_protection');
+      if (!superAdmin && !actor.expertMode) return refuse('expert_mode');
+      // An API token never passed a second factor: issuing codes stays with fresh sessions (D2).
+      return hasFreshSecondFactor(credential, nowMs) ? ALLOWED : refuse('second_factor_required');
+    case 'reset_2fa':
+      return superAdmin || rules.reset2faRoles.includes(actor.role) ? ALLOWED : refuse('reset_role');
+    case 'manage_admins':
+      return MANAGER_ROLES.has(actor.role) ? ALLOWED : refuse('not_manager');
+  }
+}
+
+export interface TargetAccount {
+  id: string;
+  role: Role;
+}
+
+/**
+ * May this actor use `capability` on this account? Nobody acts on their own account or on one that
+ * outranks theirs; the sole super_admin cannot be reset from the dashboard (SECURITY D3).
+ */
+export function mayActOn(actor: AdminActor, target: TargetAccount, capability: Capability, activeSuperAdmins: number): Check {
+  if (actor.id === target.id) return refuse('self');
+  if (capability === 'reset_2fa' && target.role === 'super_admin' && activeSuperAdmins <= 1) return refuse('sole_super_admin');
+  if (RANK[target.role] > RANK[actor.role]) return refuse('outranked');
+  if (capability === 'manage_admins' && !(target.role === 'admin' || target.role === 'owner')) return refuse('not_an_administrator');
+  return ALLOWED;
+}
+
+/** The two checks in their order, for callers that hold both the capability and the account. */
+export function mayUseOn(
+  actor: AdminActor, capability: Capability, rules: PermissionRules, credential: Credential, nowMs: number,
+  target: TargetAccount, activeSuperAdmins: number,
+): Check {
+  const general = mayUse(actor, capability, rules, credential, nowMs);
+  return general.ok ? mayActOn(actor, target, capability, activeSuperAdmins) : general;
+}
+
+/** The policy's rules as the permission checks take them. */
+export function permissionRules(policy: { recovery: { data_protection_level: number; reset_2fa_roles: readonly Role[] } }): PermissionRules {
+  return { dataProtectionLevel: policy.recovery.data_protection_level, reset2faRoles: policy.recovery.reset_2fa_roles };
+}
+
+/** A sentence for the administrator; the log gets the refusal code itself. */
+export function describeRefusal(refusal: Refusal): string {
+  switch (refusal) {
+    case 'inactive': return 'Your account is disabled.';
+    case 'not_admin': return 'Only administrators can do this.';
+    case 'data_protection': return 'This needs the data-protection permission at the level the policy requires.';
+    case 'expert_mode': return 'This needs expert mode on your administrator account.';
+    case 'second_factor_required': return 'Confirm with your second factor first: this action needs one passed within the last 10 minutes.';
+    case 'reset_role': return 'Your role may not reset two-factor sign-in (policy recovery.reset_2fa_roles).';
+    case 'not_manager': return 'Only owners and super administrators manage administrator permissions.';
+    case 'self': return 'Nobody acts on their own account; ask another administrator.';
+    case 'outranked': return 'This account has a higher role than yours.';
+    case 'not_an_administrator': return 'Permissions apply to administrators (admin or owner) only.';
+    case 'sole_super_admin': return 'This is the only super administrator; reset it from the shell with `recourse user reset-2fa`.';
+  }
+}

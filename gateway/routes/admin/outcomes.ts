@@ -1,0 +1,53 @@
+/** How an administrator action's failure reads: one status and one sentence per kind (HTML and API alike). */
+import type { ActionFailure } from '../../admin/actions.js';
+import { describeRefusal } from '../../admin/permissions.js';
+
+export function failureStatus(failure: ActionFailure): 400 | 403 | 404 | 409 {
+  switch (failure.reason) {
+    case 'forbidden': return 403;
+    case 'invalid': return 400;
+    case 'not_found': return 404;
+    case 'conflict': return 409;
+  }
+}
+
+export function failureCode(failure: ActionFailure): string {
+  switch (failure.reason) {
+    case 'forbidden': return failure.refusal === 'second_factor_required' ? 'step_up_required' : 'forbidden';
+    case 'invalid': return 'invalid_request';
+    case 'not_found': return 'not_found';
+    case 'conflict': return failure.problem;
+  }
+}
+
+const FIELD_MESSAGES: Readonly<Record<string, string>> = {
+  reason: 'Choose a reason from the list.',
+  details: 'Details are too long (2,000 characters at most).',
+  on_behalf_of: 'On behalf of is too long (200 characters at most).',
+  delivery: 'Choose email or SMS delivery.',
+};
+
+const CONFLICT_MESSAGES: Readonly<Record<string, string>> = {
+  request_closed: 'This request is already closed.',
+  no_account: 'The email entered matches no account, so nothing can be sent; cancel the request instead.',
+  account_disabled: 'The account is disabled.',
+  sms_unavailable: 'SMS is not available: the user has no phone number or SMS is not configured (sms.webhook_url).',
+};
+
+export function failureMessage(failure: ActionFailure, what = 'object'): string {
+  switch (failure.reason) {
+    case 'forbidden': return describeRefusal(failure.refusal);
+    case 'invalid': return FIELD_MESSAGES[failure.field] ?? 'The request is not valid.';
+    case 'not_found': return `There is no such ${what}.`;
+    case 'conflict': return CONFLICT_MESSAGES[failure.problem] ?? 'This cannot be done now.';
+  }
+}
+
+/** Confirmations after an action (`?notice=` on the page the form came from). */
+export const NOTICES: Readonly<Record<string, string>> = {
+  code_sent: 'A recovery code is on its way to the user.',
+  access_sent: 'A password-reset link is on its way to the user.',
+  reset: 'The second factors were removed and the user was signed out everywhere.',
+  cancelled: 'The request was cancelled and closed.',
+  permissions: 'Permissions saved.',
+};

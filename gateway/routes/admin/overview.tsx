@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import { OverviewPage } from '../../../views/pages/admin/overview.js';
+import { countPendingRequests } from '../../../db/queries/admin.js';
+import { latestAuditRowsOf } from '../../../db/queries/admin-audit.js';
+import { hasDataProtection, permissionRules } from '../../admin/permissions.js';
+import { loadBackupCodeStats } from '../../factors/backup-codes.js';
+import type { AppEnv } from '../../http/env.js';
+import type { RouteDeps } from '../deps.js';
+import { type AdminGate } from './gate.js';
+
+const RECENT_ACTIVITY = 10;
+// The steps of a recovery, from the request to its end (CONTRACT §6).
+const RECOVERY_EVENTS = [
+  'assistance.submitted', 'recovery_request.code_generated', 'recovery_request.cancelled', 'recovery_request.completed',
+  'recovery_code.used', 'access_email.sent', 'password.reset', 'second_factor.reset', 'backup_code.used', 'email_otp.used',
+] as const;
+
+/** `P/admin`: pending requests, recent recovery activity, backup-code numbers, the policy in force. */
+export function adminOverviewRoutes(deps: RouteDeps, gate: AdminGate) {
+  const app = new Hono<AppEnv>();
+
+  app.get('/admin', async (c) => {
+    const pass = await gate(c, 'dashboard', `${deps.config.server.prefix}/admin`);
+    if (!pass.ok) return pass.response;
+    const snapshot = deps.policies.current();
+    const mayRead = hasDataProtection(pass.who.actor, permissionRules(snapshot.policy));
+    const stats = await loadBackupCodeStats(deps.db, { policy: snapshot.policy, timeZone: deps.config.server.time_zone, now: deps.clock.now() });
+    return c.html(
+      <OverviewPage
+        {...pass.shell} stats={stats} timeZone={deps.config.server.time_zone}
+        lowThreshold={snapshot.policy.factors.backup_codes.low_threshold}
+        pendingRequests={mayRead ? await countPendingRequests(deps.db) : null}
+        recentActivity={mayRead ? await latestAuditRowsOf(deps.db, RECOVERY_EVENTS, RECENT_ACTIVITY) : null}
+        policy={{ version: snapshot.version, loadedAt: snapshot.loadedAt, files: snapshot.files, lastError: snapshot.lastError }}
+      />,
+    );
+  });
+
+  return app;
+}

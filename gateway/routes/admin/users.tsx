@@ -1,0 +1,126 @@
+import { Hono, type Context } from 'hono';
+import { AdminMessagePage } from '../../../views/pages/admin/message.js';
+import { UserDetailPage } from '../../../views/pages/admin/user-detail.js';
+import { UsersPage } from '../../../views/pages/admin/users.js';
+import { recentRequestsOf } from '../../../db/queries/admin.js';
+import { describeUser, searchUsers } from '../../../db/queries/admin-users.js';
+import { resetUserSecondFactor, sendAccessEmail, sendRecoveryCodeEmail, type ActionFailure } from '../../admin/actions.js';
+import { pageOf, userCursor } from '../../admin/cursor.js';
+import { parseUserQuery } from '../../admin/filters.js';
+import { MAX_DATA_PROTECTION_LEVEL, setAdminPermissions } from '../../admin/manage.js';
+import { describeRefusal, hasDataProtection, mayUseOn, permissionRules } from '../../admin/permissions.js';
+import type { AppEnv } from '../../http/env.js';
+import type { RouteDeps } from '../deps.js';
+import { accountActionAvailability, postedFields } from './availability.js';
+import { adminRefusal, herePath, type AdminGate, type AdminPass } from './gate.js';
+import { failureMessage, failureStatus, NOTICES } from './outcomes.js';
+import { pokeDelivery } from './poke.js';
+
+type Ctx = Context<AppEnv>;
+
+const PAGE_SIZE = 50;
+const USER_ID = ':id{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}}';
+const ACTIONS = ':action{send-recovery-code|send-access-email|reset-2fa}';
+const RECENT_REQUESTS = 10;
+
+/** `P/admin/users`: search and filters, one user's page, the actions on an account, and admins' permissions. */
+export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
+  const prefix = deps.config.server.prefix;
+  const timeZone = deps.config.server.time_zone;
+  const app = new Hono<AppEnv>();
+
+  app.get('/admin/users', async (c) => {
+    const pass = await gate(c, 'dashboard', herePath(c));
+    if (!pass.ok) return pass.response;
+    const parsed = parseUserQuery(c.req.query(), PAGE_SIZE + 1);
+    const search = parsed.ok ? parsed.value : { q: '', role: null, type: null, status: null, after: null, limit: PAGE_SIZE + 1 };
+    if (!parsed.ok) c.get('log').info({ event: 'admin.bad_filter', param: parsed.param }, 'user filter refused; showing everyone');
+    const page = pageOf(await searchUsers(deps.db, search), PAGE_SIZE, userCursor);
+    return c.html(
+      <UsersPage
+        {...pass.shell} rows={page.items} nextCursor={page.nextCursor} timeZone={timeZone}
+        lowThreshold={deps.policies.current().policy.factors.backup_codes.low_threshold}
+        filter={{ q: search.q, role: search.role ?? 'all', type: search.type ?? 'all', status: search.status ?? 'all' }}
+      />,
+      parsed.ok ? 200 : 400,
+    );
+  });
+
+  app.get(`/admin/users/${USER_ID}`, async (c) => {
+    const pass = await gate(c, 'dashboard', herePath(c));
+    if (!pass.ok) return pass.response;
+    return renderUser(c, pass, c.req.param('id').toLowerCase(), { notice: NOTICES[c.req.query('notice') ?? ''] ?? null });
+  });
+
+  app.post(`/admin/users/${USER_ID}/${ACTIONS}`, async (c) => {
+    const userId = c.req.param('id').toLowerCase();
+    const action = c.req.param('action');
+    const userPath = `${prefix}/admin/users/${userId}`;
+    const pass = await gate(c, 'dashboard', userPath);
+    if (!pass.ok) return pass.response;
+    const fields = postedFields(await c.req.parseBody());
+    const target = { userId };
+    const outcome = action === 'send-recovery-code' ? await sendRecoveryCodeEmail(deps, pass.who, target, fields)
+      : action === 'send-access-email' ? await sendAccessEmail(deps, pass.who, target, fields)
+        : await resetUserSecondFactor(deps, pass.who, target, fields);
+    if (!outcome.ok) {
+      c.get('log').info({ event: 'admin.action_refused', action, target: userId, outcome }, 'administrator action refused');
+      return refused(c, pass, userId, outcome, userPath);
+    }
+    c.get('log').info({ event: 'admin.action', action, target: userId }, 'administrator action done');
+    await pokeDelivery(deps.delivery, c);
+    const notice = action === 'reset-2fa' ? 'reset' : action === 'send-access-email' ? 'access_sent' : 'code_sent';
+    return c.redirect(`${userPath}?notice=${notice}`, 303);
+  });
+
+  app.post(`/admin/users/${USER_ID}/permissions`, async (c) => {
+    const userId = c.req.param('id').toLowerCase();
+    const userPath = `${prefix}/admin/users/${userId}`;
+    const pass = await gate(c, 'dashboard', userPath);
+    if (!pass.ok) return pass.response;
+    const form = await c.req.parseBody();
+    const levelText = typeof form.data_protection_level === 'string' ? form.data_protection_level.trim() : '';
+    const outcome = await setAdminPermissions(deps, pass.who, userId, {
+      dataProtectionLevel: /^\d{1,2}$/.test(levelText) ? Number(levelText) : Number.NaN,
+      expertMode: form.expert_mode === 'on',
+    });
+    if (!outcome.ok) {
+      c.get('log').info({ event: 'admin.permissions_refused', target: userId, outcome }, 'permission change refused');
+      if (outcome.reason === 'forbidden') return renderUser(c, pass, userId, { error: describeRefusal(outcome.refusal), status: 403 });
+      if (outcome.reason === 'not_found') return renderUser(c, pass, userId, {});
+      return renderUser(c, pass, userId, { error: `The data-protection level is a whole number from 0 to ${MAX_DATA_PROTECTION_LEVEL}.`, status: 400 });
+    }
+    return c.redirect(`${userPath}?notice=permissions`, 303);
+  });
+
+  function refused(c: Ctx, pass: AdminPass, userId: string, failure: ActionFailure, userPath: string) {
+    if (failure.reason === 'forbidden' && failure.refusal === 'second_factor_required') return adminRefusal(c, pass.shell, failure.refusal, userPath);
+    return renderUser(c, pass, userId, { error: failureMessage(failure, 'user'), status: failureStatus(failure) });
+  }
+
+  async function renderUser(c: Ctx, pass: AdminPass, userId: string, options: { error?: string; notice?: string | null; status?: 200 | 400 | 403 | 404 | 409 }) {
+    const target = await describeUser(deps.db, userId);
+    if (!target) {
+      return c.html(<AdminMessagePage {...pass.shell} section="users" title="Not found" message="There is no such user." link={{ href: `${prefix}/admin/users`, label: 'All users' }} />, 404);
+    }
+    const { policy } = deps.policies.current();
+    const rules = permissionRules(policy);
+    const nowMs = deps.clock.nowMs();
+    const manage = mayUseOn(pass.who.actor, 'manage_admins', rules, pass.who.credential, nowMs, target, pass.shell.superAdmins);
+    return c.html(
+      <UserDetailPage
+        {...pass.shell} target={target} timeZone={timeZone} reasons={policy.recovery.reasons}
+        requests={hasDataProtection(pass.who.actor, rules) ? await recentRequestsOf(deps.db, target.id, RECENT_REQUESTS) : null}
+        actions={target.active ? {
+          base: `${prefix}/admin/users/${target.id}`, onRequest: false, sms: false,
+          unavailable: accountActionAvailability(pass, rules, nowMs, target),
+        } : null}
+        managePermissions={manage.ok ? { maxLevel: MAX_DATA_PROTECTION_LEVEL } : null}
+        error={options.error ?? null} notice={options.notice ?? null}
+      />,
+      options.status ?? 200,
+    );
+  }
+
+  return app;
+}

@@ -1,0 +1,113 @@
+import { Hono, type Context } from 'hono';
+import { MessagePage } from '../../views/pages/message.js';
+import { RecoveryCodePage } from '../../views/pages/recovery-code.js';
+import { completeApprovedRequest } from '../../db/queries/admin.js';
+import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
+import { writeAudit } from '../audit/write.js';
+import { describeLocation } from '../context/geoip.js';
+import type { AppEnv } from '../http/env.js';
+import { formText } from '../http/form.js';
+import { redeemRecoveryCode } from '../recovery/recovery-codes.js';
+import { fireReenrollmentTrigger } from '../recovery/reenrollment.js';
+import type { SessionView } from '../session/store.js';
+import type { RouteDeps } from './deps.js';
+import { headerUser, redirectToLogin, withRd } from './second-factor-gate.js';
+
+type Ctx = Context<AppEnv>;
+
+const GENERIC_FAILURE = 'That code did not work. Check it and try again, or ask your administrator for a new one.';
+
+/**
+ * `GET/POST P/2fa/recovery-code`: the user signs in with the code an administrator issued. In one
+ * transaction (SECURITY F2, R1, R3): the code is spent, the user's other sessions are revoked, the
+ * session becomes a restricted one that can only enrol a new factor, the request is completed and
+ * every step is audited.
+ */
+export function recoveryCodeRoutes(deps: RouteDeps) {
+  const prefix = deps.config.server.prefix;
+  const app = new Hono<AppEnv>();
+
+  type Gate = { ok: true; session: SessionView } | { ok: false; response: Response };
+
+  /** A password-only session belongs here; a recovery session enrols, a full one goes on. */
+  function gate(c: Ctx, rd: string): Gate {
+    const status = c.req.method === 'GET' ? 302 : 303;
+    const session = c.get('session');
+    if (!session) return { ok: false, response: redirectToLogin(c, prefix, withRd(`${prefix}/2fa/recovery-code`, rd)) };
+    if (session.restricted) return { ok: false, response: c.redirect(withRd(`${prefix}/enroll`, rd), status) };
+    if (session.authLevel >= 2) return { ok: false, response: c.redirect(rd, status) };
+    return { ok: true, session };
+  }
+
+  const form = (c: Ctx, session: SessionView, rd: string, error: string | null, status: 200 | 400 | 401) =>
+    c.html(<RecoveryCodePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUser(session)} error={error} />, status);
+
+  function tooManyAttempts(c: Ctx, retryAfterMs?: number) {
+    c.get('log').warn({ event: 'second_factor.blocked', method: 'recovery_code' }, 'second-factor attempts blocked for this account');
+    if (retryAfterMs) c.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    return c.html(
+      <MessagePage prefix={prefix} title="Too many attempts" message="There have been too many failed attempts on this account. Try again later or ask your administrator." />,
+      429,
+    );
+  }
+
+  app.get('/2fa/recovery-code', (c) => {
+    const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
+    const g = gate(c, rd);
+    if (!g.ok) return g.response;
+    return form(c, g.session, rd, null, 200);
+  });
+
+  app.post('/2fa/recovery-code', async (c) => {
+    const body = await c.req.parseBody();
+    const rd = deps.safeRedirect(formText(body.rd, 2048), c.req.header('host'), '/');
+    const g = gate(c, rd);
+    if (!g.ok) return g.response;
+    const { session } = g;
+    const userId = session.user.id;
+    const log = c.get('log');
+    const limit = await deps.limits.secondFactorAllowed(userId);
+    if (!limit.ok) return tooManyAttempts(c, limit.retryAfterMs);
+    const typed = formText(body.code, 128);
+    if (!typed) return form(c, session, rd, 'Enter the recovery code from your administrator.', 400);
+
+    const ip = c.get('clientIp');
+    const requestId = c.get('requestId');
+    const outcome = await deps.db.transaction(async (tx) => {
+      const now = deps.clock.now();
+      const redeemed = await redeemRecoveryCode(tx, { serverSecret: deps.config.session.secret, userId, typed, now });
+      if (!redeemed.ok) return redeemed;
+      // SECURITY R3: whoever else holds a session of this account loses it now.
+      const revoked = await deps.sessions.revokeAllForUser(tx, userId, session.idHash);
+      const audit = { at: now, actor: { userId }, userId, ip, location: describeLocation(deps.geoip.lookup(ip)), requestId };
+      const request = redeemed.requestId ? await completeApprovedRequest(tx, redeemed.requestId, now) : undefined;
+      await writeAudit(tx, {
+        ...audit, event: 'recovery_code.used',
+        details: { code_id: redeemed.codeId, reference: request?.reference ?? null, sessions_revoked: revoked.length },
+      });
+      const fresh = await stepUpSession(deps, c, tx, session, 'recovery_code', { restricted: true });
+      if (request) {
+        await writeAudit(tx, { ...audit, event: 'recovery_request.completed', details: { reference: request.reference, via: 'recovery_code' } });
+      }
+      // Re-enrolment: the policy's `on: recovery_code_used` rules, in this transaction (the
+      // restricted session already allows nothing but enrolment).
+      await fireReenrollmentTrigger(tx, deps, {
+        userId, trigger: 'recovery_code_used', role: session.user.role, type: session.user.type, now, actor: { userId }, ip, requestId,
+        details: { reference: request?.reference ?? null },
+      });
+      return { ok: true as const, fresh, reference: request?.reference ?? null, revoked: revoked.length };
+    });
+
+    if (!outcome.ok) {
+      const { blocked } = await recordSecondFactorFailure(deps, c, session, 'recovery_code', outcome.reason);
+      if (blocked) return tooManyAttempts(c);
+      return form(c, session, rd, GENERIC_FAILURE, 401);
+    }
+    await finishStepUp(deps, c, userId, outcome.fresh);
+    deps.sessions.forgetUser(userId);
+    log.info({ event: 'recovery_code.used', reference: outcome.reference, sessions_revoked: outcome.revoked }, 'signed in with a recovery code');
+    return c.redirect(withRd(`${prefix}/enroll`, rd), 303);
+  });
+
+  return app;
+}

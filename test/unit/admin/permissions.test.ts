@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import type { Role } from '../../../db/schema/index.js';
+import {
+  FRESH_SECOND_FACTOR_MS, hasDataProtection, mayActOn, mayUse, mayUseOn, type AdminActor, type Capability, type Credential, type PermissionRules,
+} from '../../../gateway/admin/permissions.js';
+
+const NOW = Date.parse('2026-03-01T09:00:00Z');
+const rules: PermissionRules = { dataProtectionLevel: 2, reset2faRoles: ['super_admin', 'owner'] };
+const fresh: Credential = { kind: 'session', secondFactorAt: new Date(NOW - 60_000) };
+const stale: Credential = { kind: 'session', secondFactorAt: new Date(NOW - FRESH_SECOND_FACTOR_MS - 1) };
+const token: Credential = { kind: 'token' };
+
+function actor(role: Role, extra: Partial<AdminActor> = {}): AdminActor {
+  return { id: `id-${role}`, email: `${role}@example.com`, name: role, role, active: true, dataProtectionLevel: 0, expertMode: false, ...extra };
+}
+
+const can = (a: AdminActor, capability: Capability, credential: Credential = fresh) => mayUse(a, capability, rules, credential, NOW);
+
+describe('mayUse: capabilities by role, data-protection level and expert mode', () => {
+  it('refuses users and disabled administrators everything', () => {
+    for (const capability of ['dashboard', 'see_requests', 'issue_recovery_code', 'reset_2fa', 'manage_admins'] as const) {
+      expect(can(actor('user', { dataProtectionLevel: 9, expertMode: true }), capability)).toEqual({ ok: false, refusal: 'not_admin' });
+      expect(can(actor('super_admin', { active: false }), capability)).toEqual({ ok: false, refusal: 'inactive' });
+    }
+  });
+
+  it('lets any administrator see the dashboard, but requests only from the policy level up', () => {
+    expect(can(actor('admin'), 'dashboard').ok).toBe(true);
+    expect(can(actor('admin', { dataProtectionLevel: 1 }), 'see_requests')).toEqual({ ok: false, refusal: 'data_protection' });
+    expect(can(actor('admin', { dataProtectionLevel: 2 }), 'see_requests').ok).toBe(true);
+    expect(can(actor('owner', { dataProtectionLevel: 3 }), 'send_access_email').ok).toBe(true);
+    expect(can(actor('owner'), 'cancel_request')).toEqual({ ok: false, refusal: 'data_protection' });
+    expect(hasDataProtection(actor('super_admin'), rules)).toBe(true);
+  });
+
+  it('issuing a recovery code needs the level, expert mode and a second factor passed within 10 minutes', () => {
+    const expert = actor('admin', { dataProtectionLevel: 2, expertMode: true });
+    expect(can(actor('admin', { expertMode: true }), 'issue_recovery_code')).toEqual({ ok: false, refusal: 'data_protection' });
+    expect(can(actor('admin', { dataProtectionLevel: 2 }), 'issue_recovery_code')).toEqual({ ok: false, refusal: 'expert_mode' });
+    expect(can(expert, 'issue_recovery_code').ok).toBe(true);
+    expect(can(expert, 'issue_recovery_code', stale)).toEqual({ ok: false, refusal: 'second_factor_required' });
+    expect(can(expert, 'issue_recovery_code', { kind: 'session', secondFactorAt: null })).toEqual({ ok: false, refusal: 'second_factor_required' });
+    expect(can(expert, 'issue_recovery_code', { kind: 'session', secondFactorAt: new Date(NOW + 60_000) })).toEqual({ ok: false, refusal: 'second_factor_required' });
+    expect(can(expert, 'issue_recovery_code', token)).toEqual({ ok: false, refusal: 'second_factor_required' });
+    // A super_admin holds every permission, but the freshness rule is about the session, not the role.
+    expect(can(actor('super_admin'), 'issue_recovery_code').ok).toBe(true);
+    expect(can(actor('super_admin'), 'issue_recovery_code', stale).ok).toBe(false);
+    // Exactly ten minutes still counts as within.
+    expect(can(expert, 'issue_recovery_code', { kind: 'session', secondFactorAt: new Date(NOW - FRESH_SECOND_FACTOR_MS) }).ok).toBe(true);
+  });
+
+  it('resetting 2FA follows reset_2fa_roles; super_admin always may', () => {
+    expect(can(actor('admin', { dataProtectionLevel: 9, expertMode: true }), 'reset_2fa')).toEqual({ ok: false, refusal: 'reset_role' });
+    expect(can(actor('owner'), 'reset_2fa').ok).toBe(true);
+    expect(mayUse(actor('owner'), 'reset_2fa', { ...rules, reset2faRoles: ['admin'] }, fresh, NOW)).toEqual({ ok: false, refusal: 'reset_role' });
+    expect(mayUse(actor('admin'), 'reset_2fa', { ...rules, reset2faRoles: ['admin'] }, fresh, NOW).ok).toBe(true);
+    expect(mayUse(actor('super_admin'), 'reset_2fa', { ...rules, reset2faRoles: [] }, fresh, NOW).ok).toBe(true);
+  });
+
+  it('only owners and super_admins manage permissions; API tokens use the data permissions of their user', () => {
+    expect(can(actor('admin', { dataProtectionLevel: 9 }), 'manage_admins')).toEqual({ ok: false, refusal: 'not_manager' });
+    expect(can(actor('owner'), 'manage_admins').ok).toBe(true);
+    expect(can(actor('admin', { dataProtectionLevel: 2 }), 'see_requests', token).ok).toBe(true);
+  });
+});
+
+describe('mayActOn: the account acted on', () => {
+  const admin = actor('admin', { dataProtectionLevel: 9, expertMode: true });
+
+  it('nobody acts on their own account', () => {
+    for (const capability of ['issue_recovery_code', 'send_access_email', 'reset_2fa', 'cancel_request', 'manage_admins'] as const) {
+      expect(mayActOn(admin, { id: admin.id, role: 'admin' }, capability, 2)).toEqual({ ok: false, refusal: 'self' });
+      expect(mayActOn(actor('super_admin'), { id: 'id-super_admin', role: 'super_admin' }, capability, 2)).toEqual({ ok: false, refusal: 'self' });
+    }
+  });
+
+  it('nobody acts on an account that outranks theirs', () => {
+    expect(mayActOn(admin, { id: 'o', role: 'owner' }, 'send_access_email', 2)).toEqual({ ok: false, refusal: 'outranked' });
+    expect(mayActOn(actor('owner'), { id: 's', role: 'super_admin' }, 'reset_2fa', 2)).toEqual({ ok: false, refusal: 'outranked' });
+    expect(mayActOn(actor('owner'), { id: 's', role: 'super_admin' }, 'issue_recovery_code', 1)).toEqual({ ok: false, refusal: 'outranked' });
+    expect(mayActOn(admin, { id: 'a2', role: 'admin' }, 'send_access_email', 2).ok).toBe(true);
+    expect(mayActOn(admin, { id: 'u', role: 'user' }, 'issue_recovery_code', 1).ok).toBe(true);
+  });
+
+  it('the sole super_admin cannot be reset from the dashboard; one of two can', () => {
+    const other = actor('super_admin', { id: 'other' });
+    expect(mayActOn(other, { id: 's', role: 'super_admin' }, 'reset_2fa', 1)).toEqual({ ok: false, refusal: 'sole_super_admin' });
+    expect(mayActOn(other, { id: 's', role: 'super_admin' }, 'reset_2fa', 2).ok).toBe(true);
+    // Named as what it is, whoever asks.
+    expect(mayActOn(actor('owner'), { id: 's', role: 'super_admin' }, 'reset_2fa', 1)).toEqual({ ok: false, refusal: 'sole_super_admin' });
+    // Other actions on the sole super_admin are not this rule's business.
+    expect(mayActOn(other, { id: 's', role: 'super_admin' }, 'send_access_email', 1).ok).toBe(true);
+  });
+
+  it('permissions are managed on administrators only', () => {
+    expect(mayActOn(actor('owner'), { id: 'u', role: 'user' }, 'manage_admins', 1)).toEqual({ ok: false, refusal: 'not_an_administrator' });
+    expect(mayActOn(actor('owner'), { id: 'a', role: 'admin' }, 'manage_admins', 1).ok).toBe(true);
+    expect(mayActOn(actor('owner'), { id: 'o2', role: 'owner' }, 'manage_admins', 1).ok).toBe(true);
+  });
+
+  it('mayUseOn checks the capability before the account', () => {
+    expect(mayUseOn(actor('admin'), 'reset_2fa', rules, fresh, NOW, { id: 'id-admin', role: 'admin' }, 2)).toEqual({ ok: false, refusal: 'reset_role' });
+    expect(mayUseOn(actor('owner'), 'reset_2fa', rules, fresh, NOW, { id: 'id-owner', role: 'owner' }, 2)).toEqual({ ok: false, refusal: 'self' });
+  });
+});

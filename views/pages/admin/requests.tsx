@@ -1,0 +1,15 @@
+import { AdminShell, type AdminShellProps } from '../../components/admin-nav.js';
+import { RequestFilters, RequestsTable, type RequestsTableProps } from '../../partials/admin/requests-table.js';
+
+export type RequestsPageProps = Omit<AdminShellProps, 'title' | 'section' | 'children'> & RequestsTableProps;
+
+/** `P/admin/requests`: the recovery-request queue with its filters. */
+export function RequestsPage(props: RequestsPageProps) {
+  return (
+    <AdminShell {...props} title="Recovery requests" section="requests">
+      <h1>Recovery requests</h1>
+      <RequestFilters prefix={props.prefix} filter={props.filter} />
+      <RequestsTable {...props} />
+    </AdminShell>
+  );
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import { users, type Role, type UserRow, type UserType } from '../schema/index.js';
+import { backupCodes, totpFactors, users, webauthnCredentials, type Role, type UserRow, type UserType } from '../schema/index.js';
 
 export interface NewUser {
   email: string;
@@ -53,6 +53,16 @@ export async function findUserById(db: Executor, id: string): Promise<UserRow | 
 
 export async function listUsers(db: Executor): Promise<UserRow[]> {
   return db.select().from(users).orderBy(asc(users.email));
+}
+
+/** Users with their second-factor state and unused backup codes, in one query (for `user list`). */
+export async function listUsersWithFactors(db: Executor) {
+  return db.select({
+    id: users.id, email: users.email, name: users.name, role: users.role, type: users.type, active: users.active,
+    twoFactor: sql<boolean>`(exists (select 1 from ${totpFactors} t where t.user_id = "users"."id" and t.confirmed_at is not null)
+      or exists (select 1 from ${webauthnCredentials} w where w.user_id = "users"."id"))`,
+    backupCodesLeft: sql<number>`(select count(*)::int from ${backupCodes} b where b.user_id = "users"."id" and b.used_at is null and b.voided_at is null)`,
+  }).from(users).orderBy(asc(users.email));
 }
 
 export async function updateUser(db: Executor, id: string, patch: Partial<Omit<UserRow, 'id' | 'createdAt'>>, now: Date): Promise<UserRow | undefined> {

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiTokens, auditLog, sessions, users } from '../../db/schema/index.js';
+import { randomUUID } from 'node:crypto';
+import { apiTokens, auditLog, backupCodes, sessions, totpFactors, users } from '../../db/schema/index.js';
 import type { CommandContext, CommandValues } from '../../gateway/cli/context.js';
 import { DB_COMMANDS } from '../../gateway/cli/commands/registry.js';
 import { loadConfig } from '../../gateway/config/load.js';
@@ -46,6 +47,17 @@ describe('admin commands', () => {
     expect(admin).toMatchObject({ role: 'admin', dataProtectionLevel: 2, expertMode: true });
     expect((await run('user set-role', { email: 'ops@example.com', role: 'emperor' })).code).toBe(1);
     expect((await run('user disable', { email: 'ghost@example.com' })).err[0]).toContain('no user with email');
+  });
+
+  it('user list --json reports each user\'s second-factor state and unused backup codes', async () => {
+    const [ops] = await storage.db.select().from(users).where(eq(users.email, 'ops@example.com'));
+    const now = clock.now();
+    await storage.db.insert(totpFactors).values({ id: randomUUID(), userId: ops!.id, secretSealed: 'x', createdAt: now, confirmedAt: now });
+    const setId = randomUUID();
+    await storage.db.insert(backupCodes).values([0, 1, 2].map((i) => ({ id: randomUUID(), userId: ops!.id, setId, codeHash: `h${i}`, createdAt: now, ...(i === 0 ? { usedAt: now } : {}) })));
+    const listed = await run('user list', { json: true });
+    const rows = JSON.parse(listed.out.join('\n')) as Array<{ email: string; two_factor: boolean; backup_codes_left: number }>;
+    expect(rows.find((r) => r.email === 'ops@example.com')).toMatchObject({ two_factor: true, backup_codes_left: 2 });
   });
 
   it('token create prints a token stored only as its hash; revoke ends it', async () => {

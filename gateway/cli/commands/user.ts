@@ -1,4 +1,4 @@
-import { createUser, listUsers } from '../../../db/queries/users.js';
+import { createUser, listUsersWithFactors } from '../../../db/queries/users.js';
 import { ROLES, USER_TYPES, type Role, type UserType } from '../../../db/schema/index.js';
 import { writeAudit } from '../../audit/write.js';
 import { hashPassword, passwordProblem } from '../../security/password.js';
@@ -50,10 +50,10 @@ export const userAdd: DbCommand = {
 
 export const userList: DbCommand = {
   async run(ctx, values) {
-    const rows = await listUsers(ctx.db);
+    const rows = await listUsersWithFactors(ctx.db);
     const view = rows.map((u) => ({
       id: u.id, email: u.email, name: u.name, role: u.role, type: u.type, active: u.active,
-      two_factor: false, backup_codes_left: 0,
+      two_factor: u.twoFactor, backup_codes_left: u.backupCodesLeft,
     }));
     if (values.json) {
       ctx.out(JSON.stringify(view, null, 2));

@@ -5,6 +5,8 @@ import type { Clock } from '../core/clock.js';
 import { describeLocation, type GeoIp } from '../context/geoip.js';
 import { recordSignInAttempt } from '../context/history.js';
 import type { Limits } from '../ratelimit/limits.js';
+import { detectNewLocation } from '../recovery/new-location.js';
+import { fireReenrollmentTrigger, type ReenrollmentDeps } from '../recovery/reenrollment.js';
 import { verifyPassword } from '../security/password.js';
 import type { SessionManager } from '../session/manager.js';
 
@@ -14,6 +16,8 @@ export interface PasswordSignInDeps {
   sessions: SessionManager;
   limits: Pick<Limits, 'loginAllowed' | 'loginFailed' | 'loginSucceeded'>;
   geoip: GeoIp;
+  /** The `reenrollment` rules (`new_location`). */
+  policies: ReenrollmentDeps['policies'];
 }
 
 export interface PasswordSignInInput {
@@ -82,13 +86,24 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
     };
   }
 
+  let obligationsChanged = false;
   const signedIn = await deps.db.transaction(async (tx) => {
     if (input.previousIdHash) await deps.sessions.revoke(tx, input.previousIdHash);
     const session = await deps.sessions.issue(tx, { userId: user.id, authLevel: 1, ip: input.ip, userAgent: input.userAgent ?? null });
+    // Re-enrolment: compared with the history before this attempt joins it.
+    const newPlace = await detectNewLocation(tx, deps, { userId: user.id, role: user.role, type: user.type, place: deps.geoip.lookup(input.ip) });
     await recordSignInAttempt(tx, deps.geoip, { ...attempt, userId: user.id, success: true });
     await writeAudit(tx, { ...audit, event: 'login.succeeded', actor: { userId: user.id }, userId: user.id, details: { method: 'password' } });
+    if (newPlace) {
+      const { fired } = await fireReenrollmentTrigger(tx, deps, {
+        userId: user.id, trigger: 'new_location', role: user.role, type: user.type, now: at,
+        actor: { userId: user.id }, ip: input.ip, requestId: input.requestId, details: { ...newPlace },
+      });
+      obligationsChanged = fired.length > 0;
+    }
     return { ok: true as const, userId: user.id, cookieValue: session.cookieValue, expiresAt: session.expiresAt };
   });
+  if (obligationsChanged) deps.sessions.forgetUser(user.id);
   await deps.limits.loginSucceeded(input.email, input.ip);
   return signedIn;
 }

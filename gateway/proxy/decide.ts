@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
+import type { Clock } from '../core/clock.js';
 import type { AppEnv } from '../http/env.js';
+import { obligationDetour } from '../recovery/obligation-state.js';
 import type { SessionView } from '../session/store.js';
 
 export type AccessLevel = 'bypass' | 'one_factor' | 'two_factor' | 'deny';
@@ -12,18 +14,34 @@ export type RequestDecision =
   | { kind: 'allow'; session: SessionView | null }
   | { kind: 'deny' }
   | { kind: 'sign_in' }
-  | { kind: 'step_up'; to: '2fa' | 'enroll' }
+  /** `reenroll`: an open re-enrolment obligation (P/reenroll explains it; a nagging one only on a page load). */
+  | { kind: 'step_up'; to: '2fa' | 'enroll' | 'reenroll' }
   | { kind: 'unavailable' };
+
+/**
+ * Whether a request is a top-level page load in a browser, the only kind a re-enrolment
+ * interstitial may interrupt: a GET that accepts HTML, not sent by script (XHR, fetch, htmx) and
+ * not for a sub-resource. `Sec-Fetch-*` headers decide when the browser sends them.
+ */
+export function isPageLoad(method: string, header: (name: string) => string | undefined): boolean {
+  if (method !== 'GET') return false;
+  if (!(header('accept') ?? '').includes('text/html')) return false;
+  if (header('x-requested-with') || header('hx-request')) return false;
+  const mode = header('sec-fetch-mode');
+  const dest = header('sec-fetch-dest');
+  return (mode === undefined || mode === 'navigate') && (dest === undefined || dest === 'document');
+}
 
 /**
  * The access decision for one request, shared by the proxy and forward-auth. The policy is asked
  * with the user's role and type once the session is known; a session that lacks the factor the
- * rule needs never passes (SECURITY S4), and a failing session store fails closed.
+ * rule needs never passes (SECURITY S4), and a failing session store fails closed. Then the
+ * user's open re-enrolment obligations, read from the cached session (no query per request).
  */
 export async function decideRequest(
-  deps: { access: AccessDecider; resolveSession: (c: Context<AppEnv>) => Promise<SessionView | null> },
+  deps: { access: AccessDecider; resolveSession: (c: Context<AppEnv>) => Promise<SessionView | null>; clock: Pick<Clock, 'nowMs'> },
   c: Context<AppEnv>,
-  request: { host: string; path: string; method: string },
+  request: { host: string; path: string; method: string; pageLoad: boolean },
 ): Promise<RequestDecision> {
   let session: SessionView | null;
   try {
@@ -33,11 +51,13 @@ export async function decideRequest(
     return { kind: 'unavailable' };
   }
   const roles = session ? [session.user.role, session.user.type] : [];
-  const level = deps.access.decideAccess({ ...request, roles });
+  const level = deps.access.decideAccess({ host: request.host, path: request.path, method: request.method, roles });
   if (level === 'deny') return { kind: 'deny' };
   if (level === 'bypass') return { kind: 'allow', session };
   if (!session) return { kind: 'sign_in' };
   if (session.restricted) return { kind: 'step_up', to: 'enroll' };
   if (level === 'two_factor' && session.authLevel < 2) return { kind: 'step_up', to: '2fa' };
+  const detour = obligationDetour(session.obligations, deps.clock.nowMs(), request.pageLoad);
+  if (detour) return { kind: 'step_up', to: detour };
   return { kind: 'allow', session };
 }

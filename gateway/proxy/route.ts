@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
 import { stripMapped } from '../http/client-ip.js';
 import { csrfCookieName } from '../http/cookies.js';
 import type { AppEnv } from '../http/env.js';
@@ -11,13 +12,15 @@ import type { Metrics } from '../metrics/registry.js';
 import type { Forwarder } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import type { AppTarget } from './hosts.js';
-import { decideRequest, type AccessDecider } from './decide.js';
+import { decideRequest, isPageLoad, type AccessDecider } from './decide.js';
 
 export interface ProxyDeps {
   config: Config;
   forwarder: Forwarder;
   appFor: (host: string | undefined) => AppTarget | undefined;
   access: AccessDecider;
+  /** Re-enrolment deadlines are judged against it. */
+  clock: Pick<Clock, 'nowMs'>;
   isTrustedPeer: (ip: string) => boolean;
   resolveSession: (c: Context<AppEnv>) => Promise<SessionView | null>;
   metrics?: Metrics;
@@ -41,7 +44,9 @@ export function createProxyHandler(deps: ProxyDeps) {
     const proto = (peerTrusted && c.req.header('x-forwarded-proto')) || publicProto;
     const originalUrl = `${proto}://${host ?? 'localhost'}${rawUrl}`;
 
-    const decision = await decideRequest(deps, c, { host: host ?? '', path: c.req.path, method: c.req.method });
+    const decision = await decideRequest(deps, c, {
+      host: host ?? '', path: c.req.path, method: c.req.method, pageLoad: isPageLoad(c.req.method, (name) => c.req.header(name)),
+    });
     switch (decision.kind) {
       case 'deny':
         return deps.renderMessage(c, 403, 'Access denied', 'You do not have access to this page.');

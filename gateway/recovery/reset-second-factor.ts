@@ -1,8 +1,10 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { backupCodes, emailOtps, totpFactors, webauthnCredentials } from '../../db/schema/index.js';
+import { backupCodes, emailOtps, totpFactors, users, webauthnCredentials } from '../../db/schema/index.js';
 import { writeAudit, type AuditEntry } from '../audit/write.js';
+import { defaultPolicy } from '../policy/load.js';
 import { revokeUserSessions } from '../session/store.js';
+import { fireReenrollmentTrigger, type ReenrollmentDeps } from './reenrollment.js';
 
 export interface ResetSecondFactorInput {
   userId: string;
@@ -13,12 +15,19 @@ export interface ResetSecondFactorInput {
   ip?: string | null;
   requestId?: string | null;
   now: Date;
+  /**
+   * The policy whose `admin_reset` re-enrolment rules apply. Without it (the CLI) the built-in
+   * rules do, which require a new second factor at once.
+   */
+  policies?: ReenrollmentDeps['policies'];
 }
+
+const builtInRules: ReenrollmentDeps['policies'] = { current: () => ({ policy: defaultPolicy() }) };
 
 /**
  * Removes every second factor of a user (TOTP, security keys) and voids their backup and email
- * codes, revokes their sessions, and audits `second_factor.reset` — all in the caller's
- * transaction. Returns the revoked session id hashes so caches can forget them.
+ * codes, revokes their sessions, audits `second_factor.reset` and fires the `admin_reset`
+ * re-enrolment trigger — all in the caller's transaction. Returns the revoked session id hashes so caches can forget them.
  */
 export async function resetSecondFactor(tx: Executor, input: ResetSecondFactorInput): Promise<{ revokedSessions: string[]; removed: { totp: number; keys: number; codes: number } }> {
   const totp = await tx.delete(totpFactors).where(eq(totpFactors.userId, input.userId)).returning({ id: totpFactors.id });
@@ -33,5 +42,12 @@ export async function resetSecondFactor(tx: Executor, input: ResetSecondFactorIn
     requestId: input.requestId ?? null, reason: input.reason,
     details: { ...removed, sessions_revoked: revokedSessions.length, ...(input.details ? { details: input.details } : {}), ...(input.onBehalfOf ? { on_behalf_of: input.onBehalfOf } : {}) },
   });
+  const [user] = await tx.select({ role: users.role, type: users.type }).from(users).where(eq(users.id, input.userId));
+  if (user) {
+    await fireReenrollmentTrigger(tx, { policies: input.policies ?? builtInRules }, {
+      userId: input.userId, trigger: 'admin_reset', role: user.role, type: user.type, now: input.now,
+      actor: input.actor, ip: input.ip ?? null, requestId: input.requestId ?? null,
+    });
+  }
   return { revokedSessions, removed };
 }

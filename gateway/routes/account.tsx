@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { AccountPage, type AccountSessionView } from '../../views/pages/account.js';
+import { ObligationsNotice } from '../../views/components/obligations-notice.js';
+import { openObligations, withState } from '../recovery/reenrollment.js';
 import { writeAudit } from '../audit/write.js';
 import { accountFactors, userFactors } from '../factors/summary.js';
 import { clearSessionCookie } from '../http/cookies.js';
@@ -51,7 +53,9 @@ export function accountRoutes(deps: RouteDeps) {
         lowThreshold={policy.factors.backup_codes.low_threshold}
         sessions={sessions} restricted={session.restricted}
         notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
-      />,
+      >
+        <ObligationsNotice prefix={prefix} timeZone={config.server.time_zone} obligations={(await openObligations(deps.db, user.id)).map((o) => withState(o, nowMs))} />
+      </AccountPage>,
     );
   });
 

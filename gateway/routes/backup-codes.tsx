@@ -11,12 +11,14 @@ import {
   countUnusedBackupCodes,
   generateBackupCodeSet,
   hasFreshSecondFactor,
+  isLowOnBackupCodes,
   loadBackupCodeStats,
   recordBackupCodeUse,
   redeemBackupCode,
   revealBackupCodes,
 } from '../factors/backup-codes.js';
 import type { AppEnv } from '../http/env.js';
+import { completeObligations, fireReenrollmentTrigger } from '../recovery/reenrollment.js';
 import { formText } from '../http/form.js';
 import type { SessionView } from '../session/store.js';
 import { backupCodeStatsAccess, headerUserOf, withRd } from './backup-code-access.js';
@@ -69,11 +71,22 @@ export function backupCodeRoutes(deps: RouteDeps) {
         href: `${withRd(`${prefix}/2fa`, `${prefix}/account`)}&reason=stepup`, label: 'Confirm with your second factor',
       });
     }
-    const outcome = await deps.db.transaction((tx) => generateBackupCodeSet(tx, deps, session.user.id, { userId: session.user.id }, c.get('clientIp'), c.get('requestId')));
+    const outcome = await deps.db.transaction(async (tx) => {
+      const generated = await generateBackupCodeSet(tx, deps, session.user.id, { userId: session.user.id }, c.get('clientIp'), c.get('requestId'));
+      // Re-enrolment: a new set meets `regenerate_backup_codes`.
+      if (generated.ok) {
+        await completeObligations(tx, {
+          userId: session.user.id, requirement: 'regenerate_backup_codes', now: deps.clock.now(), via: 'backup_codes.generated',
+          ip: c.get('clientIp'), requestId: c.get('requestId'),
+        });
+      }
+      return generated;
+    });
     if (!outcome.ok) {
       c.get('log').warn({ event: 'backup_codes.regenerate_refused', reason: outcome.reason }, 'backup codes not generated');
       return notAvailable(c);
     }
+    deps.sessions.forgetUser(session.user.id);
     return c.redirect(`${prefix}/backup-codes`, 303);
   });
 
@@ -109,9 +122,16 @@ export function backupCodeRoutes(deps: RouteDeps) {
       await recordBackupCodeUse(tx, deps, {
         user: session.user, codeId: redeemed.codeId, codesLeft: redeemed.codesLeft, ip: c.get('clientIp'), requestId: c.get('requestId'),
       });
-      // HOOK (re-enrolment): the policy engine issue records the `backup_code_used` trigger here, in
-      // this transaction, so a `reenrollment` rule `on: backup_code_used` (and `backup_codes_low`
-      // when redeemed.codesLeft ≤ low_threshold) takes effect with the sign-in.
+      // Re-enrolment: `backup_code_used` (and `backup_codes_low` at or below low_threshold) take
+      // effect with the sign-in, in this transaction.
+      const trigger = {
+        userId: session.user.id, role: session.user.role, type: session.user.type, now: deps.clock.now(),
+        actor: { userId: session.user.id }, ip: c.get('clientIp'), requestId: c.get('requestId'),
+      };
+      await fireReenrollmentTrigger(tx, deps, { ...trigger, trigger: 'backup_code_used' });
+      if (isLowOnBackupCodes(redeemed.codesLeft, policy())) {
+        await fireReenrollmentTrigger(tx, deps, { ...trigger, trigger: 'backup_codes_low', details: { codes_left: redeemed.codesLeft } });
+      }
       return { ok: true as const, fresh, codesLeft: redeemed.codesLeft };
     });
 
@@ -122,6 +142,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
       return form401(401, GENERIC_FAILURE);
     }
     await finishStepUp(deps, c, session.user.id, outcome.fresh);
+    deps.sessions.forgetUser(session.user.id);
     log.info({ event: 'backup_code.used', codes_left: outcome.codesLeft }, 'signed in with a backup code');
     await pokeDelivery(c);
     return c.redirect(rd, 303);

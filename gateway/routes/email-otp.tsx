@@ -26,6 +26,7 @@ import {
 import type { AppEnv } from '../http/env.js';
 import { formText } from '../http/form.js';
 import { factorAllowed } from '../policy/engine.js';
+import { fireReenrollmentTrigger } from '../recovery/reenrollment.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
 import { headerUser, redirectToLogin } from './second-factor-gate.js';
@@ -152,8 +153,11 @@ export function emailOtpRoutes(deps: RouteDeps) {
         event: 'email_otp.used', at: now, actor: { userId: session.user.id }, userId: session.user.id,
         ip: c.get('clientIp'), requestId: c.get('requestId'), details: { code: check.id, trigger: EMAIL_OTP_TRIGGER },
       });
-      // Re-enrolment (SECURITY E3): the obligation engine attaches here, in this transaction, and
-      // turns EMAIL_OTP_TRIGGER into the obligations of the policy's `on: email_otp_used` rules.
+      // Re-enrolment (SECURITY E3): the policy's `on: email_otp_used` rules, in this transaction.
+      await fireReenrollmentTrigger(tx, deps, {
+        userId: session.user.id, trigger: EMAIL_OTP_TRIGGER, role: session.user.role, type: session.user.type, now,
+        actor: { userId: session.user.id }, ip: c.get('clientIp'), requestId: c.get('requestId'),
+      });
       return { ok: true as const, fresh };
     });
     if (!outcome.ok) {
@@ -161,6 +165,7 @@ export function emailOtpRoutes(deps: RouteDeps) {
       return page(c, attempt, rd, 'waiting', blocked ? VERIFY_LIMITED : WRONG_CODE, blocked ? 429 : 401);
     }
     await finishStepUp(deps, c, session.user.id, outcome.fresh);
+    deps.sessions.forgetUser(session.user.id);
     log.info({ event: 'email_otp.used', trigger: EMAIL_OTP_TRIGGER }, 'signed in with an email code');
     return c.redirect(rd, 303);
   });

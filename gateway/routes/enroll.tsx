@@ -8,6 +8,7 @@ import { userFactors, type UserFactors } from '../factors/summary.js';
 import { afterEnrolment, issueBackupCodesIfNone } from '../factors/first-enrolment.js';
 import { confirmTotpEnrolment, loadPendingTotp, resumeTotpEnrolment, startTotpEnrolment, totpSealingKey, type PendingTotp } from '../factors/totp.js';
 import type { AppEnv } from '../http/env.js';
+import { completeAfterEnrolment } from '../recovery/reenrollment.js';
 import { formText } from '../http/form.js';
 import { totpUri } from '../security/totp.js';
 import type { SessionView } from '../session/store.js';
@@ -100,6 +101,8 @@ export function enrollRoutes(deps: RouteDeps) {
         ? await stepUpSession(deps, c, tx, session, 'totp', { details: { enrolment: true } })
         : null;
       const codesIssued = await issueBackupCodesIfNone(tx, deps, session.user, c.get('clientIp'), c.get('requestId'));
+      // Re-enrolment: a new factor meets `enroll_second_factor`.
+      await completeAfterEnrolment(tx, { userId: session.user.id, now, via: 'totp.enrolled', codesIssued, ip: c.get('clientIp'), requestId: c.get('requestId') });
       return { ...outcome, fresh, codesIssued };
     });
 
@@ -109,6 +112,7 @@ export function enrollRoutes(deps: RouteDeps) {
       if (pending) return page(c, g, rd, pending, WRONG_CODE, 400);
       return page(c, g, rd, await startTotpEnrolment(deps.db, key, pendingInput(session, now)), EXPIRED, 400);
     }
+    deps.sessions.forgetUser(session.user.id);
     log.info({ event: 'totp.enrolled', steppedUp: result.fresh !== null, replaced: result.replacedConfirmed }, 'TOTP enrolled');
     if (result.fresh) await finishStepUp(deps, c, session.user.id, result.fresh);
     const next = deps.safeRedirect(rd, c.req.header('host'), `${prefix}/account?notice=totp-enrolled`);

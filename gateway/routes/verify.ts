@@ -1,9 +1,15 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/env.js';
 import { identityHeaders } from '../http/identity.js';
-import { decideRequest } from '../proxy/decide.js';
+import { decideRequest, isPageLoad } from '../proxy/decide.js';
 import { readForwardedRequest, type OriginalRequest } from '../proxy/forwarded-request.js';
 import type { RouteDeps } from './deps.js';
+
+const CHALLENGES = {
+  login: { code: 'unauthenticated', message: 'Sign in required' },
+  second_factor: { code: 'second_factor_required', message: 'A second factor is required' },
+  reenroll: { code: 'reenrollment_required', message: 'Your account needs attention before you continue' },
+} as const;
 
 /**
  * `GET P/verify`: forward-auth for nginx `auth_request`, Traefik `forwardAuth` and Caddy
@@ -38,7 +44,9 @@ export function verifyRoutes(deps: RouteDeps) {
     // nginx can only turn a 401 into a redirect; the others pass a 302 through to the browser.
     const nginx = c.req.query('proxy') === 'nginx' || c.req.header('x-original-url') !== undefined;
 
-    const decision = await decideRequest(deps, c, { host: original.host, path: original.path, method: original.method });
+    // The proxies pass the browser's own headers on, so Accept and Sec-Fetch-* describe the original request.
+    const pageLoad = isPageLoad(original.method, (name) => c.req.header(name));
+    const decision = await decideRequest(deps, c, { host: original.host, path: original.path, method: original.method, pageLoad });
     const log = { host: original.host, path: original.path, method: original.method, source: read.source };
     switch (decision.kind) {
       case 'allow':
@@ -58,17 +66,18 @@ export function verifyRoutes(deps: RouteDeps) {
         c.get('log').debug({ event: 'verify.sign_in', ...log }, 'forward-auth: sign-in required');
         return challenge(c, 'login', original, nginx);
       case 'step_up':
-        c.get('log').info({ event: 'verify.step_up', to: decision.to, ...log }, 'forward-auth: a second factor is required');
+        c.get('log').info({ event: 'verify.step_up', to: decision.to, ...log }, decision.to === 'reenroll'
+          ? 'forward-auth: a re-enrolment obligation is open'
+          : 'forward-auth: a second factor is required');
         return challenge(c, decision.to, original, nginx);
     }
   });
 
   /** Where the browser must go next: 401 with a Location hint for nginx, 302 for the others. */
-  function challenge(c: Context<AppEnv>, page: 'login' | '2fa' | 'enroll', original: OriginalRequest, nginx: boolean) {
+  function challenge(c: Context<AppEnv>, page: 'login' | '2fa' | 'enroll' | 'reenroll', original: OriginalRequest, nginx: boolean) {
     const location = `${pagesBase}/${page}?rd=${encodeURIComponent(original.url)}`;
     c.header('Location', location);
-    const code = page === 'login' ? 'unauthenticated' : 'second_factor_required';
-    const message = page === 'login' ? 'Sign in required' : 'A second factor is required';
+    const { code, message } = CHALLENGES[page === 'login' || page === 'reenroll' ? page : 'second_factor'];
     if (nginx) return c.text(message, 401);
     if ((c.req.header('accept') ?? '').includes('application/json')) return c.json({ error: { code, message } }, 401);
     return c.redirect(location, 302);

@@ -10,6 +10,7 @@ import {
 import { userFactors } from '../factors/summary.js';
 import type { AppEnv } from '../http/env.js';
 import { factorAllowed } from '../policy/engine.js';
+import { completeAfterEnrolment } from '../recovery/reenrollment.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
 import { mustPassSecondFactor } from './second-factor-gate.js';
@@ -84,6 +85,8 @@ export function webauthnRoutes(deps: RouteDeps) {
       });
       const fresh = stepsUp ? await stepUpSession(deps, c, tx, session, 'webauthn', { details: { enrolled: true } }) : null;
       const codesIssued = await issueBackupCodesIfNone(tx, deps, session.user, c.get('clientIp'), c.get('requestId'));
+      // Re-enrolment: a new factor meets `enroll_second_factor`.
+      await completeAfterEnrolment(tx, { userId: session.user.id, now: clock.now(), via: 'webauthn.enrolled', codesIssued, ip: c.get('clientIp'), requestId: c.get('requestId') });
       return { ok: true, fresh, codesIssued };
     });
     if (!outcome.ok) {
@@ -93,6 +96,7 @@ export function webauthnRoutes(deps: RouteDeps) {
         : refuse(c, 400, 'webauthn_failed', VERIFY_FAILED);
     }
     if (outcome.fresh) await finishStepUp(deps, c, session.user.id, outcome.fresh);
+    deps.sessions.forgetUser(session.user.id);
     const next = deps.safeRedirect(stringField(body.rd), c.req.header('host'), `${prefix}/account`);
     return c.json({ ok: true, redirect: afterEnrolment(prefix, outcome.codesIssued === true, next) });
   });

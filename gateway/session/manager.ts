@@ -87,6 +87,17 @@ export function createSessionManager(options: SessionManagerOptions) {
     for (const idHash of idHashes) views.delete(idHash);
   }
 
+  /**
+   * Drops the cached views of every session of one user, so a change that travels with the view
+   * (re-enrolment obligations) is seen on the next request. Rare (an obligation opened, met or
+   * snoozed), so a scan of the cache is fine; other instances see it within `recheckMs`.
+   */
+  function forgetUser(userId: string): void {
+    const stale: string[] = [];
+    for (const [idHash, cached] of views.entries()) if (cached.view.user.id === userId) stale.push(idHash);
+    for (const idHash of stale) views.delete(idHash);
+  }
+
   async function revoke(tx: Executor, idHash: string): Promise<void> {
     await revokeSession(tx, idHash, clock.now());
     forget([idHash]);
@@ -125,6 +136,7 @@ export function createSessionManager(options: SessionManagerOptions) {
     revokeAllForUser,
     /** Drops cached sessions revoked elsewhere (another instance, the CLI). */
     forget,
+    forgetUser,
     onRevoked: (listener: (idHashes: string[]) => void) => revokedListeners.push(listener),
     /** Drops every cached view (a user was disabled or changed role). */
     forgetAll: () => views.clear(),

@@ -1,6 +1,7 @@
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { sessions, users, type Role, type UserType } from '../../db/schema/index.js';
+import { openObligationsJson, parseOpenObligationsJson, type OpenObligation } from '../../db/queries/obligations.js';
 import { sha256Hex } from '../security/hash.js';
 import { randomToken } from '../security/random.js';
 
@@ -21,6 +22,8 @@ export interface SessionView {
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
+  /** The user's open re-enrolment obligations, loaded with the session (never per request). */
+  obligations: readonly OpenObligation[];
 }
 
 export interface NewSession {
@@ -56,7 +59,7 @@ export async function insertSession(db: Executor, input: NewSession, now: Date, 
 
 /** Loads a live session with its user; inactive users and revoked sessions yield nothing. */
 export async function loadSession(db: Executor, idHash: string): Promise<SessionView | undefined> {
-  const [row] = await db.select({ session: sessions, user: users }).from(sessions)
+  const [row] = await db.select({ session: sessions, user: users, obligations: openObligationsJson(users.id) }).from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.idHash, idHash), isNull(sessions.revokedAt), eq(users.active, true)))
     .limit(1);
@@ -71,6 +74,7 @@ export async function loadSession(db: Executor, idHash: string): Promise<Session
     createdAt: session.createdAt,
     lastSeenAt: session.lastSeenAt,
     expiresAt: session.expiresAt,
+    obligations: parseOpenObligationsJson(row.obligations),
   };
 }
 

@@ -1,5 +1,6 @@
 import { BackupCodesPanel } from '../components/backup-codes-panel.js';
 import { WebauthnKeyList } from '../components/webauthn.js';
+import type { Child } from 'hono/jsx';
 import { CsrfField, Layout, NoticeNote } from '../layout.js';
 
 export interface SecurityKeyView {
@@ -32,6 +33,8 @@ export interface AccountPageProps {
   sessions: AccountSessionView[];
   restricted: boolean;
   notice?: string | null;
+  /** Shown at the end of the page (the open re-enrolment obligations). */
+  children?: Child;
 }
 
 export function AccountPage(props: AccountPageProps) {
@@ -83,6 +86,7 @@ export function AccountPage(props: AccountPageProps) {
         <p class="aside">Lost a device or signed in somewhere you shouldn't have? This signs out every browser, this one included.</p>
         <button type="submit" class="danger">Sign out everywhere</button>
       </form>
+      {props.children}
     </Layout>
   );
 }

@@ -1,0 +1,95 @@
+import { Hono, type Context } from 'hono';
+import { Document, isScalar, visit } from 'yaml';
+import { MessagePage } from '../../views/pages/message.js';
+import { PoliciesPage, type PolicyLookup } from '../../views/pages/policies.js';
+import { countActiveSuperAdmins } from '../../db/queries/admin.js';
+import { findUserByEmail, findUserById } from '../../db/queries/users.js';
+import { formatDuration } from '../core/duration.js';
+import type { AppEnv } from '../http/env.js';
+import type { Policy } from '../policy/schema.js';
+import { canMeet, describeWithin, openObligations, ruleApplies, withState } from '../recovery/reenrollment.js';
+import type { RouteDeps } from './deps.js';
+import { withRd } from './second-factor-gate.js';
+
+const ADMIN_ROLES: ReadonlySet<string> = new Set(['super_admin', 'owner', 'admin']);
+// Keys the schema turns into milliseconds; shown again as written (`10m`), not as numbers.
+const DURATION_KEYS: ReadonlySet<string> = new Set(['ttl', 'find_time', 'ban_time', 'window']);
+
+/** The parsed policy as an administrator would write it: durations `10m`, rates `5/1h`, deadlines `immediate`. */
+export function policyAsYaml(policy: Policy): string {
+  const readable = (value: unknown, key: string): unknown => {
+    if (typeof value === 'number' && key === 'within') return describeWithin(value);
+    if (typeof value === 'number' && DURATION_KEYS.has(key)) return formatDuration(value);
+    if (Array.isArray(value)) return value.map((item) => readable(item, ''));
+    if (value && typeof value === 'object') {
+      const entries = Object.entries(value);
+      const rate = value as { count?: unknown; perMs?: unknown };
+      if (entries.length === 2 && typeof rate.count === 'number' && typeof rate.perMs === 'number') return `${rate.count}/${formatDuration(rate.perMs)}`;
+      return Object.fromEntries(entries.map(([k, v]) => [k, readable(v, k)]));
+    }
+    return value;
+  };
+  const doc = new Document(readable(policy, ''));
+  // Lists of plain values on one line (`roles: [super_admin, owner]`), as the shipped file writes them.
+  visit(doc, { Seq: (_, node) => { if (node.items.every(isScalar)) node.flow = true; } });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/**
+ * `GET P/admin/policies`: the effective policy, its files, version, last reload and last refused
+ * change, the escape hatch for a locked-out sole super_admin, and "what would happen" to one user
+ * (`?email=`). Administrators with a level-2, unrestricted session only (SECURITY D1, D2).
+ */
+export function policiesPageRoutes(deps: RouteDeps) {
+  const { config } = deps;
+  const prefix = config.server.prefix;
+  const app = new Hono<AppEnv>();
+
+  const refuse = (c: Context<AppEnv>, reason: string, link?: { href: string; label: string }) => {
+    c.get('log').info({ event: 'admin.refused', path: c.req.path, reason }, 'policies page refused');
+    return c.html(<MessagePage prefix={prefix} title="Not allowed" message="Only administrators signed in with their second factor can see this page." {...(link ? { link } : {})} />, 403);
+  };
+
+  async function lookup(email: string | undefined): Promise<PolicyLookup | null> {
+    const wanted = email?.trim().slice(0, 254);
+    if (!wanted) return null;
+    const user = await findUserByEmail(deps.db, wanted);
+    if (!user) return { email: wanted, found: false };
+    const { policy } = deps.policies.current();
+    const nowMs = deps.clock.nowMs();
+    return {
+      email: wanted,
+      found: true,
+      user: { email: user.email, role: user.role, type: user.type },
+      rules: policy.reenrollment.map((rule) => ({
+        on: rule.on, require: rule.require, within: describeWithin(rule.within), roles: rule.roles, types: rule.types,
+        applies: ruleApplies(rule, user),
+        meetable: canMeet(policy, rule.require, user),
+      })),
+      obligations: (await openObligations(deps.db, user.id)).map((o) => withState(o, nowMs)),
+    };
+  }
+
+  app.get('/admin/policies', async (c) => {
+    const here = `${prefix}/admin/policies`;
+    const session = c.get('session');
+    if (!session) return c.redirect(withRd(`${prefix}/login`, here), 302);
+    // The role as stored now, not as cached with the session: a demotion counts at once (SECURITY D1).
+    const admin = await findUserById(deps.db, session.user.id);
+    if (!admin || !admin.active || !ADMIN_ROLES.has(admin.role)) return refuse(c, 'not_admin');
+    if (session.restricted) return refuse(c, 'restricted_session');
+    if (session.authLevel < 2) return refuse(c, 'second_factor_required', { href: withRd(`${prefix}/2fa`, here), label: 'Confirm with your second factor' });
+
+    const snapshot = deps.policies.current();
+    return c.html(
+      <PoliciesPage
+        prefix={prefix} csrfToken={c.get('csrfToken')} user={{ email: admin.email, name: admin.name }} timeZone={config.server.time_zone}
+        superAdmins={await countActiveSuperAdmins(deps.db)}
+        policy={{ yaml: policyAsYaml(snapshot.policy), version: snapshot.version, files: snapshot.files, loadedAt: snapshot.loadedAt, lastError: snapshot.lastError }}
+        lookup={await lookup(c.req.query('email'))}
+      />,
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../gateway/core/clock.js';
+import { generateBackupCodeSet, revealBackupCodes } from '../../gateway/factors/backup-codes.js';
+import { generateTotpCode } from '../../gateway/security/totp.js';
+import { seedTotp } from '../http/totp-support.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { openTestStorage } from '../support/storage.js';
+import { startEchoUpstream } from '../support/upstream.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const P = '/.recourse';
+const POLICY = {
+  access: { default: 'two_factor' },
+  reenrollment: [{ on: 'backup_code_used', require: 'enroll_second_factor', within: 'immediate' }],
+};
+
+// CI installs Chromium at /usr/bin/chromium; without it this file is skipped, not failed.
+describe.skipIf(!fs.existsSync(CHROMIUM))('re-enrolment after a backup-code sign-in, in a real browser', () => {
+  let storage: Awaited<ReturnType<typeof openTestStorage>>;
+  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+  let gw: TestGateway;
+  let browser: Browser;
+  let code: string;
+
+  beforeAll(async () => {
+    storage = await openTestStorage();
+    upstream = await startEchoUpstream();
+    // The system clock: the browser's code is computed from Date.now(), as an authenticator app would.
+    gw = await startTestGateway({ storage, upstream: upstream.url, policy: POLICY });
+    const userId = await gw.addUser({ email: 'bea@example.com', password: 'correct horse battery', name: 'Bea' });
+    await seedTotp(storage, userId, systemClock);
+    const deps = { config: gw.config, clock: systemClock, policies: gw.running.policies };
+    code = await storage.db.transaction(async (tx) => {
+      expect((await generateBackupCodeSet(tx, deps, userId, 'system', null)).ok).toBe(true);
+      const shown = await revealBackupCodes(tx, deps, userId);
+      if (!shown.ok) throw new Error('no backup codes');
+      return shown.codes[0]!;
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await upstream?.close();
+    await storage?.close();
+  });
+
+  it('lands on enrolment instead of the app, and reaches the app once a new authenticator is set up', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${gw.url}/reports`);
+    expect(new URL(page.url()).pathname).toBe(`${P}/login`);
+    await page.fill('#email', 'bea@example.com');
+    await page.fill('#password', 'correct horse battery');
+    await Promise.all([page.waitForURL((url) => url.pathname === `${P}/2fa`), page.click(`form[action="${P}/login"] button[type=submit]`)]);
+
+    await Promise.all([page.waitForURL((url) => url.pathname === `${P}/2fa/backup-code`), page.click('text=Use a backup code')]);
+    await page.fill('#code', code.toLowerCase().replace('-', ' '));
+    await Promise.all([page.waitForURL((url) => url.pathname === `${P}/enroll`), page.click(`form[action="${P}/2fa/backup-code"] button[type=submit]`)]);
+    expect(new URL(page.url()).searchParams.get('rd')).toBe(`${gw.url}/reports`);
+    expect(upstream.seen.filter((r) => r.url === '/reports')).toEqual([]);
+
+    // Going to the app by hand does not get past it either.
+    await page.goto(`${gw.url}/reports`);
+    expect(new URL(page.url()).pathname).toBe(`${P}/enroll`);
+
+    const secret = (await page.locator('#totp-secret').innerText()).replace(/\s/g, '');
+    await page.fill('#code', generateTotpCode(secret, Date.now()));
+    await Promise.all([page.waitForURL((url) => url.pathname === '/reports'), page.click('#totp button[type=submit]')]);
+    expect(await page.locator('body').innerText()).toContain('hello GET /reports');
+    expect(upstream.seen.filter((r) => r.url === '/reports').map((r) => r.headers['remote-email'])).toEqual(['bea@example.com']);
+
+    // The account page no longer asks for anything.
+    await page.goto(`${gw.url}${P}/account`);
+    expect(await page.locator('#obligations').count()).toBe(0);
+    await page.close();
+  });
+});

@@ -1,6 +1,7 @@
 import type { Database } from '../../db/client.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
+import type { Policy } from '../policy/schema.js';
 
 /** What a database command runs with, in the CLI's own process or inside the running gateway. */
 export interface CommandContext {
@@ -9,6 +10,8 @@ export interface CommandContext {
   clock: Clock;
   out(line: string): void;
   err(line: string): void;
+  /** The policy in force (the running gateway's, or read from policies.dir by the CLI). */
+  policies?: { current(): { policy: Policy } };
   /** Cached sessions to drop after a change made outside the request path. */
   forgetSessions?(): void;
 }

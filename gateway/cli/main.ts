@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
 import { checkPolicyDir } from '../policy/check.js';
+import { loadPolicyDir } from '../policy/load.js';
 import { adminSocketPath, sendToGateway } from './admin-socket.js';
 import { COMMANDS } from './commands/registry.js';
 import { EXIT, type CommandValues } from './context.js';
@@ -97,7 +98,9 @@ async function runDbCommand(name: string, config: Config, values: CommandValues)
   const storage = await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
   try {
     if (storage.kind === 'embedded') await storage.migrate();
-    return await spec.db!.run({ db: storage.db, config, clock: systemClock, out, err }, values, stdin);
+    const loaded = await loadPolicyDir(config.policies.dir);
+    const policies = loaded.ok ? { current: () => ({ policy: loaded.policy }) } : undefined;
+    return await spec.db!.run({ db: storage.db, config, clock: systemClock, out, err, ...(policies ? { policies } : {}) }, values, stdin);
   } catch (error) {
     err(`recourse ${name}: ${(error as Error).message.split('\n')[0]}`);
     return EXIT.refused;

@@ -26,7 +26,7 @@ export async function serve(config: Config): Promise<number> {
   if (gateway.storage.kind === 'embedded') {
     try {
       socket = await serveAdminSocket(adminSocketPath(config.storage.data_dir), DB_COMMANDS, {
-        db: gateway.storage.db, config, clock: gateway.clock, forgetSessions: () => gateway.sessions.forgetAll(),
+        db: gateway.storage.db, config, clock: gateway.clock, policies: gateway.policies, forgetSessions: () => gateway.sessions.forgetAll(),
       });
     } catch (error) {
       process.stderr.write(`recourse: ${(error as Error).message}\n`);

@@ -85,7 +85,7 @@ export const userResetSecondFactor: DbCommand = {
       ctx.err('user reset-2fa: --reason is required');
       return EXIT.usage;
     }
-    const outcome = await ctx.db.transaction((tx) => resetSecondFactor(tx, { userId: user.id, actor: 'cli', reason, now: ctx.clock.now() }));
+    const outcome = await ctx.db.transaction((tx) => resetSecondFactor(tx, { userId: user.id, actor: 'cli', reason, now: ctx.clock.now(), ...(ctx.policies ? { policies: ctx.policies } : {}) }));
     ctx.forgetSessions?.();
     ctx.out(`Second factors of ${user.email} removed (${outcome.removed.totp} app, ${outcome.removed.keys} keys, ${outcome.removed.codes} backup codes); ${outcome.revokedSessions.length} sessions signed out.`);
     return EXIT.ok;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { openStorage, type Storage } from '../db/client.js';
+import { claimDataDir } from './cli/owner-lock.js';
 import { createApp } from './app.js';
 import { recordAudit } from './audit/write.js';
 import type { Config } from './config/schema.js';
@@ -91,6 +92,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     }
     cleanups.push(() => geoip.close());
 
+    if (!options.storage && !config.storage.database_url) cleanups.push(claimDataDir(config.storage.data_dir));
     const storage = options.storage ?? await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
     if (!options.storage) {
       cleanups.push(() => storage.close());

@@ -6,6 +6,7 @@ import { systemClock } from '../core/clock.js';
 import { checkPolicyDir } from '../policy/check.js';
 import { loadPolicyDir } from '../policy/load.js';
 import { adminSocketPath, sendToGateway } from './admin-socket.js';
+import { dataDirOwnedByOther } from './owner-lock.js';
 import { COMMANDS } from './commands/registry.js';
 import { EXIT, type CommandValues } from './context.js';
 import { serve } from './serve.js';
@@ -88,11 +89,22 @@ async function runDbCommand(name: string, config: Config, values: CommandValues)
   const spec = COMMANDS[name]!;
   const stdin = values['password-stdin'] ? await readStdin() : undefined;
   if (!config.storage.database_url) {
-    const answer = await sendToGateway(adminSocketPath(config.storage.data_dir), { command: name, values, ...(stdin !== undefined ? { stdin } : {}) });
-    if (answer) {
-      answer.stdout.forEach(out);
-      answer.stderr.forEach(err);
-      return answer.exitCode;
+    const request = { command: name, values, ...(stdin !== undefined ? { stdin } : {}) };
+    // A gateway that is still starting owns the directory before its socket is up: wait for it.
+    const deadline = performance.now() + 60_000;
+    for (;;) {
+      const answer = await sendToGateway(adminSocketPath(config.storage.data_dir), request);
+      if (answer) {
+        answer.stdout.forEach(out);
+        answer.stderr.forEach(err);
+        return answer.exitCode;
+      }
+      if (!dataDirOwnedByOther(config.storage.data_dir)) break;
+      if (performance.now() > deadline) {
+        err(`recourse ${name}: the gateway that owns ${config.storage.data_dir} is not answering on its admin socket`);
+        return EXIT.refused;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
   const storage = await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });

@@ -9,7 +9,6 @@ import { adminSocketPath, sendToGateway } from './admin-socket.js';
 import { dataDirOwnedByOther } from './owner-lock.js';
 import { COMMANDS } from './commands/registry.js';
 import { EXIT, type CommandValues } from './context.js';
-import { serve } from './serve.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -55,7 +54,8 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  if (name === 'serve') return serve(config);
+  // Loaded on demand: the server's whole dependency tree is not needed for a quick command.
+  if (name === 'serve') return (await import('./serve.js')).serve(config);
   if (name === 'policy check') return printPolicyCheck(config.policies.dir);
   if (name === 'migrate') return migrate(config);
   return runDbCommand(name, config, values);

@@ -9,6 +9,9 @@ import type { AppEnv } from './env.js';
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+// Only the JSON API (P/api/v1) judges a call by its bearer token alone; every other route acts on
+// the session cookie riding along, so a made-up `Authorization: Bearer` must not excuse its token.
+const BEARER_JUDGED_PATH = /\/api\/v1\//;
 
 export interface CsrfOptions {
   secret: string;
@@ -48,7 +51,7 @@ export function createCsrfProtection(options: CsrfOptions): MiddlewareHandler<Ap
     }
     const expected = tokenFor(cookie);
     c.set('csrfToken', expected);
-    if (SAFE_METHODS.has(c.req.method) || c.req.header('authorization')?.startsWith('Bearer ')) return next();
+    if (SAFE_METHODS.has(c.req.method) || (BEARER_JUDGED_PATH.test(c.req.path) && c.req.header('authorization')?.startsWith('Bearer '))) return next();
     const sent = c.req.header(CSRF_HEADER) ?? await formField(c);
     if (!sent || !constantTimeEqual(sent, expected)) {
       c.get('log')?.warn({ event: 'csrf.refused', path: c.req.path }, 'CSRF token missing or wrong');

@@ -47,16 +47,29 @@ function literalSegment(raw: string): string {
 
 /**
  * The readings of a request path that an upstream might act on: fully decoded (with `\` as `/`)
- * before dot segments are resolved, and, when escapes are present, resolved first and decoded
- * segment by segment. The engine applies the strictest decision across them, so an escape cannot
- * steer a request into a `bypass` rule while the upstream resolves it somewhere else.
+ * before dot segments are resolved; when escapes are present, resolved first and decoded segment
+ * by segment; and when `;` is present, without the path parameters servlet containers ignore. The
+ * engine applies the strictest decision across them, so an escape cannot steer a request into a
+ * `bypass` rule while the upstream resolves it somewhere else.
  */
 export function pathReadings(rawPath: string): string[] {
   const cut = rawPath.search(/[?#]/);
   const path = cut === -1 ? rawPath : rawPath.slice(0, cut);
   const trailing = path.endsWith('/');
   const full = resolveSegments(decode(path).replaceAll('\\', '/').split('/'), trailing);
-  if (!path.includes('%') && !path.includes('\\')) return [full];
-  const literal = resolveSegments(path.split('/'), trailing).split('/').map(literalSegment).join('/');
-  return literal === full ? [full] : [full, literal];
+  const escaped = path.includes('%') || path.includes('\\');
+  if (!escaped && !path.includes(';')) return [full];
+  const readings = new Set([full]);
+  if (escaped) readings.add(resolveSegments(path.split('/'), trailing).split('/').map(literalSegment).join('/'));
+  if (path.includes(';') || /%3b/i.test(path)) readings.add(withoutPathParameters(path, trailing));
+  return [...readings];
+}
+
+/**
+ * Servlet containers (Tomcat, Jetty) drop `;parameters` from every segment before resolving dot
+ * segments, so `/public/..;/admin` is `/admin` to them while it looks like a file under `/public`.
+ */
+function withoutPathParameters(path: string, trailing: boolean): string {
+  const segments = decode(path).replaceAll('\\', '/').split('/').map((segment) => segment.split(';')[0]!);
+  return resolveSegments(segments, trailing);
 }

@@ -24,11 +24,21 @@ export interface UpstreamHeaderOptions {
 /** Builds the upstream request's headers from Node's raw `[name, value, name, value…]` list. */
 export function upstreamRequestHeaders(rawHeaders: readonly string[], options: UpstreamHeaderOptions): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  const connectionTokens = connectionListed(rawHeaders);
+  // Each name is lower-cased once; the Connection header's own list is only read when it is sent.
+  const names: string[] = new Array(rawHeaders.length >> 1);
+  let connectionTokens: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
+    names[i >> 1] = name;
+    if (name === 'connection') {
+      connectionTokens ??= new Set();
+      for (const token of rawHeaders[i + 1]!.split(',')) connectionTokens.add(token.trim().toLowerCase());
+    }
+  }
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = names[i >> 1]!;
     const value = rawHeaders[i + 1]!;
-    if (HOP_BY_HOP.has(name) || connectionTokens.has(name) || FORWARDED.has(name) || name.startsWith('remote-')) continue;
+    if (HOP_BY_HOP.has(name) || connectionTokens?.has(name) || isIdentityOrForwarding(name)) continue;
     if (name === 'cookie') {
       const kept = stripCookies(value, options.dropCookies);
       if (kept) append(out, name, kept);
@@ -41,17 +51,29 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], options: U
   out['x-forwarded-proto'] = options.proto;
   out['x-forwarded-host'] = options.host;
   out['x-request-id'] = options.requestId;
-  for (const [name, value] of Object.entries(options.identity ?? {})) out[name] = value;
+  if (options.identity) for (const name in options.identity) out[name] = options.identity[name]!;
   return out;
+}
+
+/**
+ * CGI-style upstreams (PHP, Rack, WSGI) read `Remote_User` and `Remote-User` as the same
+ * HTTP_REMOTE_USER, so an underscore spelling is the client claiming an identity all the same.
+ */
+function isIdentityOrForwarding(name: string): boolean {
+  const variable = name.includes('_') ? name.replaceAll('_', '-') : name;
+  return FORWARDED.has(variable) || variable.startsWith('remote-');
 }
 
 /** Response headers from undici's parsed map, minus hop-by-hop ones; Set-Cookie stays a list. */
 export function downstreamResponseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const connection = headers.connection;
-  const listed = new Set(String(Array.isArray(connection) ? connection.join(',') : connection ?? '').toLowerCase().split(',').map((t) => t.trim()).filter(Boolean));
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+  const listed = connection === undefined
+    ? undefined
+    : new Set(String(Array.isArray(connection) ? connection.join(',') : connection).toLowerCase().split(',').map((t) => t.trim()).filter(Boolean));
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
     out[name] = value;
   }
   return out;
@@ -63,15 +85,6 @@ export function stripCookies(header: string, drop: readonly string[]): string {
     const name = part.slice(0, Math.max(0, part.indexOf('='))) || part;
     return !drop.includes(name.trim());
   }).join('; ');
-}
-
-function connectionListed(rawHeaders: readonly string[]): Set<string> {
-  const tokens = new Set<string>();
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
-    for (const token of rawHeaders[i + 1]!.split(',')) tokens.add(token.trim().toLowerCase());
-  }
-  return tokens;
 }
 
 function append(out: Record<string, string | string[]>, name: string, value: string): void {

@@ -74,6 +74,40 @@ export async function writeInstall(options: { databaseUrl?: string; upstream?: s
   return { dir, configFile, port, url: `http://127.0.0.1:${port}` };
 }
 
+/**
+ * Like writeInstall, but the config is an object merged over the same defaults and written as JSON
+ * (which is YAML): for tests that need Redis, SMTP, a shared policies dir or a fixed secret.
+ * Relative paths still resolve against the install's directory.
+ */
+export async function writeInstallFrom(config: Record<string, unknown>, options: { access?: string } = {}): Promise<Install> {
+  const dir = tempDir();
+  const port = await freePort();
+  fs.mkdirSync(path.join(dir, 'policies'));
+  fs.writeFileSync(path.join(dir, 'policies', 'access.yaml'), `access:\n  default: ${options.access ?? 'one_factor'}\n`);
+  const defaults = {
+    server: { listen: `127.0.0.1:${port}`, public_url: `http://127.0.0.1:${port}` },
+    session: { secret_file: './data/session.key' },
+    storage: { database_url: '', data_dir: './data' },
+    mail: { outbox_dir: './data/outbox' },
+    policies: { dir: './policies' },
+    log: { level: 'warn' },
+    apps: [{ name: 'app', host: '*', upstream: 'builtin:demo' }],
+  };
+  const configFile = path.join(dir, 'config.yaml');
+  fs.writeFileSync(configFile, `${JSON.stringify(mergeConfig(defaults, config), null, 2)}\n`);
+  return { dir, configFile, port, url: `http://127.0.0.1:${port}` };
+}
+
+function mergeConfig(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    const bothMaps = [value, current].every((v) => v !== null && typeof v === 'object' && !Array.isArray(v));
+    out[key] = bothMaps ? mergeConfig(current as Record<string, unknown>, value as Record<string, unknown>) : value;
+  }
+  return out;
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -110,9 +144,12 @@ export interface ServeChild {
   stop(): Promise<number | null>;
 }
 
-/** Starts `recourse serve` and waits until it announces itself and /healthz answers. */
-export async function startServe(install: Install): Promise<ServeChild> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', install.configFile], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `recourse serve` and waits until it announces itself and /healthz answers. `env` adds to
+ * the child's environment (e.g. NODE_OPTIONS for a memory test).
+ */
+export async function startServe(install: Install, options: { env?: Record<string, string> } = {}): Promise<ServeChild> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', install.configFile], { cwd: ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
   let stderr = '';

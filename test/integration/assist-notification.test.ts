@@ -175,7 +175,9 @@ describe('the administrators\' alert', () => {
     }
 
     const after = await findAssistanceRequestByReference(storage.db, reference);
-    expect(after!.delivery).toBe('email_sent');
+    // Delivery describes what was sent to the requester (a recovery code, an access email), not the
+    // admins' alert: it stays pending until an administrator acts.
+    expect(after!.delivery).toBe('pending');
     const [submitted] = await storage.db.select().from(auditLog).where(and(eq(auditLog.event, 'assistance.submitted'), eq(auditLog.userId, alice)));
     expect(submitted).toMatchObject({ ip: CLIENT_IP, location: 'Linköping, SE', details: { reference, matched: true } });
     const notified = (await storage.db.select().from(auditLog).where(eq(auditLog.event, 'assistance.notified'))).find((r) => r.details.reference === reference);

@@ -12,6 +12,7 @@ import type { Metrics } from './metrics/registry.js';
 import type { Clock } from './core/clock.js';
 import { createClientIpResolver } from './http/client-ip.js';
 import { csrfCookieName } from './http/cookies.js';
+import { refuseUnreadableForms } from './http/form.js';
 import { createCsrfProtection } from './http/csrf.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps) {
   // After forward-auth: bodyLimit reads c.req.raw.body, which builds a full web Request even for a
   // GET (half of P/verify's CPU in the bench); the GET-only routes above take no body anyway.
   gateway.use('*', bodyLimit({ maxSize: config.server.body_limit, onError: (c) => c.text('Request body too large', 413) }));
+  gateway.use('*', refuseUnreadableForms());
   gateway.use('*', async function loadSession(c, next) {
     try {
       await resolveSession(c);

@@ -30,7 +30,7 @@ export interface AdminActionDeps {
   config: Pick<Config, 'session' | 'server' | 'sms'>;
   policies: { current(): { policy: Policy } };
   geoip: GeoIp;
-  sessions: { forget(idHashes: string[]): void; forgetUser(userId: string): void };
+  sessions: { announceRevoked(idHashes: string[]): void; forgetUser(userId: string): void };
   limits: { resetSecondFactor(userId: string): Promise<void> };
 }
 
@@ -186,7 +186,7 @@ export async function resetUserSecondFactor(deps: AdminActionDeps, who: ActingAd
     return { ok: true as const, userId: user.id, reference: request?.reference ?? null, removed: reset.removed, revoked: reset.revokedSessions };
   });
   if (!outcome.ok) return outcome;
-  deps.sessions.forget(outcome.revoked);
+  deps.sessions.announceRevoked(outcome.revoked);
   // The account's obligations changed (`admin_reset`): no cached view of it may outlive that.
   deps.sessions.forgetUser(outcome.userId);
   await deps.limits.resetSecondFactor(outcome.userId);

@@ -36,6 +36,8 @@ export function createSessionManager(options: SessionManagerOptions) {
   const tokens = new LRUCache<string, CachedToken>({ max: options.cacheSize ?? 50_000 });
   const views = new LRUCache<string, CachedView>({ max: options.cacheSize ?? 50_000 });
   const revokedListeners: Array<(idHashes: string[]) => void> = [];
+  // Longer than any transaction that revokes; a revoked id never comes back, so this only ever refuses.
+  const revokedRecently = new LRUCache<string, true>({ max: 100_000, ttl: 10_000 });
 
   async function issue(tx: Executor, input: NewSession): Promise<{ cookieValue: string; idHash: string; expiresAt: Date }> {
     const now = clock.now();
@@ -62,7 +64,7 @@ export function createSessionManager(options: SessionManagerOptions) {
     if (!cookieValue || cookieValue.length > 4096) return null;
     const nowMs = clock.nowMs();
     const idHash = await idHashOf(cookieValue, nowMs);
-    if (!idHash) return null;
+    if (!idHash || revokedRecently.has(idHash)) return null;
     let cached = views.get(idHash);
     if (!cached || nowMs - cached.checkedAtMs >= recheckMs) {
       const view = await loadSession(db, idHash);
@@ -83,8 +85,22 @@ export function createSessionManager(options: SessionManagerOptions) {
     return view;
   }
 
+  /**
+   * Drops revoked sessions from the cache and remembers them for a few seconds: revocation runs
+   * inside a transaction, and a request that reloads the row before that transaction commits must
+   * not find the session live again (here or, through the bus, on another instance).
+   */
   function forget(idHashes: string[]): void {
-    for (const idHash of idHashes) views.delete(idHash);
+    for (const idHash of idHashes) {
+      views.delete(idHash);
+      revokedRecently.set(idHash, true);
+    }
+  }
+
+  /** After a commit that revoked sessions outside this manager: forget them here and everywhere. */
+  function announceRevoked(idHashes: string[]): void {
+    forget(idHashes);
+    if (idHashes.length > 0) for (const listener of revokedListeners) listener(idHashes);
   }
 
   /**
@@ -137,6 +153,7 @@ export function createSessionManager(options: SessionManagerOptions) {
     /** Drops cached sessions revoked elsewhere (another instance, the CLI). */
     forget,
     forgetUser,
+    announceRevoked,
     onRevoked: (listener: (idHashes: string[]) => void) => revokedListeners.push(listener),
     /** Drops every cached view (a user was disabled or changed role). */
     forgetAll: () => views.clear(),

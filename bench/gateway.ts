@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { freePort, runCommand, startChild, type Child } from './child.js';
+import { BENCH_POLICY } from './policy.js';
+import { signIn } from './sign-in.js';
+
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const BIN = path.join(ROOT, 'gateway/cli/bin.mjs');
+const GEOIP_DIR = process.env.BENCH_GEOIP_DIR ?? '/work/shared/geoip';
+export const PREFIX = '/.recourse';
+export const COOKIE_NAME = 'recourse_session';
+
+export interface BenchGateway {
+  child: Child;
+  url: string;
+  configFile: string;
+  email: string;
+  password: string;
+  /** Cookie header of the signed-in browser (session + CSRF cookie). */
+  cookie: string;
+  storage: string;
+  geoip: string;
+  /** Where the gateway's memory sits, from its own Prometheus metrics (MB). */
+  memory(): Promise<{ heap_used_mb: number; heap_total_mb: number; external_mb: number }>;
+  stop(): Promise<void>;
+}
+
+// tsx reads tsconfig.json (the JSX settings) from the working directory: run from the repository root.
+
+/** The gateway's environment: the bench's own, minus RECOURSE_* overrides that would skew the run. */
+function gatewayEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RECOURSE_')));
+}
+
+/** With DATABASE_URL, a fresh database on that server (dropped afterwards); else embedded in the temp dir. */
+async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) return { url: '', drop: async () => {} };
+  const name = `recourse_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const dropper = new pg.Client({ connectionString: adminUrl });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
+}
+
+function geoipFiles(): { city_db: string; asn_db: string } | null {
+  const city = path.join(GEOIP_DIR, 'GeoIP2-City-Test.mmdb');
+  const asn = path.join(GEOIP_DIR, 'GeoLite2-ASN-Test.mmdb');
+  return fs.existsSync(city) && fs.existsSync(asn) ? { city_db: city, asn_db: asn } : null;
+}
+
+/**
+ * The gateway as an operator runs it (`recourse serve --config …`), pinned to one core, in front of
+ * the upstream, with the 20-rule policy and GeoIP; then a user made with `recourse user add` and a
+ * session from the real login form.
+ */
+export async function startBenchGateway(options: { dir: string; upstreamPort: number; core?: number; nodeFlags?: string[] }): Promise<BenchGateway> {
+  const { dir } = options;
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const policiesDir = path.join(dir, 'policies');
+  fs.mkdirSync(policiesDir, { recursive: true });
+  fs.writeFileSync(path.join(policiesDir, '10-bench.yaml'), stringify(BENCH_POLICY));
+  const database = await benchDatabase();
+  const geoip = geoipFiles();
+  const config = {
+    server: { listen: `127.0.0.1:${port}`, public_url: url, prefix: PREFIX, trust_proxy: ['127.0.0.1/32'] },
+    session: { secret_file: path.join(dir, 'session.key'), cookie_name: COOKIE_NAME },
+    storage: { database_url: database.url, data_dir: path.join(dir, 'data') },
+    mail: { outbox_dir: path.join(dir, 'outbox') },
+    ...(geoip ? { geoip } : {}),
+    policies: { dir: policiesDir },
+    log: { level: 'warn' },
+    apps: [{ name: 'app', host: '*', upstream: `http://127.0.0.1:${options.upstreamPort}` }],
+  };
+  const configFile = path.join(dir, 'config.yaml');
+  fs.writeFileSync(configFile, stringify(config));
+
+  const env = gatewayEnv();
+  const { child } = await startChild({
+    name: 'gateway', command: process.execPath, args: [...(options.nodeFlags ?? []), BIN, 'serve', '--config', configFile],
+    core: options.core, ready: /Recourse is running at/, env, cwd: ROOT, timeoutMs: 120_000,
+  });
+  const stop = async () => {
+    await child.stop();
+    await database.drop().catch(() => {});
+  };
+  try {
+    const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+    const password = randomBytes(12).toString('base64url');
+    const added = await runCommand(process.execPath, [BIN, 'user', 'add', '--email', email, '--name', 'Bench User', '--password-stdin', '--config', configFile], { input: `${password}\n`, env, cwd: ROOT });
+    if (added.code !== 0) throw new Error(`recourse user add failed (${added.code}): ${added.stderr.trim()}`);
+    const session = await signIn({ base: url, prefix: PREFIX, email, password, cookieName: COOKIE_NAME });
+    if (!session.ok) throw new Error(`sign-in through the login form failed (status ${session.status})\n${child.stdout().trim()}\n${child.stderr().trim()}`);
+    return {
+      child, url, configFile, email, password, cookie: session.cookie,
+      storage: database.url ? 'postgresql' : 'embedded (PGlite)',
+      geoip: geoip ? `${path.basename(geoip.city_db)}, ${path.basename(geoip.asn_db)}` : 'not configured (test databases missing)',
+      memory: () => readMemory(`${url}${PREFIX}/metrics`),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function readMemory(metricsUrl: string) {
+  const text = await (await fetch(metricsUrl)).text();
+  const mb = (name: string) => Number(new RegExp(`^recourse_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
+  // external: buffers and WebAssembly memory outside the JS heap (embedded PGlite lives there).
+  return { heap_used_mb: mb('nodejs_heap_size_used_bytes'), heap_total_mb: mb('nodejs_heap_size_total_bytes'), external_mb: mb('nodejs_external_memory_bytes') };
+}

@@ -1,0 +1,198 @@
+/**
+ * `npm run bench` (issue 9): the gateway's per-request cost against the upstream alone, a raw
+ * undici proxy (the Node ceiling) and nginx `proxy_pass` (the C ceiling), in one run on one machine.
+ * Servers are pinned to core 1, the load generator to core 0; after a warm-up, 3 rounds of 8 s
+ * alternate the targets and the medians are reported. Then RSS over ~1,000,000 proxied requests,
+ * sign-in load, and a check that the hot path makes no database round trip. Installs nothing:
+ * without wrk it uses autocannon, without nginx it skips that comparison.
+ *
+ * Knobs for quick runs: BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_RSS_REQUESTS (1000000),
+ * BENCH_CPU_PROF=<dir> (gateway runs with --cpu-prof), BENCH_LOAD_TOOL=autocannon.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hasCommand, startChild, type Child } from './child.js';
+import { startBenchGateway, PREFIX, type BenchGateway } from './gateway.js';
+import { rssStability, signInLoad } from './gateway-phases.js';
+import { checkHotPath } from './hot-path.js';
+import { pickLoadTool, runLoad } from './load.js';
+import { startNginx } from './nginx.js';
+import { cpuMicros, machine, rssMb } from './proc.js';
+import { formatChecks, formatTable, ratioCheck, summarise, type Check, type Results, type Round } from './report.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARM_UP_SECONDS = 2;
+const CONNECTIONS = 50;
+const RSS_REQUESTS = Number(process.env.BENCH_RSS_REQUESTS ?? 1_000_000);
+const RSS_MAX_SECONDS = 180;
+const SIGN_IN_RATE = 20;
+const RSS_LIMIT_MB = 200;
+// A leak of 16 bytes per request would show as 16 MB over a million requests.
+const RSS_GROWTH_LIMIT_MB = 16;
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Target { name: string; url: string; headers: Record<string, string>; pid: number }
+
+async function main(): Promise<number> {
+  const began = performance.now();
+  const info = { ...machine(), load_average_at_start: os.loadavg().map((n) => Math.round(n * 100) / 100) };
+  const tool = pickLoadTool();
+  const pin = hasCommand('taskset') && info.nproc >= 2;
+  const serverCore = pin ? 1 : undefined;
+  const loadCore = pin ? 0 : undefined;
+  const nginxInstalled = hasCommand('nginx');
+  say(`recourse bench: ${info.nproc} cores, ${info.cpu_model}, node ${info.node}, load average ${info.load_average_at_start.join(' ')}`);
+  if (tool !== 'wrk') say('wrk not found: using autocannon (apt-get install wrk for the reference numbers; autocannon itself may be the bottleneck)');
+  if (!nginxInstalled) say('nginx not found: skipping the nginx comparison (apt-get install nginx)');
+  if (!pin) say('taskset missing or a single core: servers and load generator are not pinned');
+  if (info.load_average_at_start[0]! > info.nproc / 2) say(`warning: the machine is busy (load ${info.load_average_at_start[0]}); numbers will be noisy`);
+
+  say('hot path: counting database statements per proxied request (in-process gateway)…');
+  const hotPath = await checkHotPath();
+  say(`  ${hotPath.requests} requests, ${hotPath.session_statements} session statements (≤ ${hotPath.allowed_session_statements} allowed), policy compiled once: ${hotPath.policy_compiled_once}, new upstream connections: ${hotPath.upstream_connections}`);
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-bench-'));
+  const children: Child[] = [];
+  let gateway: BenchGateway | undefined;
+  const cleanup = async () => {
+    await gateway?.stop();
+    for (const child of children.reverse()) await child.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  try {
+    const node = (script: string, args: string[]) => startChild({ name: script, command: process.execPath, args: ['--import', 'tsx', path.join(HERE, script), ...args], core: serverCore, ready: /listening (\d+)/ });
+    const upstream = await node('upstream.ts', []);
+    children.push(upstream.child);
+    const upstreamPort = Number(upstream.match[1]);
+    const raw = await node('raw-proxy.ts', [`http://127.0.0.1:${upstreamPort}`]);
+    children.push(raw.child);
+    const nginx = nginxInstalled ? await startNginx(path.join(dir, 'nginx'), upstreamPort, serverCore) : undefined;
+    if (nginx) children.push(nginx.child);
+    const profileDir = process.env.BENCH_CPU_PROF;
+    gateway = await startBenchGateway({
+      dir: path.join(dir, 'gateway'), upstreamPort, core: serverCore,
+      ...(profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] } : {}),
+    });
+    say(`gateway: ${gateway.storage} storage, GeoIP ${gateway.geoip}, 20 access rules, signed in as ${gateway.email}`);
+
+    const browser = { cookie: gateway.cookie };
+    const targets: Target[] = [
+      { name: 'upstream', url: `http://127.0.0.1:${upstreamPort}/some/page`, headers: browser, pid: upstream.child.pid },
+      { name: 'raw undici proxy', url: `${rawUrl(raw.match)}/some/page`, headers: browser, pid: raw.child.pid },
+      ...(nginx ? [{ name: 'nginx proxy_pass', url: `${nginx.url}/some/page`, headers: browser, pid: nginx.child.pid }] : []),
+      { name: 'gateway (signed in)', url: `${gateway.url}/some/page`, headers: browser, pid: gateway.child.pid },
+      { name: 'gateway P/verify', url: `${gateway.url}${PREFIX}/verify`, headers: { ...browser, 'x-original-url': 'https://app.example.com/some/page', 'x-original-method': 'GET' }, pid: gateway.child.pid },
+    ];
+    await sanityCheck(targets);
+
+    say(`warm-up: ${WARM_UP_SECONDS} s per target; then ${ROUNDS} rounds of ${SECONDS} s, targets alternating (${tool}, ${CONNECTIONS} connections)`);
+    for (const target of targets) await runLoad(tool, { url: target.url, headers: target.headers, seconds: WARM_UP_SECONDS, connections: CONNECTIONS, core: loadCore });
+    const rounds = new Map<string, Round[]>(targets.map((t) => [t.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order each round so no target always runs first (or right after the gateway's GC).
+      const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
+      for (const target of order) {
+        const cpuBefore = cpuMicros(target.pid);
+        const result = await runLoad(tool, { url: target.url, headers: target.headers, seconds: SECONDS, connections: CONNECTIONS, core: loadCore });
+        const cpu = cpuMicros(target.pid) - cpuBefore;
+        rounds.get(target.name)!.push({ ...result, cpuMicrosPerRequest: cpu / Math.max(1, result.requests), rssMb: rssMb(target.pid) });
+        say(`  round ${round + 1} ${target.name.padEnd(20)} ${result.rps.toFixed(0).padStart(6)} req/s  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  ${result.errors} errors` : ''}`);
+      }
+    }
+    const summaries = targets.map((t) => summarise(t.name, rounds.get(t.name)!));
+    const gatewayMemory = await gateway.memory();
+    const byName = (name: string) => summaries.find((s) => s.target === name);
+    const gw = byName('gateway (signed in)')!;
+    const load = { url: `${gateway.url}/some/page`, headers: browser, connections: CONNECTIONS, core: loadCore };
+
+    say(`RSS stability: ~${RSS_REQUESTS.toLocaleString('en')} proxied requests…`);
+    const rss = await rssStability(tool, gateway, load, { targetRequests: RSS_REQUESTS, rps: gw.rps, maxSeconds: RSS_MAX_SECONDS });
+    say(`  ${rss.requests.toLocaleString('en')} requests: RSS ${rss.rss_start_mb.toFixed(1)} → ${rss.rss_middle_mb.toFixed(1)} → ${rss.rss_end_mb.toFixed(1)} MB (peak ${rss.rss_peak_mb.toFixed(1)}; floor ${rss.rss_floor_first_quarter_mb.toFixed(1)} → ${rss.rss_floor_last_quarter_mb.toFixed(1)})`);
+    say(`sign-in load: ${SIGN_IN_RATE} sign-ins/s while measuring proxied p99…`);
+    const signIns = await signInLoad(tool, gateway, { ...load, seconds: SECONDS }, { rate: SIGN_IN_RATE, core: loadCore });
+    say(`  ${signIns.sign_ins.succeeded}/${signIns.sign_ins.attempted} sign-ins (${signIns.sign_ins.per_second.toFixed(1)}/s, p50 ${signIns.sign_ins.p50_ms.toFixed(0)} ms, ~${signIns.cpu_ms_per_sign_in.toFixed(0)} ms CPU each); proxied ${signIns.idle.rps.toFixed(0)} → ${signIns.loaded.rps.toFixed(0)} req/s, p99 ${signIns.idle.p99_ms.toFixed(2)} → ${signIns.loaded.p99_ms.toFixed(2)} ms`);
+
+    const raw_ = byName('raw undici proxy');
+    const gatewayRss = Math.max(gw.rss_mb, rss.rss_peak_mb, signIns.rss_after_mb);
+    // Req/s ratios move with whatever else the machine runs; CPU per request barely does. The core
+    // the servers share pays the proxy's CPU plus the upstream's, so CPU predicts a quiet-core ratio.
+    const upstreamCpu = byName('upstream')!.cpu_us_per_request;
+    const cpuPredicts = (faster: number | undefined, slower: number | undefined, slowerHasUpstream = true) =>
+      faster === undefined || slower === undefined ? undefined
+        : `CPU per request predicts ${((faster + upstreamCpu) / (slower + (slowerHasUpstream ? upstreamCpu : 0))).toFixed(2)} on a quiet core`;
+    const nginxCpu = byName('nginx proxy_pass')?.cpu_us_per_request;
+    const verifyCpu = byName('gateway P/verify')?.cpu_us_per_request;
+    const checks: Check[] = [
+      ratioCheck('gateway / raw proxy req/s', gw.rps, raw_?.rps, '>=', 0.7, cpuPredicts(raw_?.cpu_us_per_request, gw.cpu_us_per_request)),
+      ratioCheck('gateway / nginx req/s', gw.rps, byName('nginx proxy_pass')?.rps, '>=', 0.4, nginx ? cpuPredicts(nginxCpu, gw.cpu_us_per_request) : 'nginx not installed'),
+      ratioCheck('gateway p99 / raw proxy p99', gw.p99_ms, raw_?.p99_ms, '<=', 1.5),
+      ratioCheck('verify / raw proxy req/s', byName('gateway P/verify')?.rps, raw_?.rps, '>=', 0.7, cpuPredicts(raw_?.cpu_us_per_request, verifyCpu, false)),
+      {
+        name: 'gateway RSS MB (peak)', value: gatewayRss, target: `< ${RSS_LIMIT_MB}`, pass: gatewayRss < RSS_LIMIT_MB,
+        ...(gateway.storage.startsWith('embedded') ? { note: `embedded PGlite's WebAssembly heap is inside the process (external memory ${gatewayMemory.external_mb.toFixed(0)} MB, JS heap ${gatewayMemory.heap_used_mb.toFixed(0)} MB); set DATABASE_URL to measure the gateway alone` } : {}),
+      },
+      {
+        name: `RSS floor growth MB over ${(rss.requests / 1e6).toFixed(2)}M requests`, value: rss.floor_growth_mb, target: `< ${RSS_GROWTH_LIMIT_MB}`,
+        pass: rss.floor_growth_mb < RSS_GROWTH_LIMIT_MB && rss.requests >= 0.9 * RSS_REQUESTS,
+        note: `start → end ${rss.growth_mb >= 0 ? '+' : ''}${rss.growth_mb.toFixed(1)} MB${rss.requests < 0.9 * RSS_REQUESTS ? `; only ${rss.requests} requests within ${RSS_MAX_SECONDS} s` : ''}`,
+      },
+      ratioCheck('sign-in load p99 / idle p99', signIns.loaded.p99_ms, signIns.idle.p99_ms, '<=', 2, signIns.sign_ins.per_second < SIGN_IN_RATE * 0.9 ? `sign-ins reached only ${signIns.sign_ins.per_second.toFixed(1)}/s` : undefined),
+      { name: 'hot path: no database round trip per request', value: hotPath.session_statements_per_request, target: 'session statements ≤ 1 per second', pass: hotPath.pass },
+    ];
+    const errors = summaries.reduce((sum, s) => sum + s.errors, 0) + rss.errors + signIns.loaded.errors;
+    if (errors > 0) checks.push({ name: 'error-free runs', value: errors, target: '0 errors', pass: false });
+
+    say('');
+    say(formatTable(summaries));
+    say('');
+    say(formatChecks(checks));
+    const results: Results = {
+      date: new Date().toISOString(),
+      machine: info,
+      setup: {
+        load_tool: tool, connections: CONNECTIONS, seconds_per_round: SECONDS, rounds: ROUNDS, warm_up_seconds: WARM_UP_SECONDS,
+        pinned: pin ? { servers: serverCore, load_generator: loadCore } : false, body_bytes: 1024,
+        gateway: { storage: gateway.storage, geoip: gateway.geoip, access_rules: 20, log_level: 'warn' }, nginx: nginxInstalled,
+      },
+      targets: summaries,
+      gateway_memory_after_rounds: gatewayMemory,
+      rss_stability: rss,
+      sign_in_load: signIns,
+      hot_path: hotPath,
+      checks,
+      all_pass: checks.every((c) => c.pass !== false),
+      total_seconds: Math.round((performance.now() - began) / 1000),
+    };
+    fs.writeFileSync(path.join(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    say(`\nwrote bench/results.json (${results.total_seconds} s)`);
+    return 0;
+  } finally {
+    await cleanup();
+  }
+}
+
+function rawUrl(match: RegExpMatchArray): string {
+  return `http://127.0.0.1:${match[1]}`;
+}
+
+/** Every target must answer 200 with the upstream's body (or, for verify, the identity headers) before anything is timed. */
+async function sanityCheck(targets: Target[]): Promise<void> {
+  for (const target of targets) {
+    const res = await fetch(target.url, { headers: target.headers, redirect: 'manual' });
+    const body = await res.arrayBuffer();
+    const isVerify = target.url.includes(`${PREFIX}/verify`);
+    const ok = res.status === 200 && (isVerify ? res.headers.get('remote-user') !== null : body.byteLength === 1024);
+    if (!ok) throw new Error(`${target.name} answered ${res.status} (${body.byteLength} bytes) instead of the upstream page`);
+  }
+}
+
+process.exitCode = await main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+});

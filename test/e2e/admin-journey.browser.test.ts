@@ -4,9 +4,8 @@
 // that mail, is forced to enrol a new factor, and reaches the app → the request shows Completed and
 // Email Sent, and the audit log holds each step in order.
 // CI installs Chromium at /usr/bin/chromium; without it this file is skipped.
-import fs from 'node:fs';
 import { asc, eq } from 'drizzle-orm';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema/index.js';
@@ -16,8 +15,8 @@ import { freePort } from '../support/ports.js';
 import { openTestStorage } from '../support/storage.js';
 import { startEchoUpstream } from '../support/upstream.js';
 import { seedTotp } from '../http/totp-support.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const P = '/.recourse';
 const PASSWORD = 'correct horse battery';
 const CODE = /\b[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}\b/;
@@ -58,7 +57,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
   }
 }
 
-describe.skipIf(!fs.existsSync(CHROMIUM))('an administrator recovers a locked-out user, in a browser', () => {
+describe.skipIf(!hasChromium)('an administrator recovers a locked-out user, in a browser', () => {
   let storage: Awaited<ReturnType<typeof openTestStorage>>;
   let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
   let sink: Awaited<ReturnType<typeof startSmtpSink>>;
@@ -80,11 +79,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('an administrator recovers a locked-ou
     ids.uma = await gw.addUser({ email: 'uma@example.com', password: PASSWORD, name: 'Uma User', type: 'employee' });
     // Uma had an authenticator app; she lost the phone it was on.
     await seedTotp(storage, ids.uma, gw.clock);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

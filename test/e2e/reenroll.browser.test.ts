@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../gateway/core/clock.js';
 import { generateBackupCodeSet, revealBackupCodes } from '../../gateway/factors/backup-codes.js';
@@ -8,8 +7,8 @@ import { seedTotp } from '../http/totp-support.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
 import { startEchoUpstream } from '../support/upstream.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const P = '/.recourse';
 const POLICY = {
   access: { default: 'two_factor' },
@@ -17,7 +16,7 @@ const POLICY = {
 };
 
 // CI installs Chromium at /usr/bin/chromium; without it this file is skipped, not failed.
-describe.skipIf(!fs.existsSync(CHROMIUM))('re-enrolment after a backup-code sign-in, in a real browser', () => {
+describe.skipIf(!hasChromium)('re-enrolment after a backup-code sign-in, in a real browser', () => {
   let storage: Awaited<ReturnType<typeof openTestStorage>>;
   let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
   let gw: TestGateway;
@@ -38,11 +37,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('re-enrolment after a backup-code sign
       if (!shown.ok) throw new Error('no backup codes');
       return shown.codes[0]!;
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -6,15 +6,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { FixedClock } from '../../gateway/core/clock.js';
 import { TestClient } from '../support/client.js';
 import { startTestGateway } from '../support/gateway.js';
 import { stepUpClient } from '../support/step-up.js';
 import { openTestStorage } from '../support/storage.js';
 import { seedTotp } from '../http/totp-support.js';
+import { launchChromium } from '../support/browser.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM } from '../support/browser.js';
 export const SHOTS = ['sign-in', 'challenge', 'assist', 'backup-codes', 'dashboard'] as const;
 const P = '/.recourse';
 const PASSWORD = 'correct horse battery';
@@ -29,10 +29,7 @@ export async function takeScreenshots(outDir: string): Promise<string[]> {
     // Requests "from" the MaxMind test networks show what admins see: city, country and network.
     config: fs.existsSync(geoip) ? { server: { trust_proxy: ['127.0.0.1/32'] }, geoip: { city_db: `${geoip}/GeoIP2-City-Test.mmdb`, asn_db: `${geoip}/GeoLite2-ASN-Test.mmdb` } } : {},
     policy: { access: { default: 'two_factor' }, rate_limits: { assistance: { per_ip: '100/1h', per_email: '100/1h' } } } });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   const written: string[] = [];
   try {
     const ada = await gw.addUser({ email: 'ada@example.com', password: PASSWORD, name: 'Ada Lovelace', type: 'employee' });

@@ -1,16 +1,15 @@
-import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTotpCode } from '../../gateway/security/totp.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
 import { startEchoUpstream } from '../support/upstream.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const P = '/.recourse';
 
 // CI installs Chromium at /usr/bin/chromium; without it this file is skipped, not failed.
-describe.skipIf(!fs.existsSync(CHROMIUM))('TOTP enrolment in a real browser', () => {
+describe.skipIf(!hasChromium)('TOTP enrolment in a real browser', () => {
   let storage: Awaited<ReturnType<typeof openTestStorage>>;
   let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
   let gw: TestGateway;
@@ -22,11 +21,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('TOTP enrolment in a real browser', ()
     // The system clock: the browser's code is computed from Date.now(), as an authenticator app would.
     gw = await startTestGateway({ storage, upstream: upstream.url, policy: { access: { default: 'two_factor' } } });
     await gw.addUser({ email: 'brenda@example.com', password: 'correct horse battery', name: 'Brenda' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,19 +1,18 @@
 // A real browser enrols a passkey and signs in with it, through the gateway's own pages and
 // views/static/webauthn-ui.js, with Chromium's virtual authenticator (CDP WebAuthn domain).
 // CI installs Chromium at /usr/bin/chromium; without it this file is skipped.
-import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
 import { openTestStorage } from '../support/storage.js';
 import { startEchoUpstream } from '../support/upstream.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const P = '/.recourse';
 const PASSWORD = 'correct horse battery';
 
-describe.skipIf(!fs.existsSync(CHROMIUM))('security keys in a browser', () => {
+describe.skipIf(!hasChromium)('security keys in a browser', () => {
   let storage: Awaited<ReturnType<typeof openTestStorage>>;
   let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
   let gw: TestGateway;
@@ -31,11 +30,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('security keys in a browser', () => {
       config: { server: { listen: `127.0.0.1:${port}`, public_url: base } },
     });
     await gw.addUser({ email: 'grace@example.com', password: PASSWORD, name: 'Grace' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

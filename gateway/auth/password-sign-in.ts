@@ -2,6 +2,7 @@ import type { Database } from '../../db/client.js';
 import { findUserByEmail } from '../../db/queries/users.js';
 import { recordAudit, writeAudit } from '../audit/write.js';
 import type { Clock } from '../core/clock.js';
+import { isValidEmail } from '../core/email.js';
 import { describeLocation, type GeoIp } from '../context/geoip.js';
 import { recordSignInAttempt } from '../context/history.js';
 import type { Limits } from '../ratelimit/limits.js';
@@ -50,8 +51,10 @@ export type PasswordSignInOutcome =
 export async function signInWithPassword(deps: PasswordSignInDeps, input: PasswordSignInInput): Promise<PasswordSignInOutcome> {
   const at = deps.clock.now();
   const audit = { at, ip: input.ip, location: input.location ?? describeLocation(deps.geoip.lookup(input.ip)), requestId: input.requestId };
-  const attempt = { email: input.email, method: 'password' as const, ip: input.ip, userAgent: input.userAgent ?? null, at };
-  const email = input.email.slice(0, 254);
+  // What was typed is recorded only when it is an address: a password typed into the email field
+  // by mistake must not land in the audit log or the sign-in history (SECURITY U1).
+  const email = isValidEmail(input.email) ? input.email.slice(0, 254) : '(not an email address)';
+  const attempt = { email, method: 'password' as const, ip: input.ip, userAgent: input.userAgent ?? null, at };
   const gate = await deps.limits.loginAllowed(input.email, input.ip);
   if (!gate.ok) {
     const user = await findUserByEmail(deps.db, input.email);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, signInEvents } from '../../db/schema/index.js';
 import { openTestStorage } from '../support/storage.js';
 import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startEchoUpstream } from '../support/upstream.js';
@@ -13,7 +14,8 @@ const clock = new FixedClock('2026-03-01T09:00:00Z');
 beforeAll(async () => {
   storage = await openTestStorage();
   upstream = await startEchoUpstream();
-  gw = await startTestGateway({ storage, upstream: upstream.url, clock });
+  // Regulation has tests of its own; here it must not ban 127.0.0.1 halfway through the file.
+  gw = await startTestGateway({ storage, upstream: upstream.url, clock, policy: { access: { default: 'one_factor' }, rate_limits: { login: { max_retries: 20, find_time: '2m', ban_time: '5m' } } } });
   await gw.addUser({ email: 'alice@example.com', password: 'correct horse battery', name: 'Alice' });
   await gw.addUser({ email: 'mallory@example.com', password: 'mallory password 1', name: 'Mallory' });
 });
@@ -65,6 +67,17 @@ describe('first factor', () => {
     expect(a).toContain('Incorrect email or password.');
     expect(b.replace(/value="[^"]*"/g, '')).toBe(a.replace(/value="[^"]*"/g, ''));
     expect(client.cookies.has('recourse_session')).toBe(false);
+  });
+
+  it('never records a password typed into the email field', async () => {
+    const client = new TestClient(gw.url);
+    await client.page(`${P}/login`);
+    const res = await client.postForm(`${P}/login`, { email: 'my secret passphrase 77', password: 'whatever it is', rd: '/' });
+    expect(res.status).toBe(401);
+    const rows = await storage.db.select().from(auditLog);
+    const events = await storage.db.select().from(signInEvents);
+    expect(JSON.stringify(rows)).not.toContain('my secret passphrase 77');
+    expect(JSON.stringify(events)).not.toContain('my secret passphrase 77');
   });
 
   it('logout revokes the session server-side: a replayed cookie is refused', async () => {

@@ -5,8 +5,8 @@
  */
 import type { Role } from '../../db/schema/index.js';
 
-/** SECURITY D2: expert-mode actions need a second factor passed within the last 10 minutes. */
-export const FRESH_SECOND_FACTOR_MS = 10 * 60_000;
+export { FRESH_SECOND_FACTOR_MS } from '../session/freshness.js';
+import { secondFactorIsFresh } from '../session/freshness.js';
 
 const ADMIN_ROLES: ReadonlySet<Role> = new Set(['super_admin', 'owner', 'admin']);
 const MANAGER_ROLES: ReadonlySet<Role> = new Set(['super_admin', 'owner']);
@@ -74,9 +74,7 @@ export function hasDataProtection(actor: AdminActor, rules: PermissionRules): bo
 
 /** Whether a session passed its second factor within FRESH_SECOND_FACTOR_MS of `nowMs`. */
 export function hasFreshSecondFactor(credential: Credential, nowMs: number): boolean {
-  if (credential.kind !== 'session' || !credential.secondFactorAt) return false;
-  const age = nowMs - credential.secondFactorAt.getTime();
-  return age >= 0 && age <= FRESH_SECOND_FACTOR_MS;
+  return credential.kind === 'session' && secondFactorIsFresh(credential.secondFactorAt, nowMs);
 }
 
 /** May this actor use this capability at all (before any particular account is considered)? */

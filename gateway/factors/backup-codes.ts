@@ -31,8 +31,7 @@ export { countUnusedBackupCodes };
 
 /** Long enough to read, print or download the set; short enough that a forgotten tab does not keep it. */
 export const BACKUP_CODE_DISPLAY_TTL_MS = 15 * 60_000;
-/** SECURITY B4 / D2: regenerating needs a second factor passed within the last 10 minutes. */
-export const FRESH_SECOND_FACTOR_MS = 10 * 60_000;
+export { FRESH_SECOND_FACTOR_MS, hasFreshSecondFactor } from '../session/freshness.js';
 
 /** What the backup-code functions need; RouteDeps satisfies it. */
 export interface BackupCodeDeps {
@@ -61,12 +60,6 @@ export function isLowOnBackupCodes(codesLeft: number, policy: Policy): boolean {
   return codesLeft <= policy.factors.backup_codes.low_threshold;
 }
 
-/** Whether a session passed its second factor recently enough to regenerate codes. */
-export function hasFreshSecondFactor(session: { authLevel: number; restricted: boolean; secondFactorAt: Date | null }, nowMs: number): boolean {
-  if (session.authLevel < 2 || session.restricted || !session.secondFactorAt) return false;
-  const age = nowMs - session.secondFactorAt.getTime();
-  return age >= 0 && age <= FRESH_SECOND_FACTOR_MS;
-}
 
 /**
  * The stored form of a code (SECURITY B2): HMAC under a key derived from the server secret, over

@@ -21,7 +21,8 @@ import type { AppEnv } from '../http/env.js';
 import { completeObligations, fireReenrollmentTrigger } from '../recovery/reenrollment.js';
 import { formText } from '../http/form.js';
 import type { SessionView } from '../session/store.js';
-import { backupCodeStatsAccess, headerUserOf, withRd } from './backup-code-access.js';
+import { backupCodeStatsAccess } from './backup-code-access.js';
+import { headerUser, withRd } from './second-factor-gate.js';
 import type { RouteDeps } from './deps.js';
 
 const HOLDERS_PER_PAGE = 50;
@@ -54,7 +55,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
     const next = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), `${prefix}/account`);
     return c.html(
       <BackupCodesPage
-        prefix={prefix} csrfToken={c.get('csrfToken')} user={headerUserOf(session)} next={next}
+        prefix={prefix} csrfToken={c.get('csrfToken')} user={headerUser(session)} next={next}
         codesLeft={codesLeft} lowThreshold={policy().factors.backup_codes.low_threshold}
         {...(shown.ok ? { codes: shown.codes } : {})}
       />,
@@ -95,7 +96,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
     const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
     if (!session) return toLogin(c, rd);
     if (!backupCodesAllowed(policy(), session.user)) return notAvailable(c);
-    return c.html(<BackupCodeChallengePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUserOf(session)} />);
+    return c.html(<BackupCodeChallengePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUser(session)} />);
   });
 
   app.post('/2fa/backup-code', async (c) => {
@@ -105,7 +106,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
     if (!session) return toLogin(c, rd);
     const log = c.get('log');
     const form401 = (status: 400 | 401, error: string) =>
-      c.html(<BackupCodeChallengePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUserOf(session)} error={error} />, status);
+      c.html(<BackupCodeChallengePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUser(session)} error={error} />, status);
     if (!backupCodesAllowed(policy(), session.user)) {
       log.info({ event: 'second_factor.failed', method: 'backup_code', reason: 'not_allowed' }, 'backup codes not allowed for this user');
       return notAvailable(c);
@@ -154,7 +155,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
     const stats = await loadBackupCodeStats(deps.db, { policy: policy(), timeZone: deps.config.server.time_zone, now: deps.clock.now() });
     const table = await holdersPage(pageOf(c));
     return c.html(
-      <Layout title="Backup codes" prefix={prefix} user={headerUserOf(admin.session)} csrfToken={c.get('csrfToken')} wide>
+      <Layout title="Backup codes" prefix={prefix} user={headerUser(admin.session)} csrfToken={c.get('csrfToken')} wide>
         <h1>Backup codes</h1>
         <BackupCodeStats stats={stats} {...table} />
       </Layout>,

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { ChallengePage } from '../../views/pages/challenge.js';
 import { countUnusedBackupCodes } from '../factors/backup-codes.js';
 import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
-import { hasFreshSecondFactor } from '../factors/backup-codes.js';
+import { hasFreshSecondFactor } from '../session/freshness.js';
 import { userFactors, type UserFactors } from '../factors/summary.js';
 import { totpSealingKey, verifyTotpSignIn } from '../factors/totp.js';
 import type { AppEnv } from '../http/env.js';

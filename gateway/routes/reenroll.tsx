@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { ReenrollPage } from '../../views/pages/reenroll.js';
-import { hasFreshSecondFactor } from '../factors/backup-codes.js';
+import { hasFreshSecondFactor } from '../session/freshness.js';
 import type { AppEnv } from '../http/env.js';
 import { formText } from '../http/form.js';
 import { openObligations, snoozeObligations, withState } from '../recovery/reenrollment.js';

@@ -2,8 +2,8 @@
 import type { Context } from 'hono';
 import type { UserFactors } from '../factors/summary.js';
 import type { SessionView } from '../session/store.js';
+import { isAdminRole } from '../admin/permissions.js';
 
-const ADMIN_ROLES: ReadonlySet<string> = new Set(['super_admin', 'owner', 'admin']);
 
 /** A gateway path with an optional `rd` carried along (`P/enroll?rd=…`). */
 export function withRd(path: string, rd: string | undefined | null): string {
@@ -27,5 +27,5 @@ export function mustPassSecondFactor(session: SessionView, factors: UserFactors)
 /** The signed-in user as the page header shows them. */
 export function headerUser(session: SessionView): { email: string; name: string; isAdmin: boolean } {
   const { user } = session;
-  return { email: user.email, name: user.name, isAdmin: ADMIN_ROLES.has(user.role) };
+  return { email: user.email, name: user.name, isAdmin: isAdminRole(user.role) };
 }

@@ -125,7 +125,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     cleanups.push(() => limits.close());
 
     const transports = createTransports(config, logger, clock);
-    const delivery = startDeliveryWorker({ db: storage.db, clock, logger, email: transports.email, sms: transports.sms });
+    const delivery = startDeliveryWorker({ db: storage.db, clock, logger, email: transports.email, sms: transports.sms, serverSecret: config.session.secret });
     cleanups.push(async () => {
       await delivery.stop();
       transports.email.close();

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { assistanceRequests, outbox, type DeliveryStatus } from '../schema/index.js';
@@ -6,26 +5,30 @@ import { assistanceRequests, outbox, type DeliveryStatus } from '../schema/index
 export type OutboxRow = typeof outbox.$inferSelect;
 
 export interface NewOutboxMessage {
+  /** Chosen by the caller: the sealed body is bound to it. */
+  id: string;
   channel: 'email' | 'sms';
   kind: string;
   recipient: string;
   subject?: string;
-  text: string;
-  html?: string;
+  /** gateway/delivery/sealed-body.ts; the plain body is never stored. */
+  sealedBody: string;
   userId?: string | null;
   requestId?: string | null;
 }
 
 export async function insertOutboxMessage(db: Executor, message: NewOutboxMessage, now: Date): Promise<string> {
-  const id = randomUUID();
   await db.insert(outbox).values({
-    id, channel: message.channel, kind: message.kind, recipient: message.recipient,
-    subject: message.subject ?? '', text: message.text, html: message.html ?? '',
+    id: message.id, channel: message.channel, kind: message.kind, recipient: message.recipient,
+    subject: message.subject ?? '', sealedBody: message.sealedBody,
     userId: message.userId ?? null, requestId: message.requestId ?? null,
     status: 'pending', nextAttemptAt: now, createdAt: now,
   });
-  return id;
+  return message.id;
 }
+
+// A delivered or abandoned message keeps its envelope (who, what kind, when) but not its body.
+const NO_BODY = { sealedBody: null, text: '', html: '' } as const;
 
 /**
  * Claims due messages with a lease: SKIP LOCKED keeps two instances off the same rows, and the
@@ -48,7 +51,7 @@ export async function claimDueMessages(db: Executor, now: Date, leaseMs: number,
 }
 
 export async function markSent(db: Executor, id: string, status: Extract<DeliveryStatus, 'email_sent' | 'sms_sent'>, now: Date): Promise<OutboxRow | undefined> {
-  const [row] = await db.update(outbox).set({ status, sentAt: now, lockedUntil: null, lastError: null })
+  const [row] = await db.update(outbox).set({ status, sentAt: now, lockedUntil: null, lastError: null, ...NO_BODY })
     .where(and(eq(outbox.id, id), eq(outbox.status, 'pending'))).returning();
   return row;
 }
@@ -56,7 +59,7 @@ export async function markSent(db: Executor, id: string, status: Extract<Deliver
 export async function markAttemptFailed(db: Executor, id: string, input: { error: string; permanent: boolean; nextAttemptAt: Date }): Promise<OutboxRow | undefined> {
   const [row] = await db.update(outbox).set({
     status: input.permanent ? 'failed' : 'pending', lastError: input.error.slice(0, 500),
-    nextAttemptAt: input.nextAttemptAt, lockedUntil: null,
+    nextAttemptAt: input.nextAttemptAt, lockedUntil: null, ...(input.permanent ? NO_BODY : {}),
   }).where(eq(outbox.id, id)).returning();
   return row;
 }

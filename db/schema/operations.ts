@@ -15,7 +15,10 @@ export const outbox = pgTable('outbox', {
   kind: text('kind').notNull(),
   recipient: text('recipient').notNull(),
   subject: text('subject').notNull().default(''),
-  text: text('text').notNull(),
+  /** The body (text and HTML), sealed while the message waits (gateway/delivery/sealed-body.ts); null once delivered or given up. */
+  sealedBody: text('sealed_body'),
+  /** Plain bodies of messages queued before migration 0003, sent as they are; always '' for newer rows. */
+  text: text('text').notNull().default(''),
   html: text('html').notNull().default(''),
   userId: uuid('user_id'),
   /** The recovery request this message belongs to, if any (its Delivery column follows it). */

@@ -123,11 +123,11 @@ export async function issueRecoveryCodeFor(
     // The request's Delivery column follows this message (the worker updates it by request id).
     const message = { kind: 'recovery_code', userId: user.id, requestId: request?.id ?? null };
     if (delivery === 'sms') {
-      await enqueueSms(tx, { ...message, to: user.phone!, text: `Recourse recovery code: ${issued.code} (valid ${minutesOf(ttlMs)} min, single use). Never share it.` }, now);
+      await enqueueSms(tx, deps.config.session.secret, { ...message, to: user.phone!, text: `Recourse recovery code: ${issued.code} (valid ${minutesOf(ttlMs)} min, single use). Never share it.` }, now);
       // The owner of the mailbox hears of it too, in case the phone is no longer theirs.
-      await enqueueEmail(tx, { kind: 'recovery_notice', to: user.email, userId: user.id, email: recoveryNoticeEmail({ name: user.name, action: 'recovery_code_sent', when: now }) }, now);
+      await enqueueEmail(tx, deps.config.session.secret, { kind: 'recovery_notice', to: user.email, userId: user.id, email: recoveryNoticeEmail({ name: user.name, action: 'recovery_code_sent', when: now }) }, now);
     } else {
-      await enqueueEmail(tx, { ...message, to: user.email, email: recoveryCodeEmail({ name: user.name, code: issued.code, ttlMinutes: minutesOf(ttlMs) }) }, now);
+      await enqueueEmail(tx, deps.config.session.secret, { ...message, to: user.email, email: recoveryCodeEmail({ name: user.name, code: issued.code, ttlMinutes: minutesOf(ttlMs) }) }, now);
     }
     if (request) await setRequestStatus(tx, request.id, { status: 'approved', delivery: 'pending' }, now);
     await writeAudit(tx, {
@@ -149,7 +149,7 @@ export async function sendAccessEmail(deps: AdminActionDeps, who: ActingAdmin, t
     const ttlMs = policy.recovery.access_email.ttl;
     const token = await issuePasswordLink(tx, { userId: user.id, purpose: 'password_reset', ttlMs, now });
     const link = `${deps.config.server.public_url.replace(/\/+$/, '')}${deps.config.server.prefix}/password/reset?token=${token}`;
-    await enqueueEmail(tx, {
+    await enqueueEmail(tx, deps.config.session.secret, {
       kind: 'access_email', to: user.email, userId: user.id, requestId: request?.id ?? null,
       email: accessEmail({ name: user.name, link, ttlMinutes: minutesOf(ttlMs) }),
     }, now);
@@ -174,7 +174,7 @@ export async function resetUserSecondFactor(deps: AdminActionDeps, who: ActingAd
       userId: user.id, actor: { userId: who.actor.id }, reason: fields.reason, details: fields.details, onBehalfOf: fields.onBehalfOf,
       ip: who.ip, requestId: who.requestId, now, policies: deps.policies,
     });
-    await enqueueEmail(tx, { kind: 'recovery_notice', to: user.email, userId: user.id, email: recoveryNoticeEmail({ name: user.name, action: 'second_factor_reset', when: now }) }, now);
+    await enqueueEmail(tx, deps.config.session.secret, { kind: 'recovery_notice', to: user.email, userId: user.id, email: recoveryNoticeEmail({ name: user.name, action: 'second_factor_reset', when: now }) }, now);
     if (request) {
       // Nothing is left for the user to redeem: the request is done.
       await setRequestStatus(tx, request.id, { status: 'completed' }, now);
@@ -214,7 +214,7 @@ export async function cancelRequest(deps: AdminActionDeps, who: ActingAdmin, ref
     await setRequestStatus(tx, request.id, { status: 'cancelled', closedReason: checked.fields.reason }, now);
     // Only a registered address hears of it, never the one typed into the form (SECURITY A3).
     if (user?.active) {
-      await enqueueEmail(tx, { kind: 'request_closed', to: user.email, userId: user.id, email: requestClosedEmail({ name: user.name, reference, reason: checked.fields.reason }) }, now);
+      await enqueueEmail(tx, deps.config.session.secret, { kind: 'request_closed', to: user.email, userId: user.id, email: requestClosedEmail({ name: user.name, reference, reason: checked.fields.reason }) }, now);
     }
     await writeAudit(tx, {
       event: 'recovery_request.cancelled', at: now, actor: { userId: who.actor.id }, userId: request.userId, ip: who.ip,

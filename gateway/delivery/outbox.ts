@@ -1,29 +1,35 @@
+import { randomUUID } from 'node:crypto';
 import type { Executor } from '../../db/client.js';
 import { insertOutboxMessage } from '../../db/queries/outbox.js';
+import { outboxBodyKey, sealMessageBody } from './sealed-body.js';
 import type { RenderedEmail } from './templates/index.js';
+
+interface Envelope {
+  kind: string;
+  to: string;
+  userId?: string | null;
+  requestId?: string | null;
+}
 
 /**
  * The only way to send anything: write the message in the transaction of the event that caused
  * it (so a rolled-back action sends nothing and a committed one is never lost); the worker sends.
+ * The body is sealed under `serverSecret` (session.secret) until then.
  */
-export function enqueueEmail(
-  tx: Executor,
-  input: { kind: string; to: string; email: RenderedEmail; userId?: string | null; requestId?: string | null },
-  now: Date,
-): Promise<string> {
+export function enqueueEmail(tx: Executor, serverSecret: string, input: Envelope & { email: RenderedEmail }, now: Date): Promise<string> {
+  const id = randomUUID();
   return insertOutboxMessage(tx, {
-    channel: 'email', kind: input.kind, recipient: input.to, subject: input.email.subject,
-    text: input.email.text, html: input.email.html, userId: input.userId ?? null, requestId: input.requestId ?? null,
+    id, channel: 'email', kind: input.kind, recipient: input.to, subject: input.email.subject,
+    sealedBody: sealMessageBody(outboxBodyKey(serverSecret), id, { text: input.email.text, html: input.email.html }),
+    userId: input.userId ?? null, requestId: input.requestId ?? null,
   }, now);
 }
 
-export function enqueueSms(
-  tx: Executor,
-  input: { kind: string; to: string; text: string; userId?: string | null; requestId?: string | null },
-  now: Date,
-): Promise<string> {
+export function enqueueSms(tx: Executor, serverSecret: string, input: Envelope & { text: string }, now: Date): Promise<string> {
+  const id = randomUUID();
   return insertOutboxMessage(tx, {
-    channel: 'sms', kind: input.kind, recipient: input.to, text: input.text,
+    id, channel: 'sms', kind: input.kind, recipient: input.to,
+    sealedBody: sealMessageBody(outboxBodyKey(serverSecret), id, { text: input.text, html: '' }),
     userId: input.userId ?? null, requestId: input.requestId ?? null,
   }, now);
 }

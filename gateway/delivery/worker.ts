@@ -4,6 +4,7 @@ import { claimDueMessages, markAttemptFailed, markSent, setRequestDelivery, type
 import { writeAudit } from '../audit/write.js';
 import type { Clock } from '../core/clock.js';
 import type { EmailTransport, SendResult, SmsTransport } from './message.js';
+import { openMessageBody, outboxBodyKey, type MessageBody } from './sealed-body.js';
 
 export interface DeliveryWorkerOptions {
   db: Database;
@@ -11,6 +12,8 @@ export interface DeliveryWorkerOptions {
   logger: Logger;
   email: EmailTransport;
   sms: SmsTransport | null;
+  /** session.secret: opens the sealed bodies (gateway/delivery/sealed-body.ts). */
+  serverSecret: string;
   /** How often due messages are looked for when nobody pokes the worker. */
   pollMs?: number;
   /** A send that takes longer than this is presumed dead and retried elsewhere. */
@@ -35,12 +38,25 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions) {
   let again = false;
   let stopped = false;
 
+  const bodyKey = outboxBodyKey(options.serverSecret);
+
+  /** Rows from before migration 0003 carry a plain body; every newer one is sealed. */
+  function bodyOf(row: OutboxRow): MessageBody | undefined {
+    if (row.sealedBody === null) return { text: row.text, html: row.html };
+    return openMessageBody(bodyKey, row.id, row.sealedBody);
+  }
+
+  async function send(row: OutboxRow): Promise<SendResult> {
+    const body = bodyOf(row);
+    // Sealed under another secret (session.secret was rotated) or altered: it cannot be sent as written.
+    if (!body) return { ok: false, retryable: false, error: 'the message body cannot be opened (was session.secret changed?)' };
+    if (row.channel === 'email') return options.email.send({ to: row.recipient, subject: row.subject, ...body, reference: row.id });
+    if (options.sms) return options.sms.send({ to: row.recipient, text: body.text, reference: row.id });
+    return { ok: false, retryable: false, error: 'SMS is not configured (sms.webhook_url)' };
+  }
+
   async function deliver(row: OutboxRow): Promise<void> {
-    const result: SendResult = row.channel === 'email'
-      ? await options.email.send({ to: row.recipient, subject: row.subject, text: row.text, html: row.html, reference: row.id })
-      : options.sms
-        ? await options.sms.send({ to: row.recipient, text: row.text, reference: row.id })
-        : { ok: false, retryable: false, error: 'SMS is not configured (sms.webhook_url)' };
+    const result = await send(row);
     const now = clock.now();
     if (result.ok) {
       await db.transaction(async (tx) => {

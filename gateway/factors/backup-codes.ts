@@ -150,7 +150,7 @@ export async function recordBackupCodeUse(
     event: 'backup_code.used', at: now, actor: { userId: user.id }, userId: user.id, ip, requestId: input.requestId ?? null,
     details: { codes_left: codesLeft, code_id: input.codeId },
   });
-  await enqueueEmail(tx, {
+  await enqueueEmail(tx, deps.config.session.secret, {
     kind: 'backup_code_used', to: user.email, userId: user.id,
     email: backupCodeUsedEmail({ name: user.name || null, codesLeft, when: now, ip }),
   }, now);

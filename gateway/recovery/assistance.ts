@@ -28,6 +28,8 @@ export interface AssistanceDeps {
   geoip: GeoIp;
   limits: Limits;
   policy: Policy;
+  /** session.secret: seals the alert in the outbox. */
+  serverSecret: string;
   /** The request on the dashboard, for the administrators' alert. */
   dashboardUrl: (reference: string) => string;
 }
@@ -119,7 +121,7 @@ async function recordAndNotify(deps: AssistanceDeps, input: AssistanceSubmission
     });
     // Only administrators' stored addresses: the email typed in is never a recipient (A3).
     for (const admin of admins) {
-      await enqueueEmail(tx, { kind: 'assistance_alert', to: admin.email, email: alert, userId: admin.id }, now);
+      await enqueueEmail(tx, deps.serverSecret, { kind: 'assistance_alert', to: admin.email, email: alert, userId: admin.id }, now);
     }
 
     const audit = { at: now, userId: user?.id ?? null, ip: ipContext.ip, location, requestId: input.requestId };

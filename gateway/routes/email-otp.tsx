@@ -112,7 +112,7 @@ export function emailOtpRoutes(deps: RouteDeps) {
     const sent = await deps.db.transaction(async (tx) => {
       const issued = await issueEmailOtp(tx, key, { userId: session.user.id, sessionIdHash: session.idHash, settings, now });
       const email = emailOtpEmail({ name: session.user.name, code: issued.code, ttlMinutes: ttlMinutes(settings) });
-      const messageId = await enqueueEmail(tx, { kind: 'email_otp', to: session.user.email, email, userId: session.user.id }, now);
+      const messageId = await enqueueEmail(tx, deps.config.session.secret, { kind: 'email_otp', to: session.user.email, email, userId: session.user.id }, now);
       await writeAudit(tx, {
         event: 'email_otp.sent', at: now, actor: { userId: session.user.id }, userId: session.user.id, ip, requestId: c.get('requestId'),
         details: { message: messageId, expires_at: issued.expiresAt.toISOString(), voided_previous: issued.voided },

@@ -13,6 +13,8 @@ export const KEY_PURPOSES = [
   'totp-secret',
   'csrf',
   'session-token',
+  'outbox-body',
+  'audit-chain',
 ] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 

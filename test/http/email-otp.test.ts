@@ -5,6 +5,7 @@ import { TestClient } from '../support/client.js';
 import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
 import { startEchoUpstream } from '../support/upstream.js';
+import { deliveredEmails } from '../support/mailbox.js';
 
 const P = '/.recourse';
 const PASSWORD = 'correct horse battery';
@@ -57,13 +58,13 @@ async function outboxIds(email: string, on: TestGateway = gw): Promise<Set<strin
   return new Set(rows.map((row) => row.id));
 }
 
-/** Asks for a code through the page and reads it from the one new outbox message. */
+/** Asks for a code through the page and reads it from the one new message in the mailbox. */
 async function sendCode(client: TestClient, email: string, rd: string): Promise<{ code: string; html: string }> {
   const before = await outboxIds(email);
   const res = await client.postForm(`${P}/2fa/email-otp/send`, { rd });
   const html = await res.text();
   expect(res.status).toBe(200);
-  const rows = (await gw.storage.db.select().from(outbox).where(eq(outbox.recipient, email))).filter((row) => !before.has(row.id));
+  const rows = (await deliveredEmails(gw, eq(outbox.recipient, email), { atLeast: before.size + 1 })).filter((row) => !before.has(row.id));
   expect(rows).toHaveLength(1);
   expect(rows[0]!.kind).toBe('email_otp');
   expect(rows[0]!.subject).toContain('Recourse');

@@ -15,6 +15,7 @@ import { openTestStorage } from '../support/storage.js';
 import { startEchoUpstream } from '../support/upstream.js';
 import { VirtualAuthenticator } from '../support/virtual-authenticator.js';
 import { enrolThroughPage, P, seedTotp } from './totp-support.js';
+import { deliveredEmail } from '../support/mailbox.js';
 
 const PASSWORD = 'correct horse battery';
 const HTML = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
@@ -176,8 +177,8 @@ describe('email_otp_used (SECURITY E3)', () => {
     expect((await client.signIn('olga@example.com', PASSWORD, rd)).status).toBe(303);
     await client.page(`${P}/2fa/email-otp?rd=${encodeURIComponent(rd)}`);
     expect((await client.postForm(`${P}/2fa/email-otp/send`, { rd })).status).toBe(200);
-    const [mail] = await storage.db.select().from(outbox).where(eq(outbox.recipient, 'olga@example.com'));
-    const code = /code is:\s+(\d{6})\s/.exec(mail?.text ?? '')?.[1] ?? '';
+    const mail = await deliveredEmail(gw, eq(outbox.recipient, 'olga@example.com'));
+    const code = /code is:\s+(\d{6})\s/.exec(mail.text)?.[1] ?? '';
     const signedIn = await client.postForm(`${P}/2fa/email-otp`, { code, rd });
     expect(signedIn.status).toBe(303);
     expect((await client.request('/reports')).headers.get('location')).toBe(detour('enroll', rd));

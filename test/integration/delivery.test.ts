@@ -35,6 +35,7 @@ async function startSmtpSink(port: number) {
 
 let storage: Awaited<ReturnType<typeof openTestStorage>>;
 const logger = createLogger('silent');
+const SECRET = 'delivery-test-secret-0123456789-0123456789';
 
 beforeAll(async () => { storage = await openTestStorage(); });
 afterAll(async () => { await storage?.close(); });
@@ -44,8 +45,12 @@ describe('delivery path', () => {
     const port = await freePort();
     const sink = await startSmtpSink(port);
     const clock = new FixedClock('2026-05-01T10:00:00Z');
-    const worker = startDeliveryWorker({ db: storage.db, clock, logger, email: createSmtpTransport({ url: `smtp://127.0.0.1:${port}`, from: 'Recourse <r@localhost>' }), sms: null, pollMs: 60_000 });
-    const id = await storage.db.transaction((tx) => enqueueEmail(tx, { kind: 'email_otp', to: 'ann@example.com', email: emailOtpEmail({ name: 'Ann', code: '493817', ttlMinutes: 10 }) }, clock.now()));
+    const worker = startDeliveryWorker({ db: storage.db, clock, logger, email: createSmtpTransport({ url: `smtp://127.0.0.1:${port}`, from: 'Recourse <r@localhost>' }), sms: null, pollMs: 60_000, serverSecret: SECRET });
+    const id = await storage.db.transaction((tx) => enqueueEmail(tx, SECRET, { kind: 'email_otp', to: 'ann@example.com', email: emailOtpEmail({ name: 'Ann', code: '493817', ttlMinutes: 10 }) }, clock.now()));
+    const [waiting] = await storage.db.select().from(outbox).where(eq(outbox.id, id));
+    // Waiting, the body is sealed: the row shows neither the code nor any plain body.
+    expect(JSON.stringify(waiting)).not.toContain('493817');
+    expect(waiting!.sealedBody).toMatch(/^v1\./);
     await worker.poke();
     await worker.stop();
     await sink.close();
@@ -55,14 +60,34 @@ describe('delivery path', () => {
     expect(sink.received[0]!.body).toMatch(/^Subject: .*Recourse/m);
     const [row] = await storage.db.select().from(outbox).where(eq(outbox.id, id));
     expect(row!.status).toBe('email_sent');
+    // Delivered, the body is gone: the envelope stays for the record.
+    expect(row).toMatchObject({ sealedBody: null, text: '', html: '', recipient: 'ann@example.com', kind: 'email_otp' });
+  });
+
+  it('gives up on a body sealed under another secret, and still sends a plain body queued before sealing', async () => {
+    const port = await freePort();
+    const sink = await startSmtpSink(port);
+    const clock = new FixedClock('2026-05-01T10:30:00Z');
+    const rotated = await storage.db.transaction((tx) => enqueueEmail(tx, 'an-older-secret-0123456789-0123456789-xx', { kind: 'email_otp', to: 'old@example.com', email: emailOtpEmail({ code: '700700', ttlMinutes: 10 }) }, clock.now()));
+    const legacy = crypto.randomUUID();
+    await storage.db.insert(outbox).values({ id: legacy, channel: 'email', kind: 'notice', recipient: 'legacy@example.com', subject: 'Queued earlier', text: 'plain body 808080', html: '', nextAttemptAt: clock.now(), createdAt: clock.now() });
+    const worker = startDeliveryWorker({ db: storage.db, clock, logger, email: createSmtpTransport({ url: `smtp://127.0.0.1:${port}`, from: 'r@localhost' }), sms: null, pollMs: 60_000, serverSecret: SECRET });
+    await worker.poke();
+    await worker.stop();
+    await sink.close();
+    const rows = await storage.db.select().from(outbox);
+    expect(rows.find((r) => r.id === rotated)).toMatchObject({ status: 'failed', sealedBody: null, lastError: expect.stringContaining('session.secret') });
+    expect(rows.find((r) => r.id === legacy)).toMatchObject({ status: 'email_sent', text: '' });
+    expect(sink.received.map((m) => m.to[0])).toEqual(['legacy@example.com']);
+    expect(sink.received[0]!.body).toContain('808080');
   });
 
   it('keeps a message pending while SMTP is down and delivers it once SMTP returns, across a restart', async () => {
     const port = await freePort();
     const clock = new FixedClock('2026-05-01T11:00:00Z');
     const transport = () => createSmtpTransport({ url: `smtp://127.0.0.1:${port}`, from: 'Recourse <r@localhost>', timeoutMs: 2_000 });
-    const first = startDeliveryWorker({ db: storage.db, clock, logger, email: transport(), sms: null, pollMs: 60_000 });
-    const id = await storage.db.transaction((tx) => enqueueEmail(tx, { kind: 'notice', to: 'bob@example.com', email: emailOtpEmail({ code: '111222', ttlMinutes: 10 }) }, clock.now()));
+    const first = startDeliveryWorker({ db: storage.db, clock, logger, email: transport(), sms: null, pollMs: 60_000, serverSecret: SECRET });
+    const id = await storage.db.transaction((tx) => enqueueEmail(tx, SECRET, { kind: 'notice', to: 'bob@example.com', email: emailOtpEmail({ code: '111222', ttlMinutes: 10 }) }, clock.now()));
     await first.poke();
     let [row] = await storage.db.select().from(outbox).where(eq(outbox.id, id));
     expect(row!.status).toBe('pending');
@@ -72,7 +97,7 @@ describe('delivery path', () => {
 
     // A "restarted" gateway: a new worker, SMTP back, backoff elapsed.
     const sink = await startSmtpSink(port);
-    const second = startDeliveryWorker({ db: storage.db, clock, logger, email: transport(), sms: null, pollMs: 60_000 });
+    const second = startDeliveryWorker({ db: storage.db, clock, logger, email: transport(), sms: null, pollMs: 60_000, serverSecret: SECRET });
     await second.poke();
     [row] = await storage.db.select().from(outbox).where(eq(outbox.id, id));
     expect(row!.status).toBe('pending');
@@ -96,11 +121,11 @@ describe('delivery path', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/sms`;
     const clock = new FixedClock('2026-05-01T12:00:00Z');
-    const worker = startDeliveryWorker({ db: storage.db, clock, logger, email: createSmtpTransport({ url: 'smtp://127.0.0.1:1', from: 'x@y' }), sms: createSmsWebhookTransport({ url }), pollMs: 60_000 });
-    const ok = await storage.db.transaction((tx) => enqueueSms(tx, { kind: 'recovery_code', to: '+4915112345678', text: 'Your code: ABCD-EFGH-JKMN' }, clock.now()));
+    const worker = startDeliveryWorker({ db: storage.db, clock, logger, email: createSmtpTransport({ url: 'smtp://127.0.0.1:1', from: 'x@y' }), sms: createSmsWebhookTransport({ url }), pollMs: 60_000, serverSecret: SECRET });
+    const ok = await storage.db.transaction((tx) => enqueueSms(tx, SECRET, { kind: 'recovery_code', to: '+4915112345678', text: 'Your code: ABCD-EFGH-JKMN' }, clock.now()));
     await worker.poke();
     status = 400;
-    const bad = await storage.db.transaction((tx) => enqueueSms(tx, { kind: 'recovery_code', to: '+4915112345678', text: 'Your code: ZZZZ' }, clock.now()));
+    const bad = await storage.db.transaction((tx) => enqueueSms(tx, SECRET, { kind: 'recovery_code', to: '+4915112345678', text: 'Your code: ZZZZ' }, clock.now()));
     await worker.poke();
     await worker.stop();
     receiver.close();
@@ -108,5 +133,6 @@ describe('delivery path', () => {
     expect(rows.find((r) => r.id === ok)!.status).toBe('sms_sent');
     expect(rows.find((r) => r.id === bad)!.status).toBe('failed');
     expect(bodies[0]).toMatchObject({ to: '+4915112345678', text: 'Your code: ABCD-EFGH-JKMN', reference: ok });
+    expect(JSON.stringify(rows)).not.toMatch(/ABCD-EFGH-JKMN|ZZZZ/);
   });
 });

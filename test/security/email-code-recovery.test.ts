@@ -12,6 +12,7 @@ import { FixedClock, startTestGateway, type TestGateway } from '../support/gatew
 import { openTestStorage } from '../support/storage.js';
 import { startEchoUpstream } from '../support/upstream.js';
 import { enrolThroughPage, P, seedTotp } from '../http/totp-support.js';
+import { deliveredEmail } from '../support/mailbox.js';
 
 const PASSWORD = 'correct horse battery';
 const clock = new FixedClock('2026-05-04T10:00:10Z');
@@ -38,14 +39,14 @@ afterAll(async () => {
   await storage?.close();
 });
 
-/** Password, then the code from the mailbox (read here from the outbox the gateway wrote). */
+/** Password, then the code from the mailbox. */
 async function signInWithEmailCode(email: string, rd: string): Promise<TestClient> {
   const client = new TestClient(gw.url);
   expect((await client.signIn(email, PASSWORD, rd)).status).toBe(303);
   await client.page(`${P}/2fa/email-otp?rd=${encodeURIComponent(rd)}`);
   expect((await client.postForm(`${P}/2fa/email-otp/send`, { rd })).status).toBe(200);
-  const [mail] = await storage.db.select().from(outbox).where(and(eq(outbox.recipient, email), eq(outbox.kind, 'email_otp')));
-  const code = /\b(\d{6})\b/.exec(mail!.text)![1]!;
+  const mail = await deliveredEmail(gw, and(eq(outbox.recipient, email), eq(outbox.kind, 'email_otp')));
+  const code = /\b(\d{6})\b/.exec(mail.text)![1]!;
   const res = await client.postForm(`${P}/2fa/email-otp`, { code, rd });
   expect(res.status).toBe(303);
   return client;

@@ -1,7 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { getCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { MessagePage } from '../views/pages/message.js';
@@ -17,6 +16,7 @@ import { createCsrfProtection } from './http/csrf.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
+import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
 import type { Forwarder } from './proxy/forward.js';
 import { createAppRouter } from './proxy/hosts.js';
@@ -76,10 +76,14 @@ export function createApp(deps: AppDeps) {
   const safeRedirect = createRedirectGuard(config.server.public_url, appHosts);
   const https = config.server.public_url.startsWith('https://');
 
+  const sessionCookie = config.session.cookie_name;
   const resolveSession = async (c: Context<AppEnv>): Promise<SessionView | null> => {
     const known = c.get('session');
     if (known !== undefined) return known;
-    const session = await deps.sessions.resolve(getCookie(c, config.session.cookie_name));
+    // Node's own header object when served by node:http (it joins repeated Cookie lines with `; `,
+    // as the Fetch API does); only the session cookie is looked for, the app's cookies are skipped.
+    const header = c.env?.incoming?.headers.cookie ?? c.req.header('cookie');
+    const session = await deps.sessions.resolve(readCookie(header, sessionCookie));
     c.set('session', session);
     return session;
   };

@@ -65,11 +65,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       clock,
       onReloaded: (version) => {
         logger.info({ event: 'policy.reloaded', version }, 'policy reloaded');
-        void recordAudit(storage.db, { event: 'policy.reloaded', at: clock.now(), actor: 'system', details: { version } }).catch(() => {});
+        void recordAudit(storage.db, config.session.secret, { event: 'policy.reloaded', at: clock.now(), actor: 'system', details: { version } }).catch(() => {});
       },
       onRejected: (errors) => {
         logger.error({ event: 'policy.rejected', errors }, 'policy change refused; the last valid policy stays in force');
-        void recordAudit(storage.db, { event: 'policy.rejected', at: clock.now(), actor: 'system', details: { errors: errors.slice(0, 20) } }).catch(() => {});
+        void recordAudit(storage.db, config.session.secret, { event: 'policy.rejected', at: clock.now(), actor: 'system', details: { errors: errors.slice(0, 20) } }).catch(() => {});
       },
     });
     if (!policyOutcome.ok) throw new StartupError(policyOutcome.lines);

@@ -130,7 +130,7 @@ export async function issueRecoveryCodeFor(
       await enqueueEmail(tx, deps.config.session.secret, { ...message, to: user.email, email: recoveryCodeEmail({ name: user.name, code: issued.code, ttlMinutes: minutesOf(ttlMs) }) }, now);
     }
     if (request) await setRequestStatus(tx, request.id, { status: 'approved', delivery: 'pending' }, now);
-    await writeAudit(tx, {
+    await writeAudit(tx, deps.config.session.secret, {
       ...auditBase(deps, who, resolved, now), event: 'recovery_request.code_generated',
       details: { reference: request?.reference ?? null, delivery, expires_at: issued.expiresAt.toISOString(), voided: issued.voided, ...fieldDetails(resolved.fields) },
     });
@@ -155,7 +155,7 @@ export async function sendAccessEmail(deps: AdminActionDeps, who: ActingAdmin, t
     }, now);
     if (request) await setRequestStatus(tx, request.id, { status: 'approved', delivery: 'pending' }, now);
     const expiresAt = new Date(now.getTime() + ttlMs);
-    await writeAudit(tx, {
+    await writeAudit(tx, deps.config.session.secret, {
       ...auditBase(deps, who, resolved, now), event: 'access_email.sent',
       details: { reference: request?.reference ?? null, expires_at: expiresAt.toISOString(), ...fieldDetails(resolved.fields) },
     });
@@ -171,6 +171,7 @@ export async function resetUserSecondFactor(deps: AdminActionDeps, who: ActingAd
     const { user, request, fields } = resolved;
     const now = deps.clock.now();
     const reset = await resetSecondFactor(tx, {
+      serverSecret: deps.config.session.secret,
       userId: user.id, actor: { userId: who.actor.id }, reason: fields.reason, details: fields.details, onBehalfOf: fields.onBehalfOf,
       ip: who.ip, requestId: who.requestId, now, policies: deps.policies,
     });
@@ -178,7 +179,7 @@ export async function resetUserSecondFactor(deps: AdminActionDeps, who: ActingAd
     if (request) {
       // Nothing is left for the user to redeem: the request is done.
       await setRequestStatus(tx, request.id, { status: 'completed' }, now);
-      await writeAudit(tx, {
+      await writeAudit(tx, deps.config.session.secret, {
         ...auditBase(deps, who, resolved, now), event: 'recovery_request.completed',
         details: { reference: request.reference, via: 'reset_2fa', ...fieldDetails(fields) },
       });
@@ -216,7 +217,7 @@ export async function cancelRequest(deps: AdminActionDeps, who: ActingAdmin, ref
     if (user?.active) {
       await enqueueEmail(tx, deps.config.session.secret, { kind: 'request_closed', to: user.email, userId: user.id, email: requestClosedEmail({ name: user.name, reference, reason: checked.fields.reason }) }, now);
     }
-    await writeAudit(tx, {
+    await writeAudit(tx, deps.config.session.secret, {
       event: 'recovery_request.cancelled', at: now, actor: { userId: who.actor.id }, userId: request.userId, ip: who.ip,
       location: describeLocation(deps.geoip.lookup(who.ip)), reason: checked.fields.reason, requestId: who.requestId,
       details: { reference, previous_status: request.status, codes_voided: voided, ...fieldDetails(checked.fields) },

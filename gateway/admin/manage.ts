@@ -21,7 +21,7 @@ export type ManageOutcome =
   | { ok: false; reason: 'not_found' };
 
 export async function setAdminPermissions(
-  deps: { db: Database; clock: Clock; policies: { current(): { policy: Policy } } },
+  deps: { db: Database; clock: Clock; policies: { current(): { policy: Policy } }; config: { session: { secret: string } } },
   who: ActingAdmin,
   userId: string,
   input: { dataProtectionLevel: unknown; expertMode: unknown },
@@ -43,7 +43,7 @@ export async function setAdminPermissions(
     if (target.dataProtectionLevel === level && target.expertMode === expertMode) return { ok: true, changed: false };
     const now = deps.clock.now();
     await updateUser(tx, target.id, { dataProtectionLevel: level, expertMode }, now);
-    await writeAudit(tx, {
+    await writeAudit(tx, deps.config.session.secret, {
       event: 'user.updated', at: now, actor: { userId: who.actor.id }, userId: target.id, ip: who.ip, requestId: who.requestId,
       details: {
         data_protection_level: { from: target.dataProtectionLevel, to: level },

@@ -1,4 +1,4 @@
-import { sha256Hex } from '../security/hash.js';
+import { deriveKey, hmacSha256 } from '../security/hash.js';
 
 /** The chain's first row points at this instead of a predecessor. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -18,12 +18,26 @@ export interface ChainedFields {
   prevHash: string;
 }
 
+const keys = new Map<string, Buffer>();
+
+/** The chain's HMAC key, derived from the server secret (memoised: every audit write needs it). */
+export function auditChainKey(serverSecret: string): Buffer {
+  let key = keys.get(serverSecret);
+  if (!key) {
+    key = deriveKey(serverSecret, 'audit-chain');
+    keys.set(serverSecret, key);
+  }
+  return key;
+}
+
 /**
- * The hash covers every field and the predecessor's hash. `details` is canonicalised (sorted keys)
- * because jsonb does not keep key order, so a row read back hashes the same as when written.
+ * HMAC-SHA256 over every field and the predecessor's hash (SECURITY U2). Keyed, so that someone
+ * who can write to the database but does not hold the server secret cannot recompute the chain
+ * after an edit. `details` is canonicalised (sorted keys) because jsonb does not keep key order,
+ * so a row read back hashes the same as when written.
  */
-export function hashAuditRow(row: ChainedFields): string {
-  return sha256Hex(JSON.stringify([
+export function hashAuditRow(key: Uint8Array, row: ChainedFields): string {
+  return hmacSha256(key, JSON.stringify([
     row.id, row.at.toISOString(), row.event, row.actorId, row.actorLabel, row.userId,
     row.ip, row.location, row.reason, canonical(row.details), row.requestId, row.prevHash,
   ]));

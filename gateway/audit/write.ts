@@ -2,7 +2,7 @@ import { desc, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { auditLog } from '../../db/schema/index.js';
 import type { AuditEvent } from './events.js';
-import { GENESIS_HASH, hashAuditRow } from './chain.js';
+import { auditChainKey, GENESIS_HASH, hashAuditRow } from './chain.js';
 
 export interface AuditEntry {
   event: AuditEvent;
@@ -33,8 +33,9 @@ const AUDIT_CHAIN_LOCK = 727_001;
  * Appends one row to the hash chain. Call it inside the transaction whose outcome it records
  * (SECURITY F2): the advisory lock is held until that transaction ends, so concurrent writers
  * queue rather than fork the chain, and a rolled-back action leaves no audit row.
+ * `serverSecret` (session.secret) keys the chain: without it no row can be rewritten unnoticed.
  */
-export async function writeAudit(tx: Executor, entry: AuditEntry): Promise<void> {
+export async function writeAudit(tx: Executor, serverSecret: string, entry: AuditEntry): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
   const [last] = await tx.select({ id: auditLog.id, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
   const row = {
@@ -51,11 +52,11 @@ export async function writeAudit(tx: Executor, entry: AuditEntry): Promise<void>
     requestId: entry.requestId ?? null,
     prevHash: last?.hash ?? GENESIS_HASH,
   };
-  await tx.insert(auditLog).values({ ...row, hash: hashAuditRow(row) });
+  await tx.insert(auditLog).values({ ...row, hash: hashAuditRow(auditChainKey(serverSecret), row) });
   for (const observer of observers) observer(entry);
 }
 
 /** An audit row on its own, for events that change nothing else. */
-export function recordAudit(db: Executor, entry: AuditEntry): Promise<void> {
-  return db.transaction((tx) => writeAudit(tx, entry));
+export function recordAudit(db: Executor, serverSecret: string, entry: AuditEntry): Promise<void> {
+  return db.transaction((tx) => writeAudit(tx, serverSecret, entry));
 }

@@ -17,7 +17,7 @@ export interface BootstrapOutcome {
 }
 
 /** Creates (or promotes) a super_admin and issues a one-time setup link, audited with actor `cli`/`system`. */
-export async function bootstrapAdmin(db: Database, clock: Clock, email: string, actor: 'cli' | 'system'): Promise<BootstrapOutcome> {
+export async function bootstrapAdmin(db: Database, clock: Clock, serverSecret: string, email: string, actor: 'cli' | 'system'): Promise<BootstrapOutcome> {
   return db.transaction(async (tx) => {
     const now = clock.now();
     const existing = await findUserByEmail(tx, email);
@@ -33,7 +33,7 @@ export async function bootstrapAdmin(db: Database, clock: Clock, email: string, 
       created = true;
     }
     const token = await issuePasswordLink(tx, { userId, purpose: 'admin_setup', ttlMs: SETUP_LINK_TTL_MS, now });
-    await writeAudit(tx, { event: 'admin.bootstrapped', at: now, actor, userId, details: { created } });
+    await writeAudit(tx, serverSecret, { event: 'admin.bootstrapped', at: now, actor, userId, details: { created } });
     return { userId, email: existing?.email ?? email, created, token };
   });
 }

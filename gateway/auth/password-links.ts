@@ -32,7 +32,7 @@ export type SetPasswordOutcome = { ok: true; userId: string } | { ok: false; rea
  * so a stolen session does not outlive the reset.
  */
 export async function setPasswordWithLink(
-  deps: { db: Database; clock: Clock; sessions: SessionManager },
+  deps: { db: Database; clock: Clock; sessions: SessionManager; config: { session: { secret: string } } },
   input: { token: string; password: string; ip: string; requestId: string },
 ): Promise<SetPasswordOutcome> {
   const problem = passwordProblem(input.password);
@@ -45,7 +45,7 @@ export async function setPasswordWithLink(
     if (!row) return { ok: false as const, reason: 'invalid_link' as const };
     await updateUser(tx, row.userId, { passwordHash }, now);
     const revoked = await deps.sessions.revokeAllForUser(tx, row.userId);
-    await writeAudit(tx, {
+    await writeAudit(tx, deps.config.session.secret, {
       event: 'password.reset', at: now, actor: { userId: row.userId }, userId: row.userId, ip: input.ip, requestId: input.requestId,
       details: { via: row.purpose, sessions_revoked: revoked.length },
     });

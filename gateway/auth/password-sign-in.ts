@@ -19,6 +19,8 @@ export interface PasswordSignInDeps {
   geoip: GeoIp;
   /** The `reenrollment` rules (`new_location`). */
   policies: ReenrollmentDeps['policies'];
+  /** session.secret keys the audit chain. */
+  config: { session: { secret: string } };
 }
 
 export interface PasswordSignInInput {
@@ -58,7 +60,7 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
   const gate = await deps.limits.loginAllowed(input.email, input.ip);
   if (!gate.ok) {
     const user = await findUserByEmail(deps.db, input.email);
-    await recordAudit(deps.db, {
+    await recordAudit(deps.db, deps.config.session.secret, {
       ...audit, event: 'login.failed', actor: user ? { userId: user.id } : null, userId: user?.id ?? null,
       details: { reason: 'locked', scope: gate.scope, email },
     });
@@ -72,12 +74,12 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
     const ban = await deps.limits.loginFailed(input.email, input.ip);
     await deps.db.transaction(async (tx) => {
       await recordSignInAttempt(tx, deps.geoip, { ...attempt, userId: user?.id ?? null, success: false });
-      await writeAudit(tx, {
+      await writeAudit(tx, deps.config.session.secret, {
         ...audit, event: 'login.failed', actor: user ? { userId: user.id } : null, userId: user?.id ?? null,
         details: { reason: failure, email },
       });
       for (const scope of ban.started) {
-        await writeAudit(tx, {
+        await writeAudit(tx, deps.config.session.secret, {
           ...audit, event: 'login.locked', actor: 'system', userId: scope === 'user' ? user?.id ?? null : null,
           details: { scope, email, ban_seconds: Math.ceil(ban.retryAfterMs / 1000) },
         });
@@ -96,7 +98,7 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
     // Re-enrolment: compared with the history before this attempt joins it.
     const newPlace = await detectNewLocation(tx, deps, { userId: user.id, role: user.role, type: user.type, place: deps.geoip.lookup(input.ip) });
     await recordSignInAttempt(tx, deps.geoip, { ...attempt, userId: user.id, success: true });
-    await writeAudit(tx, { ...audit, event: 'login.succeeded', actor: { userId: user.id }, userId: user.id, details: { method: 'password' } });
+    await writeAudit(tx, deps.config.session.secret, { ...audit, event: 'login.succeeded', actor: { userId: user.id }, userId: user.id, details: { method: 'password' } });
     if (newPlace) {
       const { fired } = await fireReenrollmentTrigger(tx, deps, {
         userId: user.id, trigger: 'new_location', role: user.role, type: user.type, now: at,

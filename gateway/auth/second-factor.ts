@@ -16,7 +16,7 @@ export type SecondFactorMethod = 'totp' | 'webauthn' | 'backup_code' | 'email_ot
  * level 2 and the success is audited; the cookie is set once the transaction has committed.
  */
 export async function stepUpSession(
-  deps: Pick<RouteDeps, 'sessions' | 'clock' | 'geoip'>,
+  deps: Pick<RouteDeps, 'sessions' | 'clock' | 'geoip' | 'config'>,
   c: Context<AppEnv>,
   tx: Executor,
   session: SessionView,
@@ -32,7 +32,7 @@ export async function stepUpSession(
     userId: session.user.id, email: session.user.email, success: true, method, ip: c.get('clientIp'),
     userAgent: c.req.header('user-agent') ?? null, at: deps.clock.now(),
   });
-  await writeAudit(tx, {
+  await writeAudit(tx, deps.config.session.secret, {
     event: 'second_factor.succeeded', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
     ip: c.get('clientIp'), location: describeLocation(context), requestId: c.get('requestId'), details: { method, ...options.details },
   });
@@ -50,7 +50,7 @@ export async function finishStepUp(deps: Pick<RouteDeps, 'config' | 'clock' | 'l
  * sessions and IPs (SECURITY L1). Returns whether the account is now blocked.
  */
 export async function recordSecondFactorFailure(
-  deps: Pick<RouteDeps, 'db' | 'clock' | 'limits' | 'geoip'>,
+  deps: Pick<RouteDeps, 'db' | 'clock' | 'limits' | 'geoip' | 'config'>,
   c: Context<AppEnv>,
   session: SessionView,
   method: SecondFactorMethod,
@@ -61,7 +61,7 @@ export async function recordSecondFactorFailure(
       userId: session.user.id, email: session.user.email, success: false, method, ip: c.get('clientIp'),
       userAgent: c.req.header('user-agent') ?? null, at: deps.clock.now(),
     });
-    await writeAudit(tx, {
+    await writeAudit(tx, deps.config.session.secret, {
       event: 'second_factor.failed', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
       ip: c.get('clientIp'), location: describeLocation(context), requestId: c.get('requestId'), details: { method, reason },
     });

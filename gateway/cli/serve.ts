@@ -39,7 +39,7 @@ export async function serve(config: Config): Promise<number> {
   say(`Recourse is running at ${config.server.public_url} (listening on ${gateway.url})`);
   const pending = await pendingSuperAdmin(gateway.storage.db);
   if (pending.none || pending.unset) {
-    const outcome = await bootstrapAdmin(gateway.storage.db, gateway.clock, pending.unset?.email ?? FIRST_ADMIN_EMAIL, 'system');
+    const outcome = await bootstrapAdmin(gateway.storage.db, gateway.clock, config.session.secret, pending.unset?.email ?? FIRST_ADMIN_EMAIL, 'system');
     say(`First start: set the administrator password for ${outcome.email} within 1 hour at`);
     say(`  ${setupLink(config.server.public_url, config.server.prefix, outcome.token)}`);
   }

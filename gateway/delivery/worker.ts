@@ -71,7 +71,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions) {
       await markAttemptFailed(tx, row.id, { error: result.error, permanent, nextAttemptAt: new Date(now.getTime() + backoffMs(row.attempts)) });
       // Admins see Failed at once; a retryable message is still retried and flips to sent later.
       if (row.requestId) await setRequestDelivery(tx, row.requestId, 'failed', now);
-      await writeAudit(tx, {
+      await writeAudit(tx, options.serverSecret, {
         event: 'delivery.failed', at: now, actor: 'system', userId: row.userId,
         details: { message: row.id, kind: row.kind, channel: row.channel, attempt: row.attempts, permanent, error: result.error.slice(0, 200) },
       });

@@ -100,7 +100,7 @@ export async function generateBackupCodeSet(
     userId, setId, now, expiresAt: new Date(now.getTime() + BACKUP_CODE_DISPLAY_TTL_MS),
     sealedCodes: sealSecret(deriveKey(secret, 'backup-code-display'), JSON.stringify(plain), setId),
   });
-  await writeAudit(tx, {
+  await writeAudit(tx, deps.config.session.secret, {
     event: 'backup_codes.generated', at: now, actor, userId, ip, requestId: requestId ?? null,
     details: { count, set_id: setId, voided },
   });
@@ -146,7 +146,7 @@ export async function recordBackupCodeUse(
 ): Promise<void> {
   const { user, codesLeft, ip } = input;
   const now = deps.clock.now();
-  await writeAudit(tx, {
+  await writeAudit(tx, deps.config.session.secret, {
     event: 'backup_code.used', at: now, actor: { userId: user.id }, userId: user.id, ip, requestId: input.requestId ?? null,
     details: { codes_left: codesLeft, code_id: input.codeId },
   });

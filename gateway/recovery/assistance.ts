@@ -125,11 +125,11 @@ async function recordAndNotify(deps: AssistanceDeps, input: AssistanceSubmission
     }
 
     const audit = { at: now, userId: user?.id ?? null, ip: ipContext.ip, location, requestId: input.requestId };
-    await writeAudit(tx, {
+    await writeAudit(tx, deps.serverSecret, {
       ...audit, event: 'assistance.submitted', actor: null,
       details: { reference, type: input.type, matched: user !== undefined, flags, network },
     });
-    await writeAudit(tx, { ...audit, event: 'assistance.notified', actor: 'system', details: { reference, admins: notified } });
+    await writeAudit(tx, deps.serverSecret, { ...audit, event: 'assistance.notified', actor: 'system', details: { reference, admins: notified } });
     return { ok: true as const, id, reference, userId: user?.id ?? null, notified, flags };
   });
 }

@@ -30,6 +30,8 @@ export const SNOOZE_MS = 86_400_000;
 /** What the trigger needs; RouteDeps and the admin action deps satisfy it. */
 export interface ReenrollmentDeps {
   policies: { current(): { policy: Policy } };
+  /** session.secret keys the audit chain. */
+  config: { session: { secret: string } };
 }
 
 /** Who caused it, for the audit row; absent fields are left empty. */
@@ -125,7 +127,7 @@ export async function fireReenrollmentTrigger(tx: Executor, deps: ReenrollmentDe
       id = (await insertObligation(tx, { userId: input.userId, trigger: input.trigger, requirement, dueAt, now: input.now })).id;
     }
     fired.push({ id, requirement, dueAt, change: existing ? 'tightened' : 'created' });
-    await writeAudit(tx, {
+    await writeAudit(tx, deps.config.session.secret, {
       event: 'reenrollment.required', at: input.now, actor: input.actor ?? 'system', userId: input.userId,
       ip: input.ip ?? null, requestId: input.requestId ?? null,
       details: {
@@ -143,12 +145,12 @@ export async function fireReenrollmentTrigger(tx: Executor, deps: ReenrollmentDe
  */
 export async function completeObligations(
   tx: Executor,
-  input: AuditContext & { userId: string; requirement: Requirement; now: Date; via: string },
+  input: AuditContext & { userId: string; requirement: Requirement; now: Date; via: string; serverSecret: string },
 ): Promise<OpenObligation[]> {
   await lockObligationsOf(tx, input.userId);
   const closed = await closeObligations(tx, input);
   for (const obligation of closed) {
-    await writeAudit(tx, {
+    await writeAudit(tx, input.serverSecret, {
       event: 'reenrollment.completed', at: input.now, actor: input.actor ?? { userId: input.userId }, userId: input.userId,
       ip: input.ip ?? null, requestId: input.requestId ?? null,
       details: { obligation: obligation.id, trigger: obligation.trigger, requirement: obligation.requirement, via: input.via },
@@ -163,7 +165,7 @@ export async function completeObligations(
  */
 export async function completeAfterEnrolment(
   tx: Executor,
-  input: AuditContext & { userId: string; now: Date; via: 'totp.enrolled' | 'webauthn.enrolled'; codesIssued: boolean },
+  input: AuditContext & { userId: string; now: Date; via: 'totp.enrolled' | 'webauthn.enrolled'; codesIssued: boolean; serverSecret: string },
 ): Promise<OpenObligation[]> {
   const closed = await completeObligations(tx, { ...input, requirement: 'enroll_second_factor' });
   if (!input.codesIssued) return closed;

@@ -20,6 +20,8 @@ export interface ResetSecondFactorInput {
    * rules do, which require a new second factor at once.
    */
   policies?: ReenrollmentDeps['policies'];
+  /** session.secret: keys the audit chain. */
+  serverSecret: string;
 }
 
 const builtInRules: ReenrollmentDeps['policies'] = { current: () => ({ policy: defaultPolicy() }) };
@@ -37,14 +39,14 @@ export async function resetSecondFactor(tx: Executor, input: ResetSecondFactorIn
   await tx.update(emailOtps).set({ voidedAt: input.now }).where(and(eq(emailOtps.userId, input.userId), isNull(emailOtps.usedAt), isNull(emailOtps.voidedAt)));
   const revokedSessions = await revokeUserSessions(tx, input.userId, input.now);
   const removed = { totp: totp.length, keys: keys.length, codes: codes.length };
-  await writeAudit(tx, {
+  await writeAudit(tx, input.serverSecret, {
     event: 'second_factor.reset', at: input.now, actor: input.actor, userId: input.userId, ip: input.ip ?? null,
     requestId: input.requestId ?? null, reason: input.reason,
     details: { ...removed, sessions_revoked: revokedSessions.length, ...(input.details ? { details: input.details } : {}), ...(input.onBehalfOf ? { on_behalf_of: input.onBehalfOf } : {}) },
   });
   const [user] = await tx.select({ role: users.role, type: users.type }).from(users).where(eq(users.id, input.userId));
   if (user) {
-    await fireReenrollmentTrigger(tx, { policies: input.policies ?? builtInRules }, {
+    await fireReenrollmentTrigger(tx, { policies: input.policies ?? builtInRules, config: { session: { secret: input.serverSecret } } }, {
       userId: input.userId, trigger: 'admin_reset', role: user.role, type: user.type, now: input.now,
       actor: input.actor, ip: input.ip ?? null, requestId: input.requestId ?? null,
     });

@@ -65,7 +65,7 @@ export function accountRoutes(deps: RouteDeps) {
     const { user } = g.session;
     const count = await deps.db.transaction(async (tx) => {
       const revoked = await deps.sessions.revokeAllForUser(tx, user.id);
-      await writeAudit(tx, {
+      await writeAudit(tx, deps.config.session.secret, {
         event: 'session.revoked', at: deps.clock.now(), actor: { userId: user.id }, userId: user.id,
         ip: c.get('clientIp'), requestId: c.get('requestId'), reason: 'Signed out everywhere', details: { count: revoked.length },
       });

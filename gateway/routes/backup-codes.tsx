@@ -77,6 +77,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
       // Re-enrolment: a new set meets `regenerate_backup_codes`.
       if (generated.ok) {
         await completeObligations(tx, {
+          serverSecret: deps.config.session.secret,
           userId: session.user.id, requirement: 'regenerate_backup_codes', now: deps.clock.now(), via: 'backup_codes.generated',
           ip: c.get('clientIp'), requestId: c.get('requestId'),
         });

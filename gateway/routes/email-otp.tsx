@@ -113,7 +113,7 @@ export function emailOtpRoutes(deps: RouteDeps) {
       const issued = await issueEmailOtp(tx, key, { userId: session.user.id, sessionIdHash: session.idHash, settings, now });
       const email = emailOtpEmail({ name: session.user.name, code: issued.code, ttlMinutes: ttlMinutes(settings) });
       const messageId = await enqueueEmail(tx, deps.config.session.secret, { kind: 'email_otp', to: session.user.email, email, userId: session.user.id }, now);
-      await writeAudit(tx, {
+      await writeAudit(tx, deps.config.session.secret, {
         event: 'email_otp.sent', at: now, actor: { userId: session.user.id }, userId: session.user.id, ip, requestId: c.get('requestId'),
         details: { message: messageId, expires_at: issued.expiresAt.toISOString(), voided_previous: issued.voided },
       });
@@ -149,7 +149,7 @@ export function emailOtpRoutes(deps: RouteDeps) {
       // A failed check still commits: the wrong try it counted must stay counted (SECURITY E2).
       if (!check.ok) return check;
       const fresh = await stepUpSession(deps, c, tx, session, 'email_otp', { details: { trigger: EMAIL_OTP_TRIGGER } });
-      await writeAudit(tx, {
+      await writeAudit(tx, deps.config.session.secret, {
         event: 'email_otp.used', at: now, actor: { userId: session.user.id }, userId: session.user.id,
         ip: c.get('clientIp'), requestId: c.get('requestId'), details: { code: check.id, trigger: EMAIL_OTP_TRIGGER },
       });

@@ -91,7 +91,7 @@ export function enrollRoutes(deps: RouteDeps) {
     const result = await deps.db.transaction(async (tx) => {
       const outcome = await confirmTotpEnrolment(tx, key, { ...pendingInput(session, now), factorId, code: formText(form.code, 32) });
       if (!outcome.ok) return outcome;
-      await writeAudit(tx, {
+      await writeAudit(tx, deps.config.session.secret, {
         event: 'totp.enrolled', at: now, actor: { userId: session.user.id }, userId: session.user.id,
         ip: c.get('clientIp'), requestId: c.get('requestId'), details: { factorId, replaced: outcome.replacedConfirmed },
       });
@@ -102,7 +102,7 @@ export function enrollRoutes(deps: RouteDeps) {
         : null;
       const codesIssued = await issueBackupCodesIfNone(tx, deps, session.user, c.get('clientIp'), c.get('requestId'));
       // Re-enrolment: a new factor meets `enroll_second_factor`.
-      await completeAfterEnrolment(tx, { userId: session.user.id, now, via: 'totp.enrolled', codesIssued, ip: c.get('clientIp'), requestId: c.get('requestId') });
+      await completeAfterEnrolment(tx, { serverSecret: deps.config.session.secret, userId: session.user.id, now, via: 'totp.enrolled', codesIssued, ip: c.get('clientIp'), requestId: c.get('requestId') });
       return { ...outcome, fresh, codesIssued };
     });
 

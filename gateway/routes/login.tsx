@@ -57,7 +57,7 @@ export function loginRoutes(deps: RouteDeps) {
       await deps.db.transaction(async (tx) => {
         await deps.sessions.revoke(tx, session.idHash);
         
-        await writeAudit(tx, { event: 'logout', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id, ip: c.get('clientIp'), requestId: c.get('requestId') });
+        await writeAudit(tx, deps.config.session.secret, { event: 'logout', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id, ip: c.get('clientIp'), requestId: c.get('requestId') });
       });
     }
     clearSessionCookie(c, config);

@@ -81,13 +81,13 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
       const revoked = await deps.sessions.revokeAllForUser(tx, userId, session.idHash);
       const audit = { at: now, actor: { userId }, userId, ip, location: describeLocation(deps.geoip.lookup(ip)), requestId };
       const request = redeemed.requestId ? await completeApprovedRequest(tx, redeemed.requestId, now) : undefined;
-      await writeAudit(tx, {
+      await writeAudit(tx, deps.config.session.secret, {
         ...audit, event: 'recovery_code.used',
         details: { code_id: redeemed.codeId, reference: request?.reference ?? null, sessions_revoked: revoked.length },
       });
       const fresh = await stepUpSession(deps, c, tx, session, 'recovery_code', { restricted: true });
       if (request) {
-        await writeAudit(tx, { ...audit, event: 'recovery_request.completed', details: { reference: request.reference, via: 'recovery_code' } });
+        await writeAudit(tx, deps.config.session.secret, { ...audit, event: 'recovery_request.completed', details: { reference: request.reference, via: 'recovery_code' } });
       }
       // Re-enrolment: the policy's `on: recovery_code_used` rules, in this transaction (the
       // restricted session already allows nothing but enrolment).

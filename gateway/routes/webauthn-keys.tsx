@@ -58,7 +58,7 @@ export function webauthnKeyRoutes(deps: RouteDeps) {
     const removed = await db.transaction(async (tx) => {
       const key = await removeWebauthnKey(tx, session.user.id, id);
       if (!key) return false;
-      await writeAudit(tx, {
+      await writeAudit(tx, deps.config.session.secret, {
         event: 'webauthn.removed', at: clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
         ip: c.get('clientIp'), requestId: c.get('requestId'), details: { key: id, name: key.name },
       });

@@ -79,14 +79,14 @@ export function webauthnRoutes(deps: RouteDeps) {
         ...ceremony(c, session), response: body.response as RegistrationResponseJSON, name: cleanKeyName(body.name),
       });
       if (!result.ok) return result;
-      await writeAudit(tx, {
+      await writeAudit(tx, deps.config.session.secret, {
         event: 'webauthn.enrolled', at: clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
         ip: c.get('clientIp'), requestId: c.get('requestId'), details: { key: result.credential.id, name: result.credential.name, device_type: result.credential.deviceType },
       });
       const fresh = stepsUp ? await stepUpSession(deps, c, tx, session, 'webauthn', { details: { enrolled: true } }) : null;
       const codesIssued = await issueBackupCodesIfNone(tx, deps, session.user, c.get('clientIp'), c.get('requestId'));
       // Re-enrolment: a new factor meets `enroll_second_factor`.
-      await completeAfterEnrolment(tx, { userId: session.user.id, now: clock.now(), via: 'webauthn.enrolled', codesIssued, ip: c.get('clientIp'), requestId: c.get('requestId') });
+      await completeAfterEnrolment(tx, { serverSecret: deps.config.session.secret, userId: session.user.id, now: clock.now(), via: 'webauthn.enrolled', codesIssued, ip: c.get('clientIp'), requestId: c.get('requestId') });
       return { ok: true, fresh, codesIssued };
     });
     if (!outcome.ok) {

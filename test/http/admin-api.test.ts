@@ -8,7 +8,7 @@ import { insertApiToken, revokeApiToken } from '../../db/queries/api-tokens.js';
 import { assistanceRequests, users } from '../../db/schema/index.js';
 import { newApiToken } from '../../gateway/auth/api-token.js';
 import { recordAudit } from '../../gateway/audit/write.js';
-import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { FixedClock, startTestGateway, TEST_SECRET, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
 import { insertRequest, P, PASSWORD, REASON, signedIn } from './admin-support.js';
 
@@ -155,8 +155,8 @@ describe('GET recovery-requests', () => {
 
 describe('GET audit-logs', () => {
   it('answers {id, at, event, actor, user, ip, location, reason, details} with actors as {id, email}, "cli" or "system"', async () => {
-    await recordAudit(storage.db, { event: 'user.created', at: clock.now(), actor: 'cli', userId: ids.carol!, details: { via: 'test' } });
-    await recordAudit(storage.db, { event: 'delivery.failed', at: clock.now(), actor: 'system', userId: null });
+    await recordAudit(storage.db, TEST_SECRET, { event: 'user.created', at: clock.now(), actor: 'cli', userId: ids.carol!, details: { via: 'test' } });
+    await recordAudit(storage.db, TEST_SECRET, { event: 'delivery.failed', at: clock.now(), actor: 'system', userId: null });
     const all = await (await bearer(tokens.root!)('/audit-logs')).json();
     const [system, cli] = all.items;
     expect(system).toEqual({ id: expect.any(Number), at: '2026-03-01T09:00:00.000Z', event: 'delivery.failed', actor: 'system', user: null, ip: null, location: null, reason: null, details: {} });
@@ -179,7 +179,7 @@ describe('GET audit-logs', () => {
     expect(await get('user=nobody@example.com')).toEqual({ items: [], next_cursor: null });
     expect((await get('event=second_factor.reset')).items.every((item: { event: string }) => item.event === 'second_factor.reset')).toBe(true);
     expect(await get('since=2026-03-02T00:00:00Z')).toEqual({ items: [], next_cursor: null });
-    for (let i = 0; i < 55; i++) await recordAudit(storage.db, { event: 'logout', at: clock.now(), actor: { userId: ids.plain! }, userId: ids.plain! });
+    for (let i = 0; i < 55; i++) await recordAudit(storage.db, TEST_SECRET, { event: 'logout', at: clock.now(), actor: { userId: ids.plain! }, userId: ids.plain! });
     const first = await get('event=logout');
     expect(first.items).toHaveLength(50);
     const second = await get(`event=logout&cursor=${first.next_cursor}`);

@@ -32,7 +32,7 @@ describe('GET P/metrics', () => {
     expect(before).toContain('recourse_process_cpu_user_seconds_total');
     expect(before).toMatch(/recourse_policy_info\{version="[0-9a-f]+"\} 1/);
 
-    const { token } = await bootstrapAdmin(gw.storage.db, gw.clock, 'root@example.com', 'cli');
+    const { token } = await bootstrapAdmin(gw.storage.db, gw.clock, gw.config.session.secret, 'root@example.com', 'cli');
     const client = new TestClient(gw.url);
     await client.page(`/.recourse/password/reset?token=${token}`);
     expect((await client.postForm('/.recourse/password/reset', { token, password: 'a strong passphrase' })).status).toBe(303);

@@ -175,7 +175,7 @@ describe('P/admin/policies', () => {
     const read = await readPolicyFiles(gw.policiesDir);
     if (!read.ok) throw new Error('unreadable');
     await within(2_000, () => gw.running.policies.current().version === policyVersion(read.files));
-    await storage.db.transaction((tx) => fireReenrollmentTrigger(tx, { policies: gw.running.policies }, {
+    await storage.db.transaction((tx) => fireReenrollmentTrigger(tx, { policies: gw.running.policies, config: gw.config }, {
       userId: ids.ulla!, trigger: 'backup_code_used', role: 'user', type: 'employee', now: clock.now(),
     }));
 

@@ -8,7 +8,7 @@ import { recordAudit } from '../../gateway/audit/write.js';
 import { openGeoIp } from '../../gateway/context/geoip.js';
 import { recordSignInAttempt } from '../../gateway/context/history.js';
 import { TestClient } from '../support/client.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, TEST_SECRET, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
 import { openTestStorage } from '../support/storage.js';
 
@@ -99,8 +99,8 @@ beforeAll(async () => {
   const geoip = await openGeoIp({ cityDb: `${GEOIP}/GeoIP2-City-Test.mmdb`, asnDb: `${GEOIP}/GeoLite2-ASN-Test.mmdb` });
   await recordSignInAttempt(storage.db, geoip, { userId: alice, email: 'alice@example.com', success: true, method: 'password', ip: CLIENT_IP, at: now });
   geoip.close();
-  await recordAudit(storage.db, { event: 'login.succeeded', at: now, actor: { userId: alice }, userId: alice, ip: CLIENT_IP, location: 'Linköping, SE' });
-  await recordAudit(storage.db, { event: 'second_factor.failed', at: now, actor: { userId: alice }, userId: alice, ip: '10.0.0.1', location: 'unknown' });
+  await recordAudit(storage.db, TEST_SECRET, { event: 'login.succeeded', at: now, actor: { userId: alice }, userId: alice, ip: CLIENT_IP, location: 'Linköping, SE' });
+  await recordAudit(storage.db, TEST_SECRET, { event: 'second_factor.failed', at: now, actor: { userId: alice }, userId: alice, ip: '10.0.0.1', location: 'unknown' });
 });
 afterAll(async () => {
   await gw?.close();

@@ -14,7 +14,7 @@ import { createLogger } from '../../gateway/core/logger.js';
 import { hashPassword } from '../../gateway/security/password.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import { TestClient } from '../support/client.js';
-import { startTestGateway } from '../support/gateway.js';
+import { startTestGateway, TEST_SECRET } from '../support/gateway.js';
 import { createEmptyDatabase, type ThrowawayDatabase } from '../support/pg-databases.js';
 import { freePort } from '../support/ports.js';
 import { openTestStorage } from '../support/storage.js';
@@ -86,7 +86,7 @@ describe.skipIf(!adminUrl)('PostgreSQL: pg_dump and pg_restore as docs/deploymen
     expect((await new TestClient(gw.url).signIn('dora@example.com', 'not the password')).status).not.toBe(303);
     expect((await new TestClient(gw.url).signIn('dora@example.com', PASSWORD)).status).toBe(303);
     await gw.close();
-    atBackup = await verifyAuditChain(source.db);
+    atBackup = await verifyAuditChain(source.db, TEST_SECRET);
     expect(atBackup).toMatchObject({ ok: true, rows: expect.any(Number) });
     expect(atBackup.rows).toBeGreaterThanOrEqual(2);
     dumpDir = tempDir('dump');
@@ -102,12 +102,12 @@ describe.skipIf(!adminUrl)('PostgreSQL: pg_dump and pg_restore as docs/deploymen
   it('restores into a fresh database where the user signs in and the audit chain verifies', async () => {
     const storage = await restoreTarget();
     try {
-      expect(await verifyAuditChain(storage.db)).toEqual(atBackup);
+      expect(await verifyAuditChain(storage.db, TEST_SECRET)).toEqual(atBackup);
       const gw = await startTestGateway({ storage });
       const res = await new TestClient(gw.url).signIn('dora@example.com', PASSWORD, '/');
       await gw.close();
       expect(res.status).toBe(303);
-      const after = await verifyAuditChain(storage.db);
+      const after = await verifyAuditChain(storage.db, TEST_SECRET);
       expect(after.ok).toBe(true);
       expect(after.rows).toBeGreaterThan(atBackup.rows);
     } finally {
@@ -123,7 +123,7 @@ describe.skipIf(!adminUrl)('PostgreSQL: pg_dump and pg_restore as docs/deploymen
     try {
       expect(await findUserByEmail(storage.db, 'late@example.com')).toBeUndefined();
       expect(await findUserByEmail(storage.db, 'dora@example.com')).toBeDefined();
-      expect(await verifyAuditChain(storage.db)).toEqual(atBackup);
+      expect(await verifyAuditChain(storage.db, TEST_SECRET)).toEqual(atBackup);
     } finally {
       await storage.close();
     }
@@ -131,7 +131,7 @@ describe.skipIf(!adminUrl)('PostgreSQL: pg_dump and pg_restore as docs/deploymen
 });
 
 /** The gateway as `recourse serve` runs it on embedded storage: it opens, claims and migrates data_dir. */
-async function startEmbedded(root: string, port: number): Promise<RunningGateway> {
+async function startEmbedded(root: string, port: number): Promise<RunningGateway & { secret: string }> {
   const config = loadConfig({
     object: {
       server: { listen: `127.0.0.1:${port}`, public_url: `http://127.0.0.1:${port}` },
@@ -145,7 +145,8 @@ async function startEmbedded(root: string, port: number): Promise<RunningGateway
     env: {},
     cwd: root,
   });
-  return startGateway({ config, logger: createLogger('silent') });
+  // The secret comes from data/session.key, restored with the rest: the audit chain is keyed by it.
+  return Object.assign(await startGateway({ config, logger: createLogger('silent') }), { secret: config.session.secret });
 }
 
 describe('embedded storage: the stopped gateway\'s data_dir archived and put back as docs/deployment.md shows', () => {
@@ -167,7 +168,7 @@ describe('embedded storage: the stopped gateway\'s data_dir archived and put bac
     await addUser(gw.storage.db, 'ed@example.com');
     const browser = new TestClient(gw.url);
     expect((await browser.signIn('ed@example.com', PASSWORD, '/')).status).toBe(303);
-    const atBackup = await verifyAuditChain(gw.storage.db);
+    const atBackup = await verifyAuditChain(gw.storage.db, gw.secret);
     await gw.close();
     await sh(local(backup!), backups);
 
@@ -181,7 +182,7 @@ describe('embedded storage: the stopped gateway\'s data_dir archived and put bac
     gw = await startEmbedded(root, port);
     try {
       expect(await findUserByEmail(gw.storage.db, 'late@example.com')).toBeUndefined();
-      const check = await verifyAuditChain(gw.storage.db);
+      const check = await verifyAuditChain(gw.storage.db, gw.secret);
       expect(check.ok).toBe(true);
       expect(check.rows).toBeGreaterThanOrEqual(atBackup.rows);
       // The same session.key and sessions table: the browser signed in before the backup still is.

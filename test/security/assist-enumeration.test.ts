@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assistanceRequests, outbox } from '../../db/schema/index.js';
 import { recordAudit } from '../../gateway/audit/write.js';
 import { TestClient } from '../support/client.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, TEST_SECRET, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
 import { openTestStorage } from '../support/storage.js';
 
@@ -36,7 +36,7 @@ function scenario(name: string, tag: string, mail: () => Promise<Record<string, 
       // The existing account has history, factors to look up and admins to alert, so its path has
       // every piece of work an attacker could hope to time.
       const alice = await gw.addUser({ email: EXISTING, name: 'Alice' });
-      await recordAudit(storage.db, { event: 'login.succeeded', at: gw.clock.now(), actor: { userId: alice }, userId: alice, ip: '127.0.0.1' });
+      await recordAudit(storage.db, TEST_SECRET, { event: 'login.succeeded', at: gw.clock.now(), actor: { userId: alice }, userId: alice, ip: '127.0.0.1' });
       await gw.addUser({ email: `root-${tag}@example.com`, role: 'super_admin' });
       await gw.addUser({ email: `dpo-${tag}@example.com`, role: 'admin', dataProtectionLevel: 1 });
     });

@@ -1,12 +1,15 @@
 // Attack: covering tracks in the audit log. Someone with write access to the database (a rogue
 // operator, a compromised backup job) edits the row of their sign-in, deletes a row from the
 // middle, swaps two rows to change the order of events, slips in a forged row, or edits a row
-// and recomputes its own hash. SECURITY U2: the log is a hash chain and `recourse audit verify`
-// notices every one of these, naming the first broken row and exiting non-zero.
+// and recomputes its own hash, rewrites the whole chain after an edit, or cuts off the newest rows.
+// SECURITY U2: the log is a hash chain keyed by the server secret, which a database writer does
+// not hold, and `recourse audit verify` notices every one of these (a cut-off tail given the head
+// recorded earlier), naming the first broken row and exiting non-zero.
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, type AuditRow } from '../../db/schema/index.js';
-import { hashAuditRow } from '../../gateway/audit/chain.js';
+import { auditChainKey, GENESIS_HASH, hashAuditRow } from '../../gateway/audit/chain.js';
+import { sha256Hex } from '../../gateway/security/hash.js';
 import { DB_COMMANDS } from '../../gateway/cli/commands/registry.js';
 import type { CommandContext } from '../../gateway/cli/context.js';
 import { TestClient } from '../support/client.js';
@@ -49,12 +52,28 @@ beforeEach(async () => {
   });
 });
 
-async function verify() {
+async function verify(values: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const ctx: CommandContext = { db: storage.db, config: gw.config, clock: gw.clock, out: (line) => out.push(line), err: (line) => err.push(line) };
-  const code = await DB_COMMANDS['audit verify']!.run(ctx, {});
+  const code = await DB_COMMANDS['audit verify']!.run(ctx, values);
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** What an attacker without the server secret can compute: a key of their own. */
+const attackerKey = auditChainKey('the attacker does not know the server secret 0123456789');
+
+/** Recomputes the chain from `from` to the end with `hash`, as a thorough forger would. */
+async function rewriteFrom(from: number, edit: (row: AuditRow) => AuditRow, hash: (row: AuditRow) => string) {
+  await storage.db.transaction(async (tx) => {
+    let prevHash = original.find((row) => row.id === from - 1)?.hash ?? GENESIS_HASH;
+    for (const row of original.filter((r) => r.id >= from)) {
+      const next = { ...(row.id === from ? edit(row) : row), prevHash };
+      next.hash = hash(next);
+      await tx.update(auditLog).set(next).where(eq(auditLog.id, row.id));
+      prevHash = next.hash;
+    }
+  });
 }
 
 const middle = () => original[Math.floor(original.length / 2)]!;
@@ -111,19 +130,59 @@ describe('recourse audit verify (SECURITY U2)', () => {
       }
       const previous = original.find((r) => r.id === at.id - 1)!;
       const forged = { ...at, id: at.id, event: 'login.succeeded', reason: 'forged', prevHash: previous.hash };
-      await tx.insert(auditLog).values({ ...forged, hash: hashAuditRow(forged) });
+      await tx.insert(auditLog).values({ ...forged, hash: hashAuditRow(attackerKey, forged) });
     });
     const check = await verify();
     expect(check.code).not.toBe(0);
-    expect(check.err).toContain(`broken at row ${at.id + 1}`);
+    expect(check.err).toContain(`broken at row ${at.id}: content does not match its hash`);
   });
 
-  it('notices an edited row whose own hash was recomputed: its successor no longer points at it', async () => {
+  it('notices an edited row whose own hash was recomputed', async () => {
     const victim = middle();
     const edited = { ...victim, reason: 'recomputed' };
-    await storage.db.update(auditLog).set({ reason: edited.reason, hash: hashAuditRow(edited) }).where(eq(auditLog.id, victim.id));
+    await storage.db.update(auditLog).set({ reason: edited.reason, hash: hashAuditRow(attackerKey, edited) }).where(eq(auditLog.id, victim.id));
     const check = await verify();
     expect(check.code).not.toBe(0);
-    expect(check.err).toContain(`broken at row ${victim.id + 1}: does not point at its predecessor`);
+    expect(check.err).toContain(`broken at row ${victim.id}`);
+  });
+
+  it('notices a whole chain recomputed after an edit, with a guessed key or with plain SHA-256', async () => {
+    const victim = middle();
+    const unkeyed = (row: AuditRow) => sha256Hex(JSON.stringify([row.id, row.at.toISOString(), row.event, row.actorId, row.actorLabel, row.userId, row.ip, row.location, row.reason, row.details, row.requestId, row.prevHash]));
+    for (const hash of [(row: AuditRow) => hashAuditRow(attackerKey, row), unkeyed]) {
+      await rewriteFrom(victim.id, (row) => ({ ...row, reason: 'rewritten' }), hash);
+      const check = await verify();
+      expect(check.code).not.toBe(0);
+      expect(check.err).toContain(`broken at row ${victim.id}: content does not match its hash`);
+    }
+  });
+
+  it('control: the same rewrite with the real key passes, so the key is what protects the chain', async () => {
+    const victim = middle();
+    await rewriteFrom(victim.id, (row) => ({ ...row, reason: 'rewritten' }), (row) => hashAuditRow(auditChainKey(gw.config.session.secret), row));
+    expect((await verify()).code).toBe(0);
+  });
+
+  it('prints the head, and given a head recorded earlier notices a cut-off tail', async () => {
+    const last = original.at(-1)!;
+    const head = `${last.id}:${last.hash}`;
+    expect((await verify()).out).toContain(`head ${head}`);
+    expect((await verify({ 'expect-head': head })).code).toBe(0);
+
+    await storage.db.delete(auditLog).where(eq(auditLog.id, last.id));
+    expect((await verify()).code, 'a shorter chain is still a valid chain').toBe(0);
+    const cut = await verify({ 'expect-head': head });
+    expect(cut.code).not.toBe(0);
+    expect(cut.err).toContain(`broken at row ${last.id}`);
+    expect(cut.err).toContain('cut off');
+  });
+
+  it('notices a recorded head whose row was replaced, and refuses a malformed head', async () => {
+    const recorded = original[3]!;
+    await rewriteFrom(recorded.id, (row) => ({ ...row, reason: 'replaced' }), (row) => hashAuditRow(auditChainKey(gw.config.session.secret), row));
+    const check = await verify({ 'expect-head': `${recorded.id}:${recorded.hash}` });
+    expect(check.code).not.toBe(0);
+    expect(check.err).toContain(`broken at row ${recorded.id}: differs from the recorded head`);
+    expect((await verify({ 'expect-head': 'latest' })).code).toBe(2);
   });
 });

@@ -13,7 +13,7 @@ export const adminBootstrap: DbCommand = {
       ctx.err(`admin bootstrap: invalid email address: ${email}`);
       return EXIT.refused;
     }
-    const outcome = await bootstrapAdmin(ctx.db, ctx.clock, email, 'cli');
+    const outcome = await bootstrapAdmin(ctx.db, ctx.clock, ctx.config.session.secret, email, 'cli');
     ctx.forgetSessions?.();
     ctx.out(`${outcome.created ? 'Created' : 'Promoted'} super_admin ${outcome.email} (${outcome.userId}).`);
     ctx.out(`One-time setup link, valid 1 hour: ${setupLink(ctx.config.server.public_url, ctx.config.server.prefix, outcome.token)}`);

@@ -1,13 +1,18 @@
 import { and, asc, gt, gte } from 'drizzle-orm';
 import { auditLog } from '../../../db/schema/index.js';
-import { verifyAuditChain } from '../../audit/verify.js';
+import { formatChainHead, parseChainHead, verifyAuditChain } from '../../audit/verify.js';
 import { EXIT, type DbCommand } from '../context.js';
 
 export const auditVerify: DbCommand = {
-  async run(ctx) {
-    const check = await verifyAuditChain(ctx.db);
+  async run(ctx, values) {
+    const expectHead = values['expect-head'] === undefined ? undefined : parseChainHead(String(values['expect-head']));
+    if (values['expect-head'] !== undefined && !expectHead) {
+      ctx.err('audit verify: --expect-head must be ID:HASH as printed by an earlier audit verify (64 hex digits)');
+      return EXIT.usage;
+    }
+    const check = await verifyAuditChain(ctx.db, ctx.config.session.secret, expectHead ? { expectHead } : {});
     if (check.ok) {
-      ctx.out(`audit chain intact: ${check.rows} rows, head ${check.lastHash.slice(0, 16)}`);
+      ctx.out(`audit chain intact: ${check.rows} rows${check.head ? `, head ${formatChainHead(check.head)}` : ''}`);
       return EXIT.ok;
     }
     ctx.err(`audit chain broken at row ${check.brokenAt}: ${check.problem} (${check.rows} rows verified before it)`);

@@ -49,7 +49,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   'token create': { usage: 'recourse token create --name N --user EMAIL [--config FILE]', summary: "print an API token acting with that user's permissions (stored hashed; shown once)", options: { ...config, name: { type: 'string' }, user: { type: 'string' } }, db: tokenCreate },
   'token revoke': { usage: 'recourse token revoke (--id ID | --name N) [--config FILE]', summary: 'revoke an API token', options: { ...config, id: { type: 'string' }, name: { type: 'string' } }, db: tokenRevoke },
-  'audit verify': { usage: 'recourse audit verify [--config FILE]', summary: 'check the audit hash chain; report the first broken row (exit 1)', options: config, db: auditVerify },
+  'audit verify': {
+    usage: 'recourse audit verify [--expect-head ID:HASH] [--config FILE]',
+    summary: 'check the keyed audit hash chain; report the first broken row (exit 1); prints the head to record elsewhere, and with --expect-head also notices a cut-off tail',
+    options: { ...config, 'expect-head': { type: 'string' } },
+    db: auditVerify,
+  },
   'audit export': { usage: 'recourse audit export [--format csv|jsonl] [--since ISO] [--config FILE]', summary: 'write the audit log to stdout', options: { ...config, format: { type: 'string' }, since: { type: 'string' } }, db: auditExport },
   'admin bootstrap': { usage: 'recourse admin bootstrap --email E [--config FILE]', summary: 'create or promote a super_admin and print a one-time setup link', options: { ...config, email: { type: 'string' } }, db: adminBootstrap },
   'policy check': { usage: 'recourse policy check [DIR] [--config FILE]', summary: 'validate policy files (exit 0 valid, 1 invalid)', options: config, positionals: true },

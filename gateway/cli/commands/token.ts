@@ -21,7 +21,7 @@ export const tokenCreate: DbCommand = {
     await ctx.db.transaction(async (tx) => {
       const now = ctx.clock.now();
       const id = await insertApiToken(tx, { name, userId: user.id, tokenHash, now });
-      await writeAudit(tx, { event: 'token.created', at: now, actor: 'cli', userId: user.id, details: { token_id: id, name } });
+      await writeAudit(tx, ctx.config.session.secret, { event: 'token.created', at: now, actor: 'cli', userId: user.id, details: { token_id: id, name } });
     });
     ctx.out(token);
     return EXIT.ok;
@@ -38,7 +38,7 @@ export const tokenRevoke: DbCommand = {
     const revoked = await ctx.db.transaction(async (tx) => {
       const now = ctx.clock.now();
       const rows = await revokeApiToken(tx, which, now);
-      for (const row of rows) await writeAudit(tx, { event: 'token.revoked', at: now, actor: 'cli', userId: row.userId, details: { token_id: row.id, name: row.name } });
+      for (const row of rows) await writeAudit(tx, ctx.config.session.secret, { event: 'token.revoked', at: now, actor: 'cli', userId: row.userId, details: { token_id: row.id, name: row.name } });
       return rows;
     });
     if (revoked.length === 0) {

@@ -31,7 +31,7 @@ function setActive(active: boolean): DbCommand {
         await updateUser(tx, user.id, { active }, now);
         // A disabled user is out at once: their sessions end, not just their next sign-in.
         const revoked = active ? [] : await revokeUserSessions(tx, user.id, now);
-        await writeAudit(tx, { event: 'user.updated', at: now, actor: 'cli', userId: user.id, details: { active, sessions_revoked: revoked.length } });
+        await writeAudit(tx, ctx.config.session.secret, { event: 'user.updated', at: now, actor: 'cli', userId: user.id, details: { active, sessions_revoked: revoked.length } });
       });
       ctx.forgetSessions?.();
       ctx.out(`${user.email} ${active ? 'enabled' : 'disabled'}.`);
@@ -67,7 +67,7 @@ export const userSetRole: DbCommand = {
     await ctx.db.transaction(async (tx) => {
       const now = ctx.clock.now();
       await updateUser(tx, user.id, patch, now);
-      await writeAudit(tx, { event: 'user.updated', at: now, actor: 'cli', userId: user.id, details: { ...patch, previous_role: user.role } });
+      await writeAudit(tx, ctx.config.session.secret, { event: 'user.updated', at: now, actor: 'cli', userId: user.id, details: { ...patch, previous_role: user.role } });
     });
     ctx.forgetSessions?.();
     ctx.out(`${user.email} is now ${role}.`);
@@ -85,7 +85,7 @@ export const userResetSecondFactor: DbCommand = {
       ctx.err('user reset-2fa: --reason is required');
       return EXIT.usage;
     }
-    const outcome = await ctx.db.transaction((tx) => resetSecondFactor(tx, { userId: user.id, actor: 'cli', reason, now: ctx.clock.now(), ...(ctx.policies ? { policies: ctx.policies } : {}) }));
+    const outcome = await ctx.db.transaction((tx) => resetSecondFactor(tx, { serverSecret: ctx.config.session.secret, userId: user.id, actor: 'cli', reason, now: ctx.clock.now(), ...(ctx.policies ? { policies: ctx.policies } : {}) }));
     ctx.forgetSessions?.();
     ctx.out(`Second factors of ${user.email} removed (${outcome.removed.totp} app, ${outcome.removed.keys} keys, ${outcome.removed.codes} backup codes); ${outcome.revokedSessions.length} sessions signed out.`);
     return EXIT.ok;

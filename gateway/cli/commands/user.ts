@@ -36,7 +36,7 @@ export const userAdd: DbCommand = {
         }, now);
         // The failed INSERT aborted the transaction: it must be rolled back, not committed (PGlite refuses).
         if (!created.ok) throw new DuplicateEmail();
-        await writeAudit(tx, { event: 'user.created', at: now, actor: 'cli', userId: created.user.id, details: { role, type } });
+        await writeAudit(tx, ctx.config.session.secret, { event: 'user.created', at: now, actor: 'cli', userId: created.user.id, details: { role, type } });
         return created.user.id;
       });
     } catch (error) {

@@ -37,11 +37,13 @@ afterAll(async () => {
   await storage?.close();
 });
 
+const SECRET = 'reenrollment-test-secret-0123456789-abcdef';
+
 function policyOf(document: Record<string, unknown>): ReenrollmentDeps {
   const outcome = parsePolicyFiles([{ name: 'test.yaml', path: 'test.yaml', text: JSON.stringify(document) }]);
   if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
   const { policy } = outcome;
-  return { policies: { current: () => ({ policy }) } };
+  return { policies: { current: () => ({ policy }) }, config: { session: { secret: SECRET } } };
 }
 
 async function newUser(role: Role = 'user', type: UserType = 'user') {
@@ -60,12 +62,12 @@ async function auditCount(userId: string, event: 'reenrollment.required' | 'reen
 /** The action that meets each requirement, and one that must not. */
 const ACTIONS: Record<Requirement, { right: (userId: string) => Promise<unknown>; wrong: (userId: string) => Promise<unknown> }> = {
   enroll_second_factor: {
-    right: (userId) => storage.db.transaction((tx) => completeAfterEnrolment(tx, { userId, now: NOW, via: 'totp.enrolled', codesIssued: false })),
-    wrong: (userId) => storage.db.transaction((tx) => completeObligations(tx, { userId, requirement: 'regenerate_backup_codes', now: NOW, via: 'backup_codes.generated' })),
+    right: (userId) => storage.db.transaction((tx) => completeAfterEnrolment(tx, { serverSecret: SECRET, userId, now: NOW, via: 'totp.enrolled', codesIssued: false })),
+    wrong: (userId) => storage.db.transaction((tx) => completeObligations(tx, { serverSecret: SECRET, userId, requirement: 'regenerate_backup_codes', now: NOW, via: 'backup_codes.generated' })),
   },
   regenerate_backup_codes: {
-    right: (userId) => storage.db.transaction((tx) => completeObligations(tx, { userId, requirement: 'regenerate_backup_codes', now: NOW, via: 'backup_codes.generated' })),
-    wrong: (userId) => storage.db.transaction((tx) => completeAfterEnrolment(tx, { userId, now: NOW, via: 'webauthn.enrolled', codesIssued: false })),
+    right: (userId) => storage.db.transaction((tx) => completeObligations(tx, { serverSecret: SECRET, userId, requirement: 'regenerate_backup_codes', now: NOW, via: 'backup_codes.generated' })),
+    wrong: (userId) => storage.db.transaction((tx) => completeAfterEnrolment(tx, { serverSecret: SECRET, userId, now: NOW, via: 'webauthn.enrolled', codesIssued: false })),
   },
 };
 
@@ -165,7 +167,7 @@ describe('re-enrolment details', () => {
     expect((await openObligations(storage.db, employee.userId)).map((o) => o.requirement).sort()).toEqual(['enroll_second_factor', 'regenerate_backup_codes']);
     expect((await openObligations(storage.db, customer.userId)).map((o) => o.requirement)).toEqual(['enroll_second_factor']);
     // A new factor that came with a new set meets both.
-    await storage.db.transaction((tx) => completeAfterEnrolment(tx, { userId: employee.userId, now: NOW, via: 'totp.enrolled', codesIssued: true }));
+    await storage.db.transaction((tx) => completeAfterEnrolment(tx, { serverSecret: SECRET, userId: employee.userId, now: NOW, via: 'totp.enrolled', codesIssued: true }));
     expect(await openObligations(storage.db, employee.userId)).toEqual([]);
   });
 
@@ -197,11 +199,11 @@ describe('admin_reset', () => {
   it('a 2FA reset fires it with the policy given, or with the built-in rules (the CLI)', async () => {
     const deps = policyOf({ reenrollment: [{ on: 'admin_reset', require: 'enroll_second_factor', within: '7d' }] });
     const fromDashboard = await newUser();
-    await storage.db.transaction((tx) => resetSecondFactor(tx, { userId: fromDashboard.userId, actor: 'system', reason: 'test', now: NOW, policies: deps.policies }));
+    await storage.db.transaction((tx) => resetSecondFactor(tx, { serverSecret: SECRET, userId: fromDashboard.userId, actor: 'system', reason: 'test', now: NOW, policies: deps.policies }));
     expect((await openObligations(storage.db, fromDashboard.userId)).map((o) => o.dueAt?.getTime())).toEqual([NOW.getTime() + 7 * DAY]);
 
     const fromShell = await newUser();
-    await storage.db.transaction((tx) => resetSecondFactor(tx, { userId: fromShell.userId, actor: 'cli', reason: 'test', now: NOW }));
+    await storage.db.transaction((tx) => resetSecondFactor(tx, { serverSecret: SECRET, userId: fromShell.userId, actor: 'cli', reason: 'test', now: NOW }));
     const [open] = await openObligations(storage.db, fromShell.userId);
     expect(open).toMatchObject({ trigger: 'admin_reset', requirement: 'enroll_second_factor', dueAt: null });
     const [row] = await storage.db.select().from(auditLog).where(and(eq(auditLog.userId, fromShell.userId), eq(auditLog.event, 'reenrollment.required')));

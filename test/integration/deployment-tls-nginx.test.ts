@@ -11,7 +11,7 @@ import YAML from 'yaml';
 import { auditLog } from '../../db/schema/index.js';
 import { TestClient } from '../support/client.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { hasNginx, NGINX_BIN } from '../support/nginx.js';
+import { hasNginx, NGINX_BIN, startNginxSite } from '../support/nginx.js';
 import { hasOpenssl, makeSelfSignedCert, OPENSSL_BIN, type SelfSignedCert } from '../support/openssl.js';
 import { freePort } from '../support/ports.js';
 import { openTestStorage } from '../support/storage.js';
@@ -48,45 +48,6 @@ function replaceAll(text: string, replacements: Array<[string, string]>): string
     text = text.replaceAll(from, to);
   }
   return text;
-}
-
-/** nginx in the foreground with the site in a minimal main config, everything in a temp dir. */
-async function startNginxSite(site: string, port: number): Promise<{ stop(): Promise<void> }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-nginx-tls-'));
-  const at = (name: string) => path.join(dir, name);
-  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${at(t)};`).join(' ');
-  fs.writeFileSync(at('nginx.conf'), `${process.getuid?.() === 0 ? 'user root;' : ''}
-worker_processes 1; pid ${at('nginx.pid')}; error_log ${at('error.log')} info;
-events { worker_connections 64; }
-http { access_log ${at('access.log')}; ${temps}
-${site}}
-`);
-  const child: ChildProcess = spawn(NGINX_BIN, ['-p', dir, '-c', at('nginx.conf'), '-e', at('error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = performance.now() + 10_000;
-  while (!(await canConnect(port))) {
-    if (child.exitCode !== null || performance.now() > deadline) {
-      const log = fs.existsSync(at('error.log')) ? fs.readFileSync(at('error.log'), 'utf8') : '';
-      await stop();
-      throw new Error(`nginx did not start:\n${log.slice(-1_500)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { stop };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** A TestClient whose every request goes over TLS to nginx, as a browser at app.example.com would. */

@@ -44,11 +44,16 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
+/** The forward-auth guide's site (docs/forward-auth.md) in front of a test gateway and upstream. */
+export function startNginx(input: { port: number; gateway: string; upstream: string }): Promise<RunningNginx> {
+  return startNginxSite(testNginxSite(input), input.port);
+}
+
 /**
- * Debian's nginx as a child process in the foreground, everything it writes (pid, logs, temp
- * files) inside a fresh temp directory, listening on a loopback port.
+ * Debian's nginx as a child process in the foreground serving `site` (a `server { … }` block that
+ * listens on `port`), everything it writes (pid, logs, temp files) inside a fresh temp directory.
  */
-export async function startNginx(input: { port: number; gateway: string; upstream: string }): Promise<RunningNginx> {
+export async function startNginxSite(site: string, port: number): Promise<RunningNginx> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-nginx-'));
   const at = (name: string) => path.join(dir, name);
   const root = process.getuid?.() === 0;
@@ -67,7 +72,7 @@ export async function startNginx(input: { port: number; gateway: string; upstrea
     `  fastcgi_temp_path ${at('fastcgi')};`,
     `  uwsgi_temp_path ${at('uwsgi')};`,
     `  scgi_temp_path ${at('scgi')};`,
-    testNginxSite(input),
+    site,
     '}',
     '',
   ].join('\n');
@@ -81,15 +86,15 @@ export async function startNginx(input: { port: number; gateway: string; upstrea
   const errorLog = () => (fs.existsSync(at('error.log')) ? fs.readFileSync(at('error.log'), 'utf8') : '');
 
   try {
-    await waitForPort(child, input.port, () => `${stderr}\n${errorLog()}`);
+    await waitForPort(child, port, () => `${stderr}\n${errorLog()}`);
   } catch (error) {
     await stopChild(child);
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   return {
-    url: `http://127.0.0.1:${input.port}`,
-    port: input.port,
+    url: `http://127.0.0.1:${port}`,
+    port,
     dir,
     errorLog,
     async stop() {

@@ -15,6 +15,7 @@ import { refuseUnreadableForms } from './http/form.js';
 import { createCsrfProtection } from './http/csrf.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
+import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
 import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
@@ -95,6 +96,8 @@ export function createApp(deps: AppDeps) {
     limits: deps.limits, delivery: deps.delivery, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
   };
 
+  // Before any page renders: keeps Node 20's promise hooks off the proxy path (see the module).
+  renderJsxWithoutAsyncHooks();
   const app = new Hono<AppEnv>();
   app.use('*', requestContext({ logger: deps.logger, clientIp }));
   app.onError((error, c) => {

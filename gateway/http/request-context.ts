@@ -5,8 +5,7 @@ import type { AppEnv } from './env.js';
 
 /** Request id, client IP and a child logger, before anything else runs. */
 export function requestContext(deps: { logger: Logger; clientIp: { resolve(peer: string | undefined, xff: string | undefined): string } }): MiddlewareHandler<AppEnv> {
-  // Not async: handing on next()'s promise saves a promise per request, and every promise is
-  // tracked once anything in the process uses AsyncLocalStorage (hono/jsx does).
+  // Not async: handing on next()'s promise saves a promise per request.
   return function requestContextMiddleware(c, next) {
     const requestId = randomUUID();
     const clientIp = deps.clientIp.resolve(c.env?.incoming?.socket.remoteAddress ?? '127.0.0.1', c.req.header('x-forwarded-for'));

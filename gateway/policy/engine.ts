@@ -1,6 +1,7 @@
 /**
  * Access rules compiled once per policy version into plain predicates, so a request costs a few
- * set look-ups and precompiled glob tests.
+ * set look-ups and precompiled glob tests; the answers are then remembered per policy version, so
+ * a repeated request costs one map look-up.
  */
 import picomatch from 'picomatch';
 import { ACCESS_LEVELS, EVERYONE, type AccessLevel } from './fields.js';
@@ -20,7 +21,17 @@ export interface AccessRequest {
 export interface CompiledPolicy {
   readonly policy: Policy;
   decideAccess(request: AccessRequest): AccessLevel;
+  /** How many answers this policy version remembers (at most DECISION_CACHE_SIZE). */
+  cachedDecisions(): number;
 }
+
+/**
+ * Remembered answers per policy version. Paths are chosen by whoever sends the request, so the
+ * cache is bounded in entries and in key length: 10,000 keys of at most 512 characters stay under
+ * ~10 MB even when every one is an attacker's, and an attacker's paths only evict, never grow.
+ */
+export const DECISION_CACHE_SIZE = 10_000;
+export const DECISION_CACHE_MAX_KEY = 512;
 
 type Test = (value: string) => boolean;
 
@@ -86,16 +97,31 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
   if (cached) return cached;
   const rules = policy.access.rules.map(compileRule);
   const fallback = policy.access.default;
+  const decisions = new Map<string, AccessLevel>();
   const compiled: CompiledPolicy = {
     policy,
     decideAccess({ host, path, method, roles }) {
+      // Method and host are sent by the client, so their lengths fix where each ends; roles are
+      // ours and cannot hold NUL (PostgreSQL text refuses it); the path, last, takes the rest.
+      let key = `${method.length}:${host.length}:${method}${host}${roles.length}`;
+      for (const role of roles) key += `\0${role}`;
+      key += `\0${path}`;
+      const known = decisions.get(key);
+      if (known !== undefined) return known;
       const hostName = normalizeHost(host);
       const verb = method.toUpperCase();
       // First match wins per reading of the path; across readings the strictest answer stands.
-      return pathReadings(path)
+      const level = pathReadings(path)
         .map((reading) => firstMatch(rules, fallback, hostName, reading, verb, roles))
         .reduce(stricter);
+      if (key.length <= DECISION_CACHE_MAX_KEY) {
+        // Oldest first: a Map iterates in insertion order.
+        if (decisions.size >= DECISION_CACHE_SIZE) decisions.delete(decisions.keys().next().value!);
+        decisions.set(key, level);
+      }
+      return level;
     },
+    cachedDecisions: () => decisions.size,
   };
   compiledByPolicy.set(policy, compiled);
   return compiled;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { helperThreads, moveThreads } from './helper-threads.js';
 import { fileURLToPath } from 'node:url';
 import { startChild } from './child.js';
 import type { BenchGateway } from './gateway.js';
@@ -60,9 +61,21 @@ export async function rssStability(tool: LoadTool, gateway: BenchGateway, load: 
 
 /**
  * Sign-in load: the proxied p99 with nobody signing in, then with a separate process posting the
- * login form `rate` times a second (argon2id in libuv's pool, on the gateway's one core).
+ * login form `rate` times a second. argon2id runs in libuv's thread pool, off the event loop; with
+ * the bench's pinning the pool (and V8's helper threads) moves to `core`, the load generator's,
+ * for both measurements, as on any server with a core to spare (bench/helper-threads.ts).
  */
 export async function signInLoad(tool: LoadTool, gateway: BenchGateway, load: LoadOptions, options: { rate: number; core?: number }) {
+  const pid = gateway.child.pid;
+  const restore = options.core === undefined ? () => {} : moveThreads(helperThreads(pid), options.core);
+  try {
+    return await measureSignInLoad(tool, gateway, load, options);
+  } finally {
+    restore();
+  }
+}
+
+async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: LoadOptions, options: { rate: number; core?: number }) {
   const pid = gateway.child.pid;
   let cpuBefore = cpuMicros(pid);
   const idle = await runLoad(tool, load);

@@ -14,6 +14,16 @@ const GEOIP_DIR = process.env.BENCH_GEOIP_DIR ?? '/work/shared/geoip';
 export const PREFIX = '/.recourse';
 export const COOKIE_NAME = 'recourse_session';
 
+/** process.memoryUsage() of the gateway as its Prometheus metrics report it (MB). */
+export interface GatewayMemory {
+  heap_used_mb: number;
+  heap_total_mb: number;
+  /** Buffers and WebAssembly memory outside the JS heap (embedded PGlite lives there). */
+  external_mb: number;
+  /** V8 heap spaces' sizes: new_space is the young generation (semi-spaces). */
+  heap_spaces_mb: Record<string, number>;
+}
+
 export interface BenchGateway {
   child: Child;
   url: string;
@@ -25,7 +35,7 @@ export interface BenchGateway {
   storage: string;
   geoip: string;
   /** Where the gateway's memory sits, from its own Prometheus metrics (MB). */
-  memory(): Promise<{ heap_used_mb: number; heap_total_mb: number; external_mb: number }>;
+  memory(): Promise<GatewayMemory>;
   stop(): Promise<void>;
 }
 
@@ -69,7 +79,16 @@ function geoipFiles(): { city_db: string; asn_db: string } | null {
  * the upstream, with the 20-rule policy and GeoIP; then a user made with `recourse user add` and a
  * session from the real login form.
  */
-export async function startBenchGateway(options: { dir: string; upstreamPort: number; core?: number; nodeFlags?: string[] }): Promise<BenchGateway> {
+export interface BenchGatewayOptions {
+  dir: string;
+  upstreamPort: number;
+  core?: number;
+  nodeFlags?: string[];
+  /** Another entry point taking `serve --config …` (a compiled build, say). */
+  bin?: string;
+}
+
+export async function startBenchGateway(options: BenchGatewayOptions): Promise<BenchGateway> {
   const { dir } = options;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -93,8 +112,9 @@ export async function startBenchGateway(options: { dir: string; upstreamPort: nu
 
   const env = gatewayEnv();
   const { child } = await startChild({
-    name: 'gateway', command: process.execPath, args: [...(options.nodeFlags ?? []), BIN, 'serve', '--config', configFile],
-    core: options.core, ready: /Recourse is running at/, env, cwd: ROOT, timeoutMs: 120_000,
+    name: 'gateway', command: process.execPath, args: [...(options.nodeFlags ?? []), options.bin ?? BIN, 'serve', '--config', configFile],
+    // tsx takes the JSX settings from the tsconfig.json of the working directory: that of the bin's tree.
+    core: options.core, ready: /Recourse is running at/, env, cwd: options.bin ? path.resolve(path.dirname(options.bin), '../..') : ROOT, timeoutMs: 120_000,
   });
   const stop = async () => {
     await child.stop();
@@ -120,9 +140,12 @@ export async function startBenchGateway(options: { dir: string; upstreamPort: nu
   }
 }
 
-async function readMemory(metricsUrl: string) {
+async function readMemory(metricsUrl: string): Promise<GatewayMemory> {
   const text = await (await fetch(metricsUrl)).text();
   const mb = (name: string) => Number(new RegExp(`^recourse_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1024 / 1024;
-  // external: buffers and WebAssembly memory outside the JS heap (embedded PGlite lives there).
-  return { heap_used_mb: mb('nodejs_heap_size_used_bytes'), heap_total_mb: mb('nodejs_heap_size_total_bytes'), external_mb: mb('nodejs_external_memory_bytes') };
+  const heap_spaces_mb: Record<string, number> = {};
+  for (const [, space, bytes] of text.matchAll(/^recourse_nodejs_heap_space_size_total_bytes\{space="([a-z_]+)"\} (\S+)$/gm)) {
+    heap_spaces_mb[space!] = Math.round((Number(bytes) / 1024 / 1024) * 10) / 10;
+  }
+  return { heap_used_mb: mb('nodejs_heap_size_used_bytes'), heap_total_mb: mb('nodejs_heap_size_total_bytes'), external_mb: mb('nodejs_external_memory_bytes'), heap_spaces_mb };
 }

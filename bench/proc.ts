@@ -60,3 +60,18 @@ export function machine() {
     kernel: os.release(),
   };
 }
+
+/**
+ * Where a process's resident memory sits (MB), from /proc/<pid>/status: anonymous pages (JS heap,
+ * native allocations, WebAssembly memory) against file-backed ones (the node binary and shared
+ * libraries, mostly shared with every other node process).
+ */
+export function memoryBreakdown(pid: number): { rss_mb: number; rss_anon_mb: number; rss_file_mb: number } {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+    return { rss_mb: kb('VmRSS'), rss_anon_mb: kb('RssAnon'), rss_file_mb: kb('RssFile') + kb('RssShmem') };
+  } catch {
+    return { rss_mb: NaN, rss_anon_mb: NaN, rss_file_mb: NaN };
+  }
+}

@@ -80,7 +80,7 @@ export interface Results {
   machine: { nproc: number; cpu_model: string; node: string; kernel: string; load_average_at_start: number[] };
   setup: Record<string, unknown>;
   targets: TargetSummary[];
-  gateway_memory_after_rounds: Record<string, number>;
+  gateway_memory_after_rounds: Record<string, unknown>;
   rss_stability: Record<string, unknown>;
   sign_in_load: Record<string, unknown>;
   hot_path: HotPathCheck;

@@ -7,8 +7,10 @@
  * without wrk it uses autocannon, without nginx it skips that comparison.
  *
  * Knobs for quick runs: BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_RSS_REQUESTS (1000000),
- * BENCH_CPU_PROF=<dir> (gateway runs with --cpu-prof), BENCH_LOAD_TOOL=autocannon.
+ * BENCH_CPU_PROF=<dir> (gateway runs with --cpu-prof), BENCH_NODE_FLAGS (more flags for the gateway's node),
+ * BENCH_LOAD_TOOL=autocannon. bench/cost.ts measures the gateway alone, one setting at a time.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +21,7 @@ import { rssStability, signInLoad } from './gateway-phases.js';
 import { checkHotPath } from './hot-path.js';
 import { pickLoadTool, runLoad } from './load.js';
 import { startNginx } from './nginx.js';
-import { cpuMicros, machine, rssMb } from './proc.js';
+import { cpuMicros, machine, memoryBreakdown, rssMb } from './proc.js';
 import { formatChecks, formatTable, ratioCheck, summarise, type Check, type Results, type Round } from './report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -29,12 +31,23 @@ const WARM_UP_SECONDS = 2;
 const CONNECTIONS = 50;
 const RSS_REQUESTS = Number(process.env.BENCH_RSS_REQUESTS ?? 1_000_000);
 const RSS_MAX_SECONDS = 180;
+// The gateway runs as in production (docker/Dockerfile): the compiled build with a 4 MB young
+// generation. BENCH_FROM_SOURCE=1 runs the sources through tsx instead; BENCH_NODE_FLAGS replaces
+// the flags (see bench/cost.ts for RSS per setting).
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=4').split(/\s+/).filter(Boolean);
+const FROM_SOURCE = process.env.BENCH_FROM_SOURCE === '1';
 const SIGN_IN_RATE = 20;
 const RSS_LIMIT_MB = 200;
 // A leak of 16 bytes per request would show as 16 MB over a million requests.
 const RSS_GROWTH_LIMIT_MB = 16;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** `npm run build` into `out`; returns the compiled command. */
+function compileGateway(out: string): string {
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(HERE, '../docker/compile.ts'), out], { stdio: 'ignore' });
+  return path.join(out, 'gateway/cli/bin.mjs');
+}
 
 interface Target { name: string; url: string; headers: Record<string, string>; pid: number }
 
@@ -75,11 +88,13 @@ async function main(): Promise<number> {
     const nginx = nginxInstalled ? await startNginx(path.join(dir, 'nginx'), upstreamPort, serverCore) : undefined;
     if (nginx) children.push(nginx.child);
     const profileDir = process.env.BENCH_CPU_PROF;
+    const build = FROM_SOURCE ? undefined : compileGateway(path.join(dir, 'build'));
     gateway = await startBenchGateway({
       dir: path.join(dir, 'gateway'), upstreamPort, core: serverCore,
-      ...(profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] } : {}),
+      nodeFlags: [...NODE_FLAGS, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [])],
+      ...(build ? { bin: build } : {}),
     });
-    say(`gateway: ${gateway.storage} storage, GeoIP ${gateway.geoip}, 20 access rules, signed in as ${gateway.email}`);
+    say(`gateway: ${build ? 'compiled build' : 'sources through tsx'}, node ${NODE_FLAGS.join(' ') || '(no flags)'}, ${gateway.storage} storage, GeoIP ${gateway.geoip}, 20 access rules, signed in as ${gateway.email}`);
 
     const browser = { cookie: gateway.cookie };
     const targets: Target[] = [
@@ -106,7 +121,8 @@ async function main(): Promise<number> {
       }
     }
     const summaries = targets.map((t) => summarise(t.name, rounds.get(t.name)!));
-    const gatewayMemory = await gateway.memory();
+    // Where the RSS sits: JS heap (per space), external, and anonymous against file-backed pages.
+    const gatewayMemory = { ...(await gateway.memory()), ...memoryBreakdown(gateway.child.pid) };
     const byName = (name: string) => summaries.find((s) => s.target === name);
     const gw = byName('gateway (signed in)')!;
     const load = { url: `${gateway.url}/some/page`, headers: browser, connections: CONNECTIONS, core: loadCore };
@@ -158,7 +174,7 @@ async function main(): Promise<number> {
       setup: {
         load_tool: tool, connections: CONNECTIONS, seconds_per_round: SECONDS, rounds: ROUNDS, warm_up_seconds: WARM_UP_SECONDS,
         pinned: pin ? { servers: serverCore, load_generator: loadCore } : false, body_bytes: 1024,
-        gateway: { storage: gateway.storage, geoip: gateway.geoip, access_rules: 20, log_level: 'warn' }, nginx: nginxInstalled,
+        gateway: { build: FROM_SOURCE ? 'sources through tsx' : 'compiled (npm run build)', storage: gateway.storage, geoip: gateway.geoip, access_rules: 20, log_level: 'warn', node_flags: NODE_FLAGS }, nginx: nginxInstalled,
       },
       targets: summaries,
       gateway_memory_after_rounds: gatewayMemory,

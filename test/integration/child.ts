@@ -115,9 +115,9 @@ export interface CliResult {
 }
 
 /** Runs one CLI command to completion. */
-export function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { input?: string; env?: Record<string, string>; bin?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
     let stderr = '';
@@ -146,10 +146,11 @@ export interface ServeChild {
 
 /**
  * Starts `recourse serve` and waits until it announces itself and /healthz answers. `env` adds to
- * the child's environment (e.g. NODE_OPTIONS for a memory test).
+ * the child's environment (e.g. NODE_OPTIONS for a memory test); `bin` runs another build of the
+ * command and `nodeFlags` go before it.
  */
-export async function startServe(install: Install, options: { env?: Record<string, string> } = {}): Promise<ServeChild> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', install.configFile], { cwd: ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServe(install: Install, options: { env?: Record<string, string>; bin?: string; nodeFlags?: string[] } = {}): Promise<ServeChild> {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), options.bin ?? BIN, 'serve', '--config', install.configFile], { cwd: ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
   let stderr = '';

@@ -19,6 +19,9 @@ describe('deployment files', () => {
     expect(dockerfile).toContain('npm ci --omit=dev');
     expect(dockerfile).toMatch(/^VOLUME \["\/data"\]$/m);
     // Every directory the image copies must exist in the repository.
-    for (const [, dir] of dockerfile.matchAll(/^COPY (gateway|views|db|policies) /gm)) expect(fs.existsSync(dir!)).toBe(true);
+    for (const [, dir] of dockerfile.matchAll(/^COPY (gateway|views|db|policies|docker\/compile\.ts) /gm)) expect(fs.existsSync(dir!)).toBe(true);
+    // It runs the compiled build (test/integration/compiled-build.test.ts runs that build).
+    expect(dockerfile).toContain('docker/compile.ts /app/dist');
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=4", "dist\/gateway\/cli\/bin\.mjs"\]$/m);
   });
 });

@@ -22,6 +22,8 @@ describe('deployment files', () => {
     for (const [, dir] of dockerfile.matchAll(/^COPY (gateway|views|db|policies|docker\/compile\.ts) /gm)) expect(fs.existsSync(dir!)).toBe(true);
     // It runs the compiled build (test/integration/compiled-build.test.ts runs that build).
     expect(dockerfile).toContain('docker/compile.ts /app/dist');
+    // argon2id's memory goes back to the system after each hash (docs/performance.md).
+    expect(dockerfile).toMatch(/^\s+MALLOC_MMAP_THRESHOLD_=131072 \\$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=4", "dist\/gateway\/cli\/bin\.mjs"\]$/m);
   });
 });

@@ -37,6 +37,18 @@ export interface AuditListRow {
 const actorUser = alias(users, 'actor_user');
 const subjectUser = alias(users, 'subject_user');
 
+/** Audit rows with the emails of their actor and subject, as the log page and the API show them. */
+function selectAuditRows(db: Executor) {
+  const a = auditLog;
+  return db.select({
+    id: a.id, at: a.at, event: a.event, actorId: a.actorId, actorLabel: a.actorLabel, actorEmail: actorUser.email,
+    userId: a.userId, userEmail: subjectUser.email, ip: a.ip, location: a.location, reason: a.reason, details: a.details,
+  })
+    .from(a)
+    .leftJoin(actorUser, eq(actorUser.id, a.actorId))
+    .leftJoin(subjectUser, eq(subjectUser.id, a.userId));
+}
+
 export async function listAuditRows(db: Executor, filter: AuditFilter): Promise<AuditListRow[]> {
   const a = auditLog;
   const conditions: SQL[] = [];
@@ -46,13 +58,7 @@ export async function listAuditRows(db: Executor, filter: AuditFilter): Promise<
   if (filter.since) conditions.push(gte(a.at, filter.since));
   if (filter.until) conditions.push(lt(a.at, filter.until));
   if (filter.beforeId !== null) conditions.push(lt(a.id, filter.beforeId));
-  return db.select({
-    id: a.id, at: a.at, event: a.event, actorId: a.actorId, actorLabel: a.actorLabel, actorEmail: actorUser.email,
-    userId: a.userId, userEmail: subjectUser.email, ip: a.ip, location: a.location, reason: a.reason, details: a.details,
-  })
-    .from(a)
-    .leftJoin(actorUser, eq(actorUser.id, a.actorId))
-    .leftJoin(subjectUser, eq(subjectUser.id, a.userId))
+  return selectAuditRows(db)
     .where(conditions.length ? and(...conditions) : undefined)
     .orderBy(desc(a.id))
     .limit(filter.limit);
@@ -67,13 +73,7 @@ export async function latestAuditRowsOf(db: Executor, events: readonly string[],
   const ids = rowsOf<{ id: string | number }>(result).map((row) => Number(row.id));
   if (ids.length === 0) return [];
   const a = auditLog;
-  return db.select({
-    id: a.id, at: a.at, event: a.event, actorId: a.actorId, actorLabel: a.actorLabel, actorEmail: actorUser.email,
-    userId: a.userId, userEmail: subjectUser.email, ip: a.ip, location: a.location, reason: a.reason, details: a.details,
-  })
-    .from(a)
-    .leftJoin(actorUser, eq(actorUser.id, a.actorId))
-    .leftJoin(subjectUser, eq(subjectUser.id, a.userId))
+  return selectAuditRows(db)
     .where(inArray(a.id, ids))
     .orderBy(desc(a.id));
 }

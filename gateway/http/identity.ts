@@ -6,8 +6,21 @@ function headerSafe(value: string): string {
   return /^[\x20-\x7e]*$/.test(clean) ? clean : encodeURIComponent(clean);
 }
 
+// A session view is immutable and replaced when the session is re-read (at most once a second),
+// so its headers are worked out once per view instead of on every proxied request.
+const headersOfView = new WeakMap<SessionView, Readonly<Record<string, string>>>();
+
 /** The identity headers an upstream receives for a signed-in request (CONTRACT §4). */
-export function identityHeaders(session: SessionView): Record<string, string> {
+export function identityHeaders(session: SessionView): Readonly<Record<string, string>> {
+  let headers = headersOfView.get(session);
+  if (!headers) {
+    headers = Object.freeze(buildIdentityHeaders(session));
+    headersOfView.set(session, headers);
+  }
+  return headers;
+}
+
+function buildIdentityHeaders(session: SessionView): Record<string, string> {
   const { user } = session;
   return {
     'remote-user': user.id,

@@ -43,6 +43,9 @@ export function generateEmailOtp(digits = MIN_EMAIL_OTP_DIGITS): string {
   return randomCode(DIGITS, digits);
 }
 
+/** What generateReferenceId makes, as a route-parameter pattern. */
+export const REFERENCE_ID_PATTERN = 'AR-[0-9A-Z]{4}-[0-9A-Z]{4}';
+
 /** `AR-XXXX-XXXX`: a reference for an assistance request, quotable over the phone; not a secret. */
 export function generateReferenceId(): string {
   return `AR-${formatGroupedCode(randomCode(CODE_ALPHABET, 8))}`;

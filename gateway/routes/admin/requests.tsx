@@ -13,6 +13,7 @@ import { parseRequestQuery } from '../../admin/filters.js';
 import { mayUseOn, permissionRules, describeRefusal } from '../../admin/permissions.js';
 import type { AppEnv } from '../../http/env.js';
 import type { RouteDeps } from '../deps.js';
+import { REFERENCE_ID_PATTERN } from '../../security/codes.js';
 import { accountActionAvailability, postedFields } from './availability.js';
 import { adminRefusal, herePath, type AdminGate, type AdminPass } from './gate.js';
 import { failureMessage, failureStatus, NOTICES } from './outcomes.js';
@@ -21,7 +22,7 @@ import { pokeDelivery } from './poke.js';
 type Ctx = Context<AppEnv>;
 
 const PAGE_SIZE = 50;
-const REFERENCE = ':reference{AR-[0-9A-Z]{4}-[0-9A-Z]{4}}';
+const REFERENCE = `:reference{${REFERENCE_ID_PATTERN}}`;
 const ACTIONS = ':action{generate-code|send-recovery-code|send-access-email|reset-2fa|cancel}';
 const RECENT_EVENTS = 10;
 const OPEN = new Set(['pending', 'approved']);

@@ -18,11 +18,12 @@ import type { AppEnv } from '../../http/env.js';
 import { failureCode, failureMessage, failureStatus } from '../admin/outcomes.js';
 import { pokeDelivery } from '../admin/poke.js';
 import type { RouteDeps } from '../deps.js';
+import { REFERENCE_ID_PATTERN } from '../../security/codes.js';
 
 type Ctx = Context<AppEnv>;
 
 const PAGE_SIZE = 50;
-const REFERENCE = ':reference{AR-[0-9A-Z]{4}-[0-9A-Z]{4}}';
+const REFERENCE = `:reference{${REFERENCE_ID_PATTERN}}`;
 const USER_ID = ':id{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}}';
 const MAX_BODY_FIELD = 4_000;
 

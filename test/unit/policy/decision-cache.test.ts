@@ -10,40 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BENCH_POLICY } from '../../../bench/policy.js';
 import { FixedClock } from '../../../gateway/core/clock.js';
 import { compilePolicy, DECISION_CACHE_MAX_KEY, DECISION_CACHE_SIZE, type AccessRequest } from '../../../gateway/policy/engine.js';
-import { formatPolicyErrors, parsePolicyFiles } from '../../../gateway/policy/load.js';
 import type { Policy } from '../../../gateway/policy/schema.js';
 import { createPolicyStore, type PolicyStore } from '../../../gateway/policy/watch.js';
+import { ENGINE_POLICY, policyOf } from './fixtures.js';
 import { makePolicyDir, yaml } from './policy-dir.js';
-
-function policyOf(text: string): Policy {
-  const outcome = parsePolicyFiles([{ name: 'p.yaml', path: 'p.yaml', text }]);
-  if (!outcome.ok) throw new Error(formatPolicyErrors(outcome.errors).join('\n'));
-  return outcome.policy;
-}
-
-// The policy and the requests of engine.test.ts, where each expected answer is argued.
-const ENGINE_POLICY = yaml(
-  'access:',
-  '  default: two_factor',
-  '  rules:',
-  '    - paths: ["/static/**", "/favicon.ico"]',
-  '      methods: [GET, HEAD]',
-  '      policy: bypass',
-  '    - paths: ["/admin/**"]',
-  '      roles: [customer]',
-  '      policy: deny',
-  '    - hosts: ["*.internal.example"]',
-  '      roles: [employee]',
-  '      policy: one_factor',
-  '    - hosts: ["legacy.example.com"]',
-  '      policy: deny',
-  '    - paths: ["/reports/**"]',
-  '      roles: ["*"]',
-  '      policy: one_factor',
-  '    - hosts: ["*"]',
-  '      paths: ["/open"]',
-  '      policy: bypass',
-);
 
 const req = (overrides: Partial<AccessRequest>): AccessRequest => ({ host: 'app.example.com', path: '/', method: 'GET', roles: [], ...overrides });
 const customer = ['customer'];

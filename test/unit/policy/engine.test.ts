@@ -1,39 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, factorAllowed, type AccessRequest } from '../../../gateway/policy/engine.js';
-import { formatPolicyErrors, parsePolicyFiles } from '../../../gateway/policy/load.js';
-import type { Policy } from '../../../gateway/policy/schema.js';
+import { ENGINE_POLICY, policyOf } from './fixtures.js';
 import { yaml } from './policy-dir.js';
 
-function policyOf(text: string): Policy {
-  const outcome = parsePolicyFiles([{ name: 'p.yaml', path: 'p.yaml', text }]);
-  if (!outcome.ok) throw new Error(formatPolicyErrors(outcome.errors).join('\n'));
-  return outcome.policy;
-}
-
-const policy = policyOf(
-  yaml(
-    'access:',
-    '  default: two_factor',
-    '  rules:',
-    '    - paths: ["/static/**", "/favicon.ico"]',
-    '      methods: [GET, HEAD]',
-    '      policy: bypass',
-    '    - paths: ["/admin/**"]',
-    '      roles: [customer]',
-    '      policy: deny',
-    '    - hosts: ["*.internal.example"]',
-    '      roles: [employee]',
-    '      policy: one_factor',
-    '    - hosts: ["legacy.example.com"]',
-    '      policy: deny',
-    '    - paths: ["/reports/**"]',
-    '      roles: ["*"]',
-    '      policy: one_factor',
-    '    - hosts: ["*"]',
-    '      paths: ["/open"]',
-    '      policy: bypass',
-  ),
-);
+const policy = policyOf(ENGINE_POLICY);
 const { decideAccess } = compilePolicy(policy);
 
 function request(overrides: Partial<AccessRequest>): AccessRequest {

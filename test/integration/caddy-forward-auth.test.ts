@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CADDY_BIN, hasCaddy, startCaddy, type RunningCaddy } from '../support/caddy.js';
 import { TestClient } from '../support/client.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { freePort } from '../support/ports.js';
-import { openTestStorage } from '../support/storage.js';
-import { startEchoUpstream } from '../support/upstream.js';
+import { startForwardAuthStack, type ForwardAuthStack } from '../support/forward-auth.js';
+import type { TestGateway } from '../support/gateway.js';
 
 /**
  * Debian's Caddy with `forward_auth` in front of an echo app, running the Caddyfile of
@@ -16,29 +14,21 @@ const PASSWORD = 'correct horse battery';
 if (!hasCaddy) console.warn(`caddy not found at ${CADDY_BIN}: skipping the forward_auth test (CI installs it with \`apt-get install caddy\`).`);
 
 describe.skipIf(!hasCaddy)('Caddy forward_auth in front of an app (docs/forward-auth.md)', () => {
-  let storage: Awaited<ReturnType<typeof openTestStorage>>;
-  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+  let stack: ForwardAuthStack<RunningCaddy>;
+  let upstream: ForwardAuthStack<RunningCaddy>['upstream'];
   let gw: TestGateway;
   let caddy: RunningCaddy;
 
   beforeAll(async () => {
-    storage = await openTestStorage();
-    upstream = await startEchoUpstream();
-    const port = await freePort();
-    gw = await startTestGateway({
-      storage,
-      upstream: upstream.url,
-      policy: { access: { default: 'one_factor', rules: [{ paths: ['/public/**'], policy: 'bypass' }, { paths: ['/payroll/**'], policy: 'two_factor' }] } },
-      config: { server: { public_url: `http://127.0.0.1:${port}`, trust_proxy: ['127.0.0.1/32'] } },
+    stack = await startForwardAuthStack({
+      access: { default: 'one_factor', rules: [{ paths: ['/public/**'], policy: 'bypass' }, { paths: ['/payroll/**'], policy: 'two_factor' }] },
+      startProxy: startCaddy,
     });
+    ({ gw, upstream, proxy: caddy } = stack);
     await gw.addUser({ email: 'carla@example.com', password: PASSWORD, name: 'Carla' });
-    caddy = await startCaddy({ port, gateway: gw.url, upstream: upstream.url });
   });
   afterAll(async () => {
-    await caddy?.stop();
-    await gw?.close();
-    await upstream?.close();
-    await storage?.close();
+    await stack?.close();
   });
 
   it('redirects an anonymous visitor to the login page with rd, and the app sees nothing', async () => {

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../support/client.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startForwardAuthStack, type ForwardAuthStack } from '../support/forward-auth.js';
+import type { TestGateway } from '../support/gateway.js';
 import { hasNginx, NGINX_BIN, startNginx, type RunningNginx } from '../support/nginx.js';
-import { freePort } from '../support/ports.js';
-import { openTestStorage } from '../support/storage.js';
-import { startEchoUpstream } from '../support/upstream.js';
 
 /**
  * Debian's nginx with `auth_request` in front of an echo app, configured with the nginx block of
@@ -19,40 +17,30 @@ if (!hasNginx) {
 }
 
 describe.skipIf(!hasNginx)('nginx auth_request in front of an app (docs/forward-auth.md)', () => {
-  let storage: Awaited<ReturnType<typeof openTestStorage>>;
-  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+  let stack: ForwardAuthStack<RunningNginx>;
+  let upstream: ForwardAuthStack<RunningNginx>['upstream'];
   let gw: TestGateway;
   let nginx: RunningNginx;
   let aliceId: string;
 
   beforeAll(async () => {
-    storage = await openTestStorage();
-    upstream = await startEchoUpstream();
-    const port = await freePort();
-    gw = await startTestGateway({
-      storage,
-      upstream: upstream.url,
-      policy: {
-        access: {
-          default: 'one_factor',
-          rules: [
-            { paths: ['/public/**'], policy: 'bypass' },
-            { paths: ['/payroll/**'], policy: 'two_factor' },
-            { paths: ['/reports/**'], methods: ['POST', 'PUT', 'PATCH', 'DELETE'], policy: 'deny' },
-          ],
-        },
+    // Users reach everything, the gateway's own pages included, through nginx.
+    stack = await startForwardAuthStack({
+      access: {
+        default: 'one_factor',
+        rules: [
+          { paths: ['/public/**'], policy: 'bypass' },
+          { paths: ['/payroll/**'], policy: 'two_factor' },
+          { paths: ['/reports/**'], methods: ['POST', 'PUT', 'PATCH', 'DELETE'], policy: 'deny' },
+        ],
       },
-      // Users reach everything, the gateway's own pages included, through nginx.
-      config: { server: { public_url: `http://127.0.0.1:${port}`, trust_proxy: ['127.0.0.1/32'] } },
+      startProxy: startNginx,
     });
+    ({ gw, upstream, proxy: nginx } = stack);
     aliceId = await gw.addUser({ email: 'alice@example.com', password: PASSWORD, name: 'Alice' });
-    nginx = await startNginx({ port, gateway: gw.url, upstream: upstream.url });
   });
   afterAll(async () => {
-    await nginx?.stop();
-    await gw?.close();
-    await upstream?.close();
-    await storage?.close();
+    await stack?.close();
   });
 
   async function signInThroughNginx(): Promise<TestClient> {

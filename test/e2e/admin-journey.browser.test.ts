@@ -5,17 +5,13 @@
 // Email Sent, and the audit log holds each step in order.
 // CI installs Chromium at /usr/bin/chromium; without it this file is skipped.
 import { asc, eq } from 'drizzle-orm';
-import { type Browser, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema/index.js';
-import { generateTotpCode } from '../../gateway/security/totp.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
-import { openTestStorage } from '../support/storage.js';
-import { startEchoUpstream } from '../support/upstream.js';
 import { seedTotp } from '../http/totp-support.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
+import { enrolTotpInBrowser, hasChromium, openPage, signInThroughForm, startBrowserStack, type BrowserStack } from '../support/browser.js';
 
 const P = '/.recourse';
 const PASSWORD = 'correct horse battery';
@@ -58,41 +54,31 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
 }
 
 describe.skipIf(!hasChromium)('an administrator recovers a locked-out user, in a browser', () => {
-  let storage: Awaited<ReturnType<typeof openTestStorage>>;
-  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
   let sink: Awaited<ReturnType<typeof startSmtpSink>>;
-  let gw: TestGateway;
-  let browser: Browser;
+  let stack: BrowserStack;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    storage = await openTestStorage();
-    upstream = await startEchoUpstream();
     sink = await startSmtpSink();
     // The system clock: codes typed in the browser are computed from Date.now(), as an app would.
-    gw = await startTestGateway({
-      storage, upstream: upstream.url, policy: { access: { default: 'two_factor' } },
+    stack = await startBrowserStack({
+      policy: { access: { default: 'two_factor' } },
       config: { mail: { smtp_url: `smtp://127.0.0.1:${sink.port}` } },
     });
+    const { storage, gw } = stack;
     ids.admin = await gw.addUser({ email: 'ada@example.com', password: PASSWORD, name: 'Ada Admin', role: 'admin', dataProtectionLevel: 1, expertMode: true });
     await gw.addUser({ email: 'root@example.com', password: PASSWORD, name: 'Root', role: 'super_admin' });
     ids.uma = await gw.addUser({ email: 'uma@example.com', password: PASSWORD, name: 'Uma User', type: 'employee' });
     // Uma had an authenticator app; she lost the phone it was on.
     await seedTotp(storage, ids.uma, gw.clock);
-    browser = await launchChromium();
   });
   afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
+    await stack?.close();
     await sink?.close();
-    await upstream?.close();
-    await storage?.close();
   });
 
   async function enrolTotp(page: Page): Promise<void> {
-    const secret = (await page.locator('#totp-secret').innerText()).replace(/\s/g, '');
-    await page.fill('#code', generateTotpCode(secret, Date.now()));
-    await Promise.all([page.waitForURL((url) => url.pathname === '/reports' || url.pathname === `${P}/backup-codes`), page.click('#totp button[type=submit]')]);
+    await enrolTotpInBrowser(page, ['/reports', `${P}/backup-codes`]);
     // A first factor comes with a fresh set of backup codes, shown once before going on.
     if (new URL(page.url()).pathname === `${P}/backup-codes`) {
       await Promise.all([page.waitForURL((url) => url.pathname === '/reports'), page.click('text=I have saved my codes')]);
@@ -100,9 +86,9 @@ describe.skipIf(!hasChromium)('an administrator recovers a locked-out user, in a
   }
 
   it('runs from the assistance request to the user back in the app, audited step by step', async () => {
-    const user = await (await browser.newContext()).newPage();
-    const admin = await (await browser.newContext()).newPage();
-    for (const page of [user, admin]) page.setDefaultTimeout(10_000);
+    const { storage, upstream, gw } = stack;
+    const user = await openPage(stack.browser);
+    const admin = await openPage(stack.browser);
 
     // 1. Uma asks for help.
     await user.goto(`${gw.url}${P}/assist`);
@@ -116,10 +102,7 @@ describe.skipIf(!hasChromium)('an administrator recovers a locked-out user, in a
     expect(plain(alert.body)).toContain(`${P}/admin/requests/${reference}`);
 
     // 2. Ada signs in with her password and second factor (set up on first sign-in, as the policy demands).
-    await admin.goto(`${gw.url}/reports`);
-    await admin.fill('#email', 'ada@example.com');
-    await admin.fill('#password', PASSWORD);
-    await Promise.all([admin.waitForURL((url) => url.pathname === `${P}/enroll`), admin.click('button[type=submit]')]);
+    await signInThroughForm(admin, `${gw.url}/reports`, { email: 'ada@example.com', password: PASSWORD }, `${P}/enroll`);
     await enrolTotp(admin);
 
     // 3. She filters Pending, refreshes the table in place, and opens the request.
@@ -152,10 +135,7 @@ describe.skipIf(!hasChromium)('an administrator recovers a locked-out user, in a
     expect(sink.received.filter((m) => m.to.includes('ada@example.com') && CODE.test(plain(m.body)))).toHaveLength(0);
 
     // 6. Uma signs in with her password and the code, must enrol a new factor, then reaches the app.
-    await user.goto(`${gw.url}/reports`);
-    await user.fill('#email', 'uma@example.com');
-    await user.fill('#password', PASSWORD);
-    await Promise.all([user.waitForURL((url) => url.pathname === `${P}/2fa`), user.click('button[type=submit]')]);
+    await signInThroughForm(user, `${gw.url}/reports`, { email: 'uma@example.com', password: PASSWORD }, `${P}/2fa`);
     const rd = new URL(user.url()).searchParams.get('rd') ?? '/';
     await user.goto(`${gw.url}${P}/2fa/recovery-code?rd=${encodeURIComponent(rd)}`);
     await user.fill('#code', code);

@@ -1,13 +1,8 @@
-import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../gateway/core/clock.js';
 import { generateBackupCodeSet, revealBackupCodes } from '../../gateway/factors/backup-codes.js';
-import { generateTotpCode } from '../../gateway/security/totp.js';
 import { seedTotp } from '../http/totp-support.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { openTestStorage } from '../support/storage.js';
-import { startEchoUpstream } from '../support/upstream.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
+import { enrolTotpInBrowser, hasChromium, openPage, signInThroughForm, startBrowserStack, type BrowserStack } from '../support/browser.js';
 
 const P = '/.recourse';
 const POLICY = {
@@ -17,18 +12,15 @@ const POLICY = {
 
 // CI installs Chromium at /usr/bin/chromium; without it this file is skipped, not failed.
 describe.skipIf(!hasChromium)('re-enrolment after a backup-code sign-in, in a real browser', () => {
-  let storage: Awaited<ReturnType<typeof openTestStorage>>;
-  let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
-  let gw: TestGateway;
-  let browser: Browser;
+  const bea = { email: 'bea@example.com', password: 'correct horse battery' };
+  let stack: BrowserStack;
   let code: string;
 
   beforeAll(async () => {
-    storage = await openTestStorage();
-    upstream = await startEchoUpstream();
     // The system clock: the browser's code is computed from Date.now(), as an authenticator app would.
-    gw = await startTestGateway({ storage, upstream: upstream.url, policy: POLICY });
-    const userId = await gw.addUser({ email: 'bea@example.com', password: 'correct horse battery', name: 'Bea' });
+    stack = await startBrowserStack({ policy: POLICY });
+    const { storage, gw } = stack;
+    const userId = await gw.addUser({ ...bea, name: 'Bea' });
     await seedTotp(storage, userId, systemClock);
     const deps = { config: gw.config, clock: systemClock, policies: gw.running.policies };
     code = await storage.db.transaction(async (tx) => {
@@ -37,23 +29,13 @@ describe.skipIf(!hasChromium)('re-enrolment after a backup-code sign-in, in a re
       if (!shown.ok) throw new Error('no backup codes');
       return shown.codes[0]!;
     });
-    browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-    await upstream?.close();
-    await storage?.close();
-  });
+  afterAll(() => stack?.close());
 
   it('lands on enrolment instead of the app, and reaches the app once a new authenticator is set up', async () => {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${gw.url}/reports`);
-    expect(new URL(page.url()).pathname).toBe(`${P}/login`);
-    await page.fill('#email', 'bea@example.com');
-    await page.fill('#password', 'correct horse battery');
-    await Promise.all([page.waitForURL((url) => url.pathname === `${P}/2fa`), page.click(`form[action="${P}/login"] button[type=submit]`)]);
+    const { gw, upstream } = stack;
+    const page = await openPage(stack.browser);
+    await signInThroughForm(page, `${gw.url}/reports`, bea, `${P}/2fa`);
 
     await Promise.all([page.waitForURL((url) => url.pathname === `${P}/2fa/backup-code`), page.click('text=Use a backup code')]);
     await page.fill('#code', code.toLowerCase().replace('-', ' '));
@@ -65,9 +47,7 @@ describe.skipIf(!hasChromium)('re-enrolment after a backup-code sign-in, in a re
     await page.goto(`${gw.url}/reports`);
     expect(new URL(page.url()).pathname).toBe(`${P}/enroll`);
 
-    const secret = (await page.locator('#totp-secret').innerText()).replace(/\s/g, '');
-    await page.fill('#code', generateTotpCode(secret, Date.now()));
-    await Promise.all([page.waitForURL((url) => url.pathname === '/reports'), page.click('#totp button[type=submit]')]);
+    await enrolTotpInBrowser(page, '/reports');
     expect(await page.locator('body').innerText()).toContain('hello GET /reports');
     expect(upstream.seen.filter((r) => r.url === '/reports').map((r) => r.headers['remote-email'])).toEqual(['bea@example.com']);
 

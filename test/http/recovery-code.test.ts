@@ -8,23 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assistanceRequests, auditLog, recoveryCodes } from '../../db/schema/index.js';
 import { issueRecoveryCode } from '../../gateway/recovery/recovery-codes.js';
 import { TestClient } from '../support/client.js';
-import { FixedClock, startTestGateway, TEST_SECRET, type TestGateway } from '../support/gateway.js';
-import { openTestStorage } from '../support/storage.js';
-import { startEchoUpstream } from '../support/upstream.js';
+import { FixedClock, startProxiedTestGateway, TEST_SECRET, type ProxiedTestGateway, type TestGateway } from '../support/gateway.js';
 import { insertRequest, P, PASSWORD, signedIn } from './admin-support.js';
 import { enrolThroughPage, seedTotp } from './totp-support.js';
 
 const HOUR = 3_600_000;
-let storage: Awaited<ReturnType<typeof openTestStorage>>;
-let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+let fixture: ProxiedTestGateway;
+let storage: ProxiedTestGateway['storage'];
 let gw: TestGateway;
 const clock = new FixedClock('2026-03-01T09:00:00Z');
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  storage = await openTestStorage();
-  upstream = await startEchoUpstream();
-  gw = await startTestGateway({ storage, clock, upstream: upstream.url, policy: { access: { default: 'two_factor' } } });
+  fixture = await startProxiedTestGateway({ clock, policy: { access: { default: 'two_factor' } } });
+  ({ storage, gw } = fixture);
   ids.dave = await gw.addUser({ email: 'dave@example.com', password: PASSWORD, name: 'Dave' });
   ids.erin = await gw.addUser({ email: 'erin@example.com', password: PASSWORD, name: 'Erin' });
   ids.admin = await gw.addUser({ email: 'admin@example.com', password: PASSWORD, role: 'super_admin' });
@@ -32,9 +29,7 @@ beforeAll(async () => {
   await seedTotp(storage, ids.erin, clock);
 });
 afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-  await storage?.close();
+  await fixture?.close();
 });
 
 /** A code for `userId` issued now, for an approved request; returns the code as mailed and the request. */

@@ -10,9 +10,7 @@ import { auditLog, outbox } from '../../db/schema/index.js';
 import { generateBackupCodeSet, revealBackupCodes } from '../../gateway/factors/backup-codes.js';
 import { openObligations } from '../../gateway/recovery/reenrollment.js';
 import { TestClient } from '../support/client.js';
-import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { openTestStorage } from '../support/storage.js';
-import { startEchoUpstream } from '../support/upstream.js';
+import { FixedClock, startProxiedTestGateway, type ProxiedTestGateway, type TestGateway } from '../support/gateway.js';
 import { VirtualAuthenticator } from '../support/virtual-authenticator.js';
 import { enrolThroughPage, P, seedTotp } from './totp-support.js';
 import { deliveredEmail } from '../support/mailbox.js';
@@ -36,22 +34,20 @@ const POLICY = {
 const GEOIP = '/work/shared/geoip';
 
 const clock = new FixedClock('2026-03-01T09:00:00Z');
-let storage: Awaited<ReturnType<typeof openTestStorage>>;
-let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+let fixture: ProxiedTestGateway;
+let storage: ProxiedTestGateway['storage'];
+let upstream: ProxiedTestGateway['upstream'];
 let gw: TestGateway;
 
 beforeAll(async () => {
-  storage = await openTestStorage();
-  upstream = await startEchoUpstream();
-  gw = await startTestGateway({
-    storage, clock, upstream: upstream.url, policy: POLICY,
+  fixture = await startProxiedTestGateway({
+    clock, policy: POLICY,
     config: { server: { trust_proxy: ['127.0.0.1/32'] }, geoip: { city_db: `${GEOIP}/GeoIP2-City-Test.mmdb`, asn_db: `${GEOIP}/GeoLite2-ASN-Test.mmdb` } },
   });
+  ({ storage, upstream, gw } = fixture);
 });
 afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-  await storage?.close();
+  await fixture?.close();
 });
 
 /** A user with a confirmed authenticator app and a set of backup codes; returns the codes. */

@@ -6,31 +6,27 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, webauthnCredentials } from '../../db/schema/index.js';
 import { TestClient } from '../support/client.js';
-import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { openTestStorage } from '../support/storage.js';
-import { startEchoUpstream } from '../support/upstream.js';
+import { FixedClock, startProxiedTestGateway, type ProxiedTestGateway, type TestGateway } from '../support/gateway.js';
 import { VirtualAuthenticator, type CeremonyOverrides, type VirtualCredential } from '../support/virtual-authenticator.js';
 
 const P = '/.recourse';
 const PASSWORD = 'correct horse battery';
-let storage: Awaited<ReturnType<typeof openTestStorage>>;
-let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+let fixture: ProxiedTestGateway;
+let storage: ProxiedTestGateway['storage'];
+let upstream: ProxiedTestGateway['upstream'];
 let gw: TestGateway;
 const clock = new FixedClock('2026-03-01T09:00:00Z');
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  storage = await openTestStorage();
-  upstream = await startEchoUpstream();
-  gw = await startTestGateway({ storage, upstream: upstream.url, clock, policy: { access: { default: 'two_factor' } } });
+  fixture = await startProxiedTestGateway({ clock, policy: { access: { default: 'two_factor' } } });
+  ({ storage, upstream, gw } = fixture);
   for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'heidi']) {
     ids[name] = await gw.addUser({ email: `${name}@example.com`, password: PASSWORD, name });
   }
 });
 afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-  await storage?.close();
+  await fixture?.close();
 });
 
 async function signedIn(name: string): Promise<TestClient> {

@@ -5,26 +5,22 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, backupCodes, outbox } from '../../db/schema/index.js';
 import { generateBackupCodeSet, revealBackupCodes } from '../../gateway/factors/backup-codes.js';
-import { TestClient } from '../support/client.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { openTestStorage, usingPostgres } from '../support/storage.js';
+import { RACE_ATTEMPTS, raceForm, startRaceGateways, type RaceSetup } from '../support/race.js';
+import { usingPostgres } from '../support/storage.js';
 
 const P = '/.recourse';
-const PASSWORD = 'correct horse battery';
-const ATTEMPTS = 20;
-let storage: Awaited<ReturnType<typeof openTestStorage>>;
-let gateways: TestGateway[] = [];
+const ATTEMPTS = RACE_ATTEMPTS;
+let race: RaceSetup;
+let storage: RaceSetup['storage'];
+let gateways: RaceSetup['gateways'];
 let userId = '';
 
 beforeAll(async () => {
-  storage = await openTestStorage();
-  // Two instances on one database, as behind a load balancer.
-  gateways = [await startTestGateway({ storage }), await startTestGateway({ storage })];
-  userId = await gateways[0]!.addUser({ email: 'victim@example.com', password: PASSWORD });
+  race = await startRaceGateways();
+  ({ storage, gateways, userId } = race);
 });
 afterAll(async () => {
-  for (const gw of gateways) await gw.close();
-  await storage?.close();
+  await race?.close();
 });
 
 describe(`one backup code, ${ATTEMPTS} concurrent submissions (${usingPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
@@ -37,15 +33,7 @@ describe(`one backup code, ${ATTEMPTS} concurrent submissions (${usingPostgres ?
     const code = shown.codes[0]!;
 
     // Twenty separate password-only sessions, half on each instance, each holding its form's CSRF token.
-    const clients: TestClient[] = [];
-    for (let i = 0; i < ATTEMPTS; i++) {
-      const client = new TestClient(gateways[i % 2]!.url);
-      expect((await client.signIn('victim@example.com', PASSWORD)).status).toBe(303);
-      expect((await client.page(`${P}/2fa/backup-code`)).res.status).toBe(200);
-      clients.push(client);
-    }
-
-    const answers = await Promise.all(clients.map((client) => client.postForm(`${P}/2fa/backup-code`, { code, rd: '/' })));
+    const { clients, answers } = await raceForm(gateways, `${P}/2fa/backup-code`, { code, rd: '/' });
     const statuses = answers.map((res) => res.status).sort();
     expect(statuses.filter((s) => s === 303)).toHaveLength(1);
     expect(statuses.filter((s) => s === 401)).toHaveLength(ATTEMPTS - 1);

@@ -8,23 +8,20 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, outbox } from '../../db/schema/index.js';
 import { TestClient } from '../support/client.js';
-import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { openTestStorage } from '../support/storage.js';
-import { startEchoUpstream } from '../support/upstream.js';
+import { FixedClock, startProxiedTestGateway, type ProxiedTestGateway, type TestGateway } from '../support/gateway.js';
 import { enrolThroughPage, P, seedTotp } from '../http/totp-support.js';
 import { deliveredEmail } from '../support/mailbox.js';
 
 const PASSWORD = 'correct horse battery';
 const clock = new FixedClock('2026-05-04T10:00:10Z');
-let storage: Awaited<ReturnType<typeof openTestStorage>>;
-let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+let fixture: ProxiedTestGateway;
+let storage: ProxiedTestGateway['storage'];
+let upstream: ProxiedTestGateway['upstream'];
 let gw: TestGateway;
 
 beforeAll(async () => {
-  storage = await openTestStorage();
-  upstream = await startEchoUpstream();
-  gw = await startTestGateway({
-    storage, clock, upstream: upstream.url,
+  fixture = await startProxiedTestGateway({
+    clock,
     policy: {
       access: { default: 'two_factor' },
       factors: { email_otp: { enabled: true } },
@@ -32,11 +29,10 @@ beforeAll(async () => {
       reenrollment: [{ on: 'email_otp_used', require: 'enroll_second_factor', within: 'immediate', types: ['user', 'employee'] }],
     },
   });
+  ({ storage, upstream, gw } = fixture);
 });
 afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-  await storage?.close();
+  await fixture?.close();
 });
 
 /** Password, then the code from the mailbox. */

@@ -8,28 +8,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema/index.js';
 import { issuePasswordLink } from '../../gateway/auth/password-links.js';
 import { TestClient } from '../support/client.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { openTestStorage } from '../support/storage.js';
-import { startEchoUpstream } from '../support/upstream.js';
+import { startProxiedTestGateway, type ProxiedTestGateway, type TestGateway } from '../support/gateway.js';
 
 const P = '/.recourse';
 const COOKIE = 'recourse_session';
 const PASSWORD = 'correct horse battery';
-let storage: Awaited<ReturnType<typeof openTestStorage>>;
-let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+let fixture: ProxiedTestGateway;
+let storage: ProxiedTestGateway['storage'];
+let upstream: ProxiedTestGateway['upstream'];
 let gw: TestGateway;
 let userId = '';
 
 beforeAll(async () => {
-  storage = await openTestStorage();
-  upstream = await startEchoUpstream();
-  gw = await startTestGateway({ storage, upstream: upstream.url });
+  fixture = await startProxiedTestGateway();
+  ({ storage, upstream, gw } = fixture);
   userId = await gw.addUser({ email: 'victim@example.com', password: PASSWORD });
 });
 afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-  await storage?.close();
+  await fixture?.close();
 });
 
 async function signedIn(password = PASSWORD): Promise<TestClient> {

@@ -9,30 +9,27 @@
 import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../support/client.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { openTestStorage } from '../support/storage.js';
-import { startEchoUpstream } from '../support/upstream.js';
+import { startProxiedTestGateway, type ProxiedTestGateway, type TestGateway } from '../support/gateway.js';
 import { seedTotp } from '../http/totp-support.js';
 
 const P = '/.recourse';
 const COOKIE = 'recourse_session';
 const PASSWORD = 'correct horse battery';
-let storage: Awaited<ReturnType<typeof openTestStorage>>;
-let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+let fixture: ProxiedTestGateway;
+let storage: ProxiedTestGateway['storage'];
+let upstream: ProxiedTestGateway['upstream'];
 let gw: TestGateway;
 let passwordOnly = '';
 let recovery = '';
 let full = '';
 
 beforeAll(async () => {
-  storage = await openTestStorage();
-  upstream = await startEchoUpstream();
-  gw = await startTestGateway({
-    storage, upstream: upstream.url,
+  fixture = await startProxiedTestGateway({
     policy: { access: { default: 'two_factor', rules: [{ paths: ['/public/**'], policy: 'bypass' }] } },
     // Forward-auth headers are believed from loopback, as from nginx or Traefik on the same host.
     config: { server: { trust_proxy: ['127.0.0.1/32', '::1/128'] } },
   });
+  ({ storage, upstream, gw } = fixture);
   const userId = await gw.addUser({ email: 'victim@example.com', password: PASSWORD });
   await seedTotp(storage, userId, gw.clock);
   const thief = new TestClient(gw.url);
@@ -42,9 +39,7 @@ beforeAll(async () => {
   full = (await gw.running.sessions.issue(storage.db, { userId, authLevel: 2 })).cookieValue;
 });
 afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-  await storage?.close();
+  await fixture?.close();
 });
 
 /** Sends the request target byte for byte (fetch and undici.request would resolve dot segments first). */

@@ -5,25 +5,23 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, recoveryCodes, sessions } from '../../db/schema/index.js';
 import { issueRecoveryCode } from '../../gateway/recovery/recovery-codes.js';
-import { TestClient } from '../support/client.js';
-import { startTestGateway, TEST_SECRET, type TestGateway } from '../support/gateway.js';
-import { openTestStorage, usingPostgres } from '../support/storage.js';
+import { TEST_SECRET } from '../support/gateway.js';
+import { RACE_ATTEMPTS, raceForm, startRaceGateways, type RaceSetup } from '../support/race.js';
+import { usingPostgres } from '../support/storage.js';
 
 const P = '/.recourse';
-const PASSWORD = 'correct horse battery';
-const ATTEMPTS = 20;
-let storage: Awaited<ReturnType<typeof openTestStorage>>;
-let gateways: TestGateway[] = [];
+const ATTEMPTS = RACE_ATTEMPTS;
+let race: RaceSetup;
+let storage: RaceSetup['storage'];
+let gateways: RaceSetup['gateways'];
 let userId = '';
 
 beforeAll(async () => {
-  storage = await openTestStorage();
-  gateways = [await startTestGateway({ storage }), await startTestGateway({ storage })];
-  userId = await gateways[0]!.addUser({ email: 'victim@example.com', password: PASSWORD });
+  race = await startRaceGateways();
+  ({ storage, gateways, userId } = race);
 });
 afterAll(async () => {
-  for (const gw of gateways) await gw.close();
-  await storage?.close();
+  await race?.close();
 });
 
 describe(`one recovery code, ${ATTEMPTS} concurrent submissions (${usingPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
@@ -31,15 +29,7 @@ describe(`one recovery code, ${ATTEMPTS} concurrent submissions (${usingPostgres
     const now = gateways[0]!.clock.now();
     const issued = await storage.db.transaction((tx) => issueRecoveryCode(tx, { serverSecret: TEST_SECRET, userId, requestId: null, issuedBy: null, now, ttlMs: 3_600_000 }));
 
-    const clients: TestClient[] = [];
-    for (let i = 0; i < ATTEMPTS; i++) {
-      const client = new TestClient(gateways[i % 2]!.url);
-      expect((await client.signIn('victim@example.com', PASSWORD)).status).toBe(303);
-      expect((await client.page(`${P}/2fa/recovery-code`)).res.status).toBe(200);
-      clients.push(client);
-    }
-
-    const answers = await Promise.all(clients.map((client) => client.postForm(`${P}/2fa/recovery-code`, { code: issued.code, rd: '/' })));
+    const { answers } = await raceForm(gateways, `${P}/2fa/recovery-code`, { code: issued.code, rd: '/' });
     const winners = answers.filter((res) => res.status === 303 && res.headers.get('location')?.startsWith(`${P}/enroll`));
     expect(winners).toHaveLength(1);
     // The rest were refused: a wrong-code answer, or (their session revoked by the winner) sent to sign in.

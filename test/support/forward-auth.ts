@@ -3,39 +3,33 @@
  * gateway that trusts it; users reach the gateway's own pages through the proxy, as the guide
  * sets it up.
  */
-import { startTestGateway, type TestGateway } from './gateway.js';
+import { startProxiedTestGateway, type ProxiedTestGateway } from './gateway.js';
 import { freePort } from './ports.js';
-import { openTestStorage } from './storage.js';
-import { startEchoUpstream } from './upstream.js';
 
-export interface ForwardAuthStack<P> {
-  gw: TestGateway;
-  upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+export interface ForwardAuthStack<P> extends ProxiedTestGateway {
   proxy: P;
-  close(): Promise<void>;
 }
 
 export async function startForwardAuthStack<P extends { stop(): Promise<void> }>(options: {
   access: Record<string, unknown>;
   startProxy: (input: { port: number; gateway: string; upstream: string }) => Promise<P>;
 }): Promise<ForwardAuthStack<P>> {
-  const storage = await openTestStorage();
-  const upstream = await startEchoUpstream();
   const port = await freePort();
-  const gw = await startTestGateway({
-    storage,
-    upstream: upstream.url,
+  const proxied = await startProxiedTestGateway({
     policy: { access: options.access },
     config: { server: { public_url: `http://127.0.0.1:${port}`, trust_proxy: ['127.0.0.1/32'] } },
   });
-  const proxy = await options.startProxy({ port, gateway: gw.url, upstream: upstream.url });
-  return {
-    gw, upstream, proxy,
-    async close() {
-      await proxy.stop();
-      await gw.close();
-      await upstream.close();
-      await storage.close();
-    },
-  };
+  try {
+    const proxy = await options.startProxy({ port, gateway: proxied.gw.url, upstream: proxied.upstream.url });
+    return {
+      ...proxied, proxy,
+      async close() {
+        await proxy.stop();
+        await proxied.close();
+      },
+    };
+  } catch (error) {
+    await proxied.close();
+    throw error;
+  }
 }

@@ -11,6 +11,8 @@ import { createLogger } from '../../gateway/core/logger.js';
 import { hashPassword } from '../../gateway/security/password.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import { freePort } from './ports.js';
+import { openTestStorage } from './storage.js';
+import { startEchoUpstream } from './upstream.js';
 
 export interface TestGatewayOptions {
   storage: Storage;
@@ -80,6 +82,37 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface ProxiedTestGateway {
+  storage: Awaited<ReturnType<typeof openTestStorage>>;
+  upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
+  gw: TestGateway;
+  /** Closes the gateway, then the upstream, then the storage. */
+  close(): Promise<void>;
+}
+
+/** A fresh test storage and echo upstream with one gateway proxying to it: the usual per-file fixture. */
+export async function startProxiedTestGateway(options: Omit<TestGatewayOptions, 'storage' | 'upstream'> = {}): Promise<ProxiedTestGateway> {
+  const storage = await openTestStorage();
+  let upstream: ProxiedTestGateway['upstream'] | undefined;
+  try {
+    upstream = await startEchoUpstream();
+    const gw = await startTestGateway({ ...options, storage, upstream: upstream.url });
+    const opened = upstream;
+    return {
+      storage, upstream: opened, gw,
+      async close() {
+        await gw.close();
+        await opened.close();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    await upstream?.close();
+    await storage.close();
+    throw error;
+  }
 }
 
 export function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {

@@ -119,7 +119,9 @@ describe('SMTP down', () => {
 
     sink = await startSmtpSink(smtpPort);
     const deadline = Date.now() + DELIVERY_WAIT_MS;
-    while (sink.received.length < 3 && Date.now() < deadline) await sleep(200);
+    // The worker marks a row sent after the server has taken the message: wait for both.
+    const allSent = async () => [...await rowsFor('waiting@example.com'), ...await rowsFor('dpo@example.com')].every((row) => row.status === 'email_sent');
+    while ((sink.received.length < 3 || !(await allSent())) && Date.now() < deadline) await sleep(200);
     expect(sink.received.map((m) => m.to[0]).sort()).toEqual(['dpo@example.com', 'waiting@example.com', 'waiting@example.com']);
     for (const row of [...await rowsFor('waiting@example.com'), ...await rowsFor('dpo@example.com')]) expect(row.status).toBe('email_sent');
     expect((await request())[0]!.delivery).toBe('email_sent');

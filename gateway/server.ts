@@ -113,6 +113,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const sessions = createSessionManager({
       db: storage.db, clock, secret: config.session.secret,
       maxAgeMs: config.session.max_age, idleTimeoutMs: config.session.idle_timeout,
+      onRecheckError: (error) => logger.warn({ err: String(error) }, 'session re-check failed; requests will wait for the database'),
     });
     if (config.redis.url) {
       const bus = await connectRevocationBus(config.redis.url, sessions, logger);

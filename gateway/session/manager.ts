@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Database, Executor } from '../../db/client.js';
 import type { Clock } from '../core/clock.js';
 import { deriveKey, sha256Hex } from '../security/hash.js';
+import { createViewCache } from './view-cache.js';
 import { insertSession, loadSession, revokeSession, revokeUserSessions, touchSession, type NewSession, type SessionView } from './store.js';
 import { signSessionToken, verifySessionToken } from './token.js';
 
@@ -14,10 +15,11 @@ export interface SessionManagerOptions {
   /** How stale a cached session may be before the database is asked again (revocation latency). */
   recheckMs?: number;
   cacheSize?: number;
+  /** A background re-read of a session failed (the database is unreachable, say). */
+  onRecheckError?(error: unknown): void;
 }
 
 interface CachedToken { idHash: string; expiresAtMs: number }
-interface CachedView { view: SessionView; checkedAtMs: number }
 
 // Writing last_seen on every request would put a database write on the hot path; a minute of
 // slack on a 30-minute idle timeout is immaterial.
@@ -34,7 +36,12 @@ export function createSessionManager(options: SessionManagerOptions) {
   const key = deriveKey(options.secret, 'session-token');
   const recheckMs = options.recheckMs ?? 1_000;
   const tokens = new LRUCache<string, CachedToken>({ max: options.cacheSize ?? 50_000 });
-  const views = new LRUCache<string, CachedView>({ max: options.cacheSize ?? 50_000 });
+  // A busy session is re-read half-way through its window, in the background, so no request waits.
+  const views = createViewCache<SessionView>({
+    load: (idHash) => loadSession(db, idHash), clock, max: options.cacheSize ?? 50_000,
+    maxAgeMs: recheckMs, refreshAfterMs: recheckMs / 2,
+    ...(options.onRecheckError ? { onRefreshError: options.onRecheckError } : {}),
+  });
   const revokedListeners: Array<(idHashes: string[]) => void> = [];
   // Longer than any transaction that revokes; a revoked id never comes back, so this only ever refuses.
   const revokedRecently = new LRUCache<string, true>({ max: 100_000, ttl: 10_000 });
@@ -56,29 +63,47 @@ export function createSessionManager(options: SessionManagerOptions) {
     return idHash;
   }
 
+  /** Whether a loaded view may be used now: expired or idle views may not; `touch` when last_seen is due. */
+  function liveness(view: SessionView, nowMs: number): 'live' | 'touch' | 'dead' {
+    if (view.expiresAt.getTime() <= nowMs) return 'dead';
+    const idleMs = nowMs - view.lastSeenAt.getTime();
+    if (idleMs > idleTimeoutMs) return 'dead';
+    return idleMs > TOUCH_INTERVAL_MS ? 'touch' : 'live';
+  }
+
+  /**
+   * The session behind a cookie when memory alone can tell, as it can for almost every proxied
+   * request: the view, null for none, or undefined when only resolve() can say (a token or view
+   * not cached or too old, last_seen due). No promise, so the hot path awaits nothing.
+   */
+  function resolveFromMemory(cookieValue: string | undefined): SessionView | null | undefined {
+    if (!cookieValue || cookieValue.length > 4096) return null;
+    const nowMs = clock.nowMs();
+    const token = tokens.get(cookieValue);
+    if (!token) return undefined;
+    if (token.expiresAtMs <= nowMs || revokedRecently.has(token.idHash)) return null;
+    const view = views.peek(token.idHash);
+    if (!view) return undefined;
+    const state = liveness(view, nowMs);
+    return state === 'live' ? view : state === 'dead' ? null : undefined;
+  }
+
   /**
    * The live session behind a cookie, or null. Throws when the database cannot be asked, so the
    * caller fails closed instead of trusting a stale cache forever.
    */
   async function resolve(cookieValue: string | undefined): Promise<SessionView | null> {
-    if (!cookieValue || cookieValue.length > 4096) return null;
+    const known = resolveFromMemory(cookieValue);
+    if (known !== undefined) return known;
     const nowMs = clock.nowMs();
-    const idHash = await idHashOf(cookieValue, nowMs);
+    const idHash = await idHashOf(cookieValue!, nowMs);
     if (!idHash || revokedRecently.has(idHash)) return null;
-    let cached = views.get(idHash);
-    if (!cached || nowMs - cached.checkedAtMs >= recheckMs) {
-      const view = await loadSession(db, idHash);
-      if (!view) {
-        views.delete(idHash);
-        return null;
-      }
-      cached = { view, checkedAtMs: nowMs };
-      views.set(idHash, cached);
-    }
-    const { view } = cached;
-    if (view.expiresAt.getTime() <= nowMs) return null;
-    if (nowMs - view.lastSeenAt.getTime() > idleTimeoutMs) return null;
-    if (nowMs - view.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
+    const view = await views.get(idHash);
+    // Checked again: the read may have started before a revocation that committed while it ran.
+    if (!view || revokedRecently.has(idHash)) return null;
+    const state = liveness(view, nowMs);
+    if (state === 'dead') return null;
+    if (state === 'touch') {
       view.lastSeenAt = new Date(nowMs);
       await touchSession(db, idHash, view.lastSeenAt);
     }
@@ -91,10 +116,8 @@ export function createSessionManager(options: SessionManagerOptions) {
    * not find the session live again (here or, through the bus, on another instance).
    */
   function forget(idHashes: string[]): void {
-    for (const idHash of idHashes) {
-      views.delete(idHash);
-      revokedRecently.set(idHash, true);
-    }
+    views.forget(idHashes);
+    for (const idHash of idHashes) revokedRecently.set(idHash, true);
   }
 
   /** After a commit that revoked sessions outside this manager: forget them here and everywhere. */
@@ -109,9 +132,7 @@ export function createSessionManager(options: SessionManagerOptions) {
    * snoozed), so a scan of the cache is fine; other instances see it within `recheckMs`.
    */
   function forgetUser(userId: string): void {
-    const stale: string[] = [];
-    for (const [idHash, cached] of views.entries()) if (cached.view.user.id === userId) stale.push(idHash);
-    for (const idHash of stale) views.delete(idHash);
+    views.forgetWhere((view) => view.user.id === userId);
   }
 
   async function revoke(tx: Executor, idHash: string): Promise<void> {
@@ -148,6 +169,7 @@ export function createSessionManager(options: SessionManagerOptions) {
     issue,
     stepUp,
     resolve,
+    resolveFromMemory,
     revoke,
     revokeAllForUser,
     /** Drops cached sessions revoked elsewhere (another instance, the CLI). */

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -21,6 +22,9 @@ import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
 import type { Forwarder } from './proxy/forward.js';
 import { createAppRouter } from './proxy/hosts.js';
+import { createProxyLane } from './proxy/lane.js';
+import type { MessageStatus } from './proxy/message-pages.js';
+import { createPassThrough } from './proxy/pass-through.js';
 import { createProxyHandler } from './proxy/route.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/account.js';
@@ -88,7 +92,7 @@ export function createApp(deps: AppDeps) {
     c.set('session', session);
     return session;
   };
-  const renderMessage = (c: Context<AppEnv>, status: 403 | 404 | 502 | 503 | 504, title: string, message: string) =>
+  const renderMessage = (c: Context<AppEnv>, status: MessageStatus, title: string, message: string) =>
     c.html(<MessagePage prefix={prefix} title={title} message={message} />, status);
 
   const routeDeps: RouteDeps = {
@@ -166,19 +170,42 @@ export function createApp(deps: AppDeps) {
   gateway.all('*', (c) => renderMessage(c, 404, 'Not found', 'There is no page at this address.'));
   app.route(prefix, gateway);
 
-  const upstreams = deps.upstreams ?? config.apps;
   app.all('*', createProxyHandler({
     config,
-    forwarder: deps.forwarder,
-    appFor: createAppRouter(upstreams),
+    passThrough: passThroughFor(deps),
+    appFor: createAppRouter(deps.upstreams ?? config.apps),
     access: deps.access,
     clock,
     isTrustedPeer: clientIp.isTrusted,
     resolveSession,
     renderMessage,
-    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   }));
   return app;
+}
+
+function passThroughFor(deps: AppDeps) {
+  return createPassThrough({ config: deps.config, forwarder: deps.forwarder, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+}
+
+/**
+ * The Node request listener in front of the app: allowed requests for an app with a plain path take
+ * the lane (proxy/lane.ts), the same decision and trip without Hono's per-request machinery; every
+ * other request reaches `app` through `honoListener` exactly as before.
+ */
+export function createRequestListener(deps: AppDeps, honoListener: (incoming: IncomingMessage, outgoing: ServerResponse) => unknown) {
+  const lane = createProxyLane({
+    config: deps.config,
+    appFor: createAppRouter(deps.upstreams ?? deps.config.apps),
+    access: deps.access,
+    clock: deps.clock,
+    isTrustedPeer: createClientIpResolver(deps.config.server.trust_proxy).isTrusted,
+    sessions: deps.sessions,
+    passThrough: passThroughFor(deps),
+    logger: deps.logger,
+  });
+  return function gatewayRequestListener(incoming: IncomingMessage, outgoing: ServerResponse): void {
+    lane(incoming, outgoing, honoListener);
+  };
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,10 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { openStorage, type Storage } from '../db/client.js';
 import { claimDataDir } from './cli/owner-lock.js';
-import { createApp } from './app.js';
+import { createApp, createRequestListener, type AppDeps } from './app.js';
 import { recordAudit } from './audit/write.js';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -139,15 +139,19 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       cleanups.push(() => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
     }
 
-    const app = createApp({
+    const appDeps: AppDeps = {
       metrics, metricsRoute: config.server.metrics_listen ? null : metricsRoute,
       config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, delivery, geoip,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
-    });
+    };
+    const app = createApp(appDeps);
 
     const [host, portText] = splitListen(config.server.listen);
     const server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? Number(portText) }, () => resolve(s as Server)) as Server;
+      const s = serve({
+        fetch: app.fetch, hostname: host, port: options.port ?? Number(portText),
+        createServer: ((serverOptions: ServerOptions, honoListener: RequestListener) => createServer(serverOptions, createRequestListener(appDeps, honoListener))) as typeof createServer,
+      }, () => resolve(s as Server)) as Server;
       s.once('error', (error: NodeJS.ErrnoException) => reject(new StartupError([`server.listen: cannot listen on ${config.server.listen}: ${error.code ?? error.message}`])));
     });
     server.keepAliveTimeout = 65_000;

@@ -11,7 +11,7 @@ export function requestContext(deps: { logger: Logger; clientIp: { resolve(peer:
     const clientIp = deps.clientIp.resolve(c.env?.incoming?.socket.remoteAddress ?? '127.0.0.1', c.req.header('x-forwarded-for'));
     c.set('requestId', requestId);
     c.set('clientIp', clientIp);
-    c.set('log', lazyChild(deps.logger, requestId));
+    c.set('log', requestLogger(deps.logger, requestId));
     c.set('session', undefined);
     return next();
   };
@@ -42,6 +42,7 @@ const lazyLoggerHandler: ProxyHandler<LazyLogger> = {
   },
 };
 
-function lazyChild(parent: Logger, requestId: string): Logger {
+/** A child logger bound to the request id, created only if something is logged. */
+export function requestLogger(parent: Logger, requestId: string): Logger {
   return new Proxy<LazyLogger>({ parent, requestId }, lazyLoggerHandler) as unknown as Logger;
 }

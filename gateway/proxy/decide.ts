@@ -1,6 +1,5 @@
-import type { Context } from 'hono';
+import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
-import type { AppEnv } from '../http/env.js';
 import { obligationDetour } from '../recovery/obligation-state.js';
 import type { SessionView } from '../session/store.js';
 
@@ -17,6 +16,12 @@ export type RequestDecision =
   /** `reenroll`: an open re-enrolment obligation (P/reenroll explains it; a nagging one only on a page load). */
   | { kind: 'step_up'; to: '2fa' | 'enroll' | 'reenroll' }
   | { kind: 'unavailable' };
+
+/** Where a decision finds the request's session (resolved at most once per request) and its logger. */
+export interface RequestSessionContext {
+  session(): Promise<SessionView | null>;
+  log: Logger;
+}
 
 /**
  * Whether a request is a top-level page load in a browser, the only kind a re-enrolment
@@ -39,17 +44,26 @@ export function isPageLoad(method: string, header: (name: string) => string | un
  * user's open re-enrolment obligations, read from the cached session (no query per request).
  */
 export async function decideRequest(
-  deps: { access: AccessDecider; resolveSession: (c: Context<AppEnv>) => Promise<SessionView | null>; clock: Pick<Clock, 'nowMs'> },
-  c: Context<AppEnv>,
+  deps: { access: AccessDecider; clock: Pick<Clock, 'nowMs'> },
+  context: RequestSessionContext,
   request: { host: string; path: string; method: string; pageLoad: boolean },
 ): Promise<RequestDecision> {
   let session: SessionView | null;
   try {
-    session = await deps.resolveSession(c);
+    session = await context.session();
   } catch (error) {
-    c.get('log').error({ err: String(error) }, 'session lookup failed; refusing the request');
+    context.log.error({ err: String(error) }, 'session lookup failed; refusing the request');
     return { kind: 'unavailable' };
   }
+  return decideForSession(deps, session, request);
+}
+
+/** The same decision once the session is known (the proxy lane knows it from memory, without a promise). */
+export function decideForSession(
+  deps: { access: AccessDecider; clock: Pick<Clock, 'nowMs'> },
+  session: SessionView | null,
+  request: { host: string; path: string; method: string; pageLoad: boolean },
+): RequestDecision {
   const roles = session ? [session.user.role, session.user.type] : [];
   const level = deps.access.decideAccess({ host: request.host, path: request.path, method: request.method, roles });
   if (level === 'deny') return { kind: 'deny' };

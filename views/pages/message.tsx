@@ -17,3 +17,8 @@ export function MessagePage(props: MessagePageProps) {
     </Layout>
   );
 }
+
+/** The same page as a string, for answers written on Node's own response (gateway/proxy/lane.ts). */
+export function messagePageHtml(props: MessagePageProps): string {
+  return String(<MessagePage {...props} />);
+}

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productionNodeFlags } from '../../bench/production-flags.js';
 import { TestClient } from '../support/client.js';
 import { cleanUp, ROOT, runCli, startServe, writeInstall, type Install, type ServeChild } from './child.js';
 
@@ -26,7 +27,7 @@ describe('the compiled build', () => {
   beforeAll(async () => {
     await promisify(execFile)(process.execPath, ['--import', 'tsx', 'docker/compile.ts', OUT], { cwd: ROOT });
     install = await writeInstall();
-    serve = await startServe(install, { bin: BIN, nodeFlags: ['--max-semi-space-size=4'] });
+    serve = await startServe(install, { bin: BIN, nodeFlags: productionNodeFlags() });
   }, SLOW);
   afterAll(async () => {
     expect(await serve?.stop()).toBe(0);

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { productionNodeFlags } from '../../bench/production-flags.js';
 
 const hasCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
 
@@ -24,6 +25,14 @@ describe('deployment files', () => {
     expect(dockerfile).toContain('docker/compile.ts /app/dist');
     // argon2id's memory goes back to the system after each hash (docs/performance.md).
     expect(dockerfile).toMatch(/^\s+MALLOC_MMAP_THRESHOLD_=131072 \\$/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=4", "dist\/gateway\/cli\/bin\.mjs"\]$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=16", "--min-semi-space-size=16", "dist\/gateway\/cli\/bin\.mjs"\]$/m);
+  });
+
+  it('npm start and the bench run node with the same flags as the image', () => {
+    const flags = productionNodeFlags();
+    expect(flags).toEqual(['--max-semi-space-size=16', '--min-semi-space-size=16']);
+    const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+    expect(start).toBe(`MALLOC_MMAP_THRESHOLD_=131072 node ${flags.join(' ')} gateway/cli/bin.mjs serve`);
+    expect(() => productionNodeFlags('FROM node:20\nCMD ["serve"]\n')).toThrow(/no ENTRYPOINT/);
   });
 });

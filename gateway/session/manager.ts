@@ -25,6 +25,9 @@ interface CachedToken { idHash: string; expiresAtMs: number }
 // slack on a 30-minute idle timeout is immaterial.
 const TOUCH_INTERVAL_MS = 60_000;
 
+/** The fraction of the re-check window after which a busy session is re-read ahead of time. */
+export const REFRESH_AHEAD_AT = 0.75;
+
 export type SessionManager = ReturnType<typeof createSessionManager>;
 
 /**
@@ -36,10 +39,11 @@ export function createSessionManager(options: SessionManagerOptions) {
   const key = deriveKey(options.secret, 'session-token');
   const recheckMs = options.recheckMs ?? 1_000;
   const tokens = new LRUCache<string, CachedToken>({ max: options.cacheSize ?? 50_000 });
-  // A busy session is re-read half-way through its window, in the background, so no request waits.
+  // A busy session is re-read in the background during the last quarter of its window, so no
+  // request waits for the database unless it takes longer than that quarter to answer.
   const views = createViewCache<SessionView>({
     load: (idHash) => loadSession(db, idHash), clock, max: options.cacheSize ?? 50_000,
-    maxAgeMs: recheckMs, refreshAfterMs: recheckMs / 2,
+    maxAgeMs: recheckMs, refreshAfterMs: recheckMs * REFRESH_AHEAD_AT,
     ...(options.onRecheckError ? { onRefreshError: options.onRecheckError } : {}),
   });
   const revokedListeners: Array<(idHashes: string[]) => void> = [];

@@ -62,12 +62,14 @@ async function openPostgres(options: OpenStorageOptions): Promise<Storage> {
 
 async function openEmbedded(options: OpenStorageOptions): Promise<Storage> {
   const { PGlite } = await import('@electric-sql/pglite');
+  // The trigram indexes of user search (migration 0004); the extension ships with PGlite.
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   const inMemory = options.dataDir.startsWith('memory://');
   if (!inMemory) fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const dataDir = inMemory ? options.dataDir : path.join(options.dataDir, 'pgdata');
-  const client = await PGlite.create(dataDir, options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
+  const client = await PGlite.create(dataDir, { extensions: { pg_trgm }, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
   const db = drizzle({ client, schema }) as unknown as Database;
   return {
     db,

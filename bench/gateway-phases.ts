@@ -9,54 +9,85 @@ import { cpuMicros, rssMb } from './proc.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
+/** RSS (MB) against the number of requests served so far, sampled once a second. */
+export interface RssSample { at_s: number; requests: number; rss_mb: number }
+
 /**
- * RSS stability: about `targetRequests` proxied requests in two halves, RSS read before, between
- * and after, and sampled every second. A single reading lands anywhere on the garbage collector's
- * saw-tooth, so a leak is judged by the floor: the lowest RSS in the last quarter of the run against
- * the lowest in the first quarter. A leak raises the floor; GC timing only moves the peaks.
+ * Least-squares slope of RSS against requests, in MB per million requests. A single reading lands
+ * anywhere on the garbage collector's saw-tooth (young generation filling, old generation growing
+ * until a mark-compact), and a window's minimum moves with when a memory-reducing collection
+ * happened to run; a fit over the whole run averages the teeth out, while a leak of N bytes per
+ * request shows as a slope of N MB per million.
  */
-export async function rssStability(tool: LoadTool, gateway: BenchGateway, load: Omit<LoadOptions, 'seconds'>, options: { targetRequests: number; rps: number; maxSeconds: number }) {
-  const seconds = Math.max(4, Math.min(options.maxSeconds, Math.ceil(options.targetRequests / Math.max(1, options.rps))));
-  const half = Math.ceil(seconds / 2);
+export function rssSlopeMbPerMillion(samples: readonly RssSample[]): number {
+  const n = samples.length;
+  if (n < 3) return NaN;
+  const meanX = samples.reduce((sum, s) => sum + s.requests, 0) / n;
+  const meanY = samples.reduce((sum, s) => sum + s.rss_mb, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (const s of samples) {
+    covariance += (s.requests - meanX) * (s.rss_mb - meanY);
+    variance += (s.requests - meanX) ** 2;
+  }
+  return variance === 0 ? NaN : (covariance / variance) * 1e6;
+}
+
+/**
+ * RSS stability: proxied requests in runs of `chunkSeconds` until `targetRequests` have been
+ * served (or `maxSeconds` have passed), RSS sampled every second against the requests served.
+ * The first tenth of the samples is left out of the fit: the young generation and the keep-alive
+ * pools are still settling there.
+ */
+export async function rssStability(tool: LoadTool, gateway: BenchGateway, load: Omit<LoadOptions, 'seconds'>, options: { targetRequests: number; maxSeconds: number; chunkSeconds?: number }) {
   const pid = gateway.child.pid;
+  const chunkSeconds = options.chunkSeconds ?? 15;
   const began = performance.now();
-  const samples: Array<{ at: number; rss: number }> = [];
-  const sample = () => samples.push({ at: (performance.now() - began) / 1000, rss: rssMb(pid) });
+  const elapsed = () => (performance.now() - began) / 1000;
+  const samples: RssSample[] = [];
+  let served = 0;
+  let chunkStarted = 0;
+  let chunkRps = 0;
+  // Requests served so far, estimated within the running chunk from the previous chunk's rate.
+  const sample = () => samples.push({ at_s: elapsed(), requests: Math.round(served + chunkRps * (elapsed() - chunkStarted)), rss_mb: rssMb(pid) });
+  const memoryStart = await gateway.memory();
+  const start = rssMb(pid);
+  sample();
   const sampler = setInterval(sample, 1_000);
+  let errors = 0;
+  let seconds = 0;
   try {
-    const start = rssMb(pid);
-    const memoryStart = await gateway.memory();
-    const first = await runLoad(tool, { ...load, seconds: half });
-    const middle = rssMb(pid);
-    const second = await runLoad(tool, { ...load, seconds: half });
-    const end = rssMb(pid);
-    sample();
-    const memoryEnd = await gateway.memory();
-    const total = (performance.now() - began) / 1000;
-    const floor = (from: number, to: number) => Math.min(...samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.rss));
-    const floorStart = floor(0, total / 4);
-    const floorEnd = floor((total * 3) / 4, total);
-    const requests = first.requests + second.requests;
-    return {
-      requests,
-      seconds: first.seconds + second.seconds,
-      rps: requests / (first.seconds + second.seconds),
-      errors: first.errors + second.errors,
-      rss_start_mb: start,
-      rss_middle_mb: middle,
-      rss_end_mb: end,
-      rss_peak_mb: Math.max(start, ...samples.map((s) => s.rss)),
-      growth_mb: end - start,
-      rss_floor_first_quarter_mb: floorStart,
-      rss_floor_last_quarter_mb: floorEnd,
-      floor_growth_mb: floorEnd - floorStart,
-      floor_growth_bytes_per_request: ((floorEnd - floorStart) * 1024 * 1024) / requests,
-      memory_start: memoryStart,
-      memory_end: memoryEnd,
-    };
+    while (served < options.targetRequests && elapsed() < options.maxSeconds) {
+      chunkStarted = elapsed();
+      const run = await runLoad(tool, { ...load, seconds: Math.max(2, Math.min(chunkSeconds, Math.ceil(options.maxSeconds - elapsed()))) });
+      served += run.requests;
+      errors += run.errors;
+      seconds += run.seconds;
+      chunkRps = run.rps;
+    }
   } finally {
     clearInterval(sampler);
   }
+  chunkRps = 0;
+  sample();
+  const end = rssMb(pid);
+  const memoryEnd = await gateway.memory();
+  const fitted = samples.slice(Math.floor(samples.length / 10));
+  return {
+    requests: served,
+    seconds,
+    rps: served / seconds,
+    errors,
+    rss_start_mb: start,
+    rss_end_mb: end,
+    rss_peak_mb: Math.max(...samples.map((s) => s.rss_mb)),
+    rss_min_mb: Math.min(...samples.map((s) => s.rss_mb)),
+    growth_mb: end - start,
+    slope_mb_per_million_requests: rssSlopeMbPerMillion(fitted),
+    samples,
+    memory_start: memoryStart,
+    memory_end: memoryEnd,
+  };
 }
 
 /**

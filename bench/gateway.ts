@@ -52,11 +52,9 @@ function gatewayEnv(): NodeJS.ProcessEnv {
   return { MALLOC_MMAP_THRESHOLD_: '131072', ...env };
 }
 
-/** With DATABASE_URL, a fresh database on that server (dropped afterwards); else embedded in the temp dir. */
-async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) return { url: '', drop: async () => {} };
-  const name = `recourse_bench_${randomBytes(5).toString('hex')}`;
+/** A fresh database on the server of `adminUrl`, named `<prefix>_<random>`, and how to drop it. */
+export async function createScratchDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
@@ -72,6 +70,12 @@ async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> 
       await dropper.end();
     },
   };
+}
+
+/** With DATABASE_URL, a fresh database on that server (dropped afterwards); else embedded in the temp dir. */
+async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = process.env.DATABASE_URL;
+  return adminUrl ? createScratchDatabase(adminUrl, 'recourse_bench') : { url: '', drop: async () => {} };
 }
 
 function geoipFiles(): { city_db: string; asn_db: string } | null {

@@ -84,6 +84,7 @@ export interface Results {
   rss_stability: Record<string, unknown>;
   sign_in_load: Record<string, unknown>;
   hot_path: HotPathCheck;
+  admin_data: object;
   checks: Check[];
   all_pass: boolean;
   total_seconds: number;

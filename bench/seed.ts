@@ -9,6 +9,7 @@
  *
  *   DATABASE_URL=postgres://…/recourse_bench npm run bench:seed
  */
+import { pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { openStorage, rowsOf, type Executor } from '../db/client.js';
 
@@ -19,9 +20,10 @@ const AUDIT_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
 const DOMAIN = 'bench.invalid'; // RFC 2606: can never be a real address
 const SEED_MARK = 'bench-seed'; // audit_log.request_id of the seeded rows
 
-async function main(): Promise<void> {
-  const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) throw new Error('set DATABASE_URL to a scratch PostgreSQL database');
+export interface SeededCounts { users: string; codes: string; sign_ins: string; requests: string; audit: string }
+
+/** Seeds (or re-seeds) the database at `databaseUrl`; returns the row counts and the seconds it took. */
+export async function seedAdminData(databaseUrl: string): Promise<{ counts: SeededCounts; seconds: number }> {
   const storage = await openStorage({ databaseUrl, dataDir: '' });
   const started = performance.now();
   try {
@@ -41,11 +43,11 @@ async function main(): Promise<void> {
     for (const table of ['users', 'backup_codes', 'sign_in_events', 'assistance_requests', 'audit_log']) {
       await db.execute(sql.raw(`vacuum analyze ${table}`));
     }
-    const [row] = rowsOf<Record<string, string>>(await db.execute(sql`select
+    const [counts] = rowsOf<SeededCounts>(await db.execute(sql`select
       (select count(*) from users) as users, (select count(*) from backup_codes) as codes,
       (select count(*) from sign_in_events) as sign_ins, (select count(*) from assistance_requests) as requests,
       (select count(*) from audit_log) as audit`));
-    console.log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(row)}`);
+    return { counts: counts!, seconds: (performance.now() - started) / 1000 };
   } finally {
     await storage.close();
   }
@@ -150,4 +152,9 @@ async function seedAudit(db: Executor): Promise<void> {
       'delivery.failed', 'totp.enrolled'])[1 + (n * 7) % 22] as event) as e`);
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('set DATABASE_URL to a scratch PostgreSQL database');
+  const { counts, seconds } = await seedAdminData(databaseUrl);
+  console.log(`seeded in ${seconds.toFixed(1)} s: ${JSON.stringify(counts)}`);
+}

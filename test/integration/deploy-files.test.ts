@@ -25,12 +25,12 @@ describe('deployment files', () => {
     expect(dockerfile).toContain('docker/compile.ts /app/dist');
     // argon2id's memory goes back to the system after each hash (docs/performance.md).
     expect(dockerfile).toMatch(/^\s+MALLOC_MMAP_THRESHOLD_=131072 \\$/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=16", "--min-semi-space-size=16", "dist\/gateway\/cli\/bin\.mjs"\]$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=16", "--min-semi-space-size=16", "--no-memory-reducer", "dist\/gateway\/cli\/bin\.mjs"\]$/m);
   });
 
   it('npm start and the bench run node with the same flags as the image', () => {
     const flags = productionNodeFlags();
-    expect(flags).toEqual(['--max-semi-space-size=16', '--min-semi-space-size=16']);
+    expect(flags).toEqual(['--max-semi-space-size=16', '--min-semi-space-size=16', '--no-memory-reducer']);
     const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
     expect(start).toBe(`MALLOC_MMAP_THRESHOLD_=131072 node ${flags.join(' ')} gateway/cli/bin.mjs serve`);
     expect(() => productionNodeFlags('FROM node:20\nCMD ["serve"]\n')).toThrow(/no ENTRYPOINT/);

@@ -38,8 +38,14 @@ const RSS_REQUESTS = Number(process.env.BENCH_RSS_REQUESTS ?? 1_000_000);
 // Long enough for a million requests at ~3,500 req/s; a faster machine stops at the count.
 const RSS_MAX_SECONDS = 300;
 // The gateway runs as in production: the compiled build with docker/Dockerfile's node flags.
-// BENCH_FROM_SOURCE=1 runs the sources through tsx instead; BENCH_NODE_FLAGS replaces the flags.
-const NODE_FLAGS = process.env.BENCH_NODE_FLAGS === undefined ? productionNodeFlags() : process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean);
+// Pinned to one core it is a one-CPU deployment, and gets that deployment's setting too
+// (docs/deployment.md): without it V8's concurrent-marking threads share the event loop's core
+// (idle p99 7 -> 15 ms in a probe). BENCH_FROM_SOURCE=1 runs the sources through tsx instead;
+// BENCH_NODE_FLAGS replaces the flags.
+const ONE_CPU_FLAGS = ['--single-threaded-gc'];
+const nodeFlagsFor = (pinned: boolean) => process.env.BENCH_NODE_FLAGS !== undefined
+  ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean)
+  : [...productionNodeFlags(), ...(pinned ? ONE_CPU_FLAGS : [])];
 const FROM_SOURCE = process.env.BENCH_FROM_SOURCE === '1';
 const SIGN_IN_RATE = 20;
 const RSS_LIMIT_MB = 200;
@@ -64,6 +70,7 @@ async function main(): Promise<number> {
   const serverCore = pin ? 1 : undefined;
   const loadCore = pin ? 0 : undefined;
   const nginxInstalled = hasCommand('nginx');
+  const NODE_FLAGS = nodeFlagsFor(pin);
   say(`recourse bench: ${info.nproc} cores, ${info.cpu_model}, node ${info.node}, load average ${info.load_average_at_start.join(' ')}`);
   if (tool !== 'wrk') say('wrk not found: using autocannon (apt-get install wrk for the reference numbers; autocannon itself may be the bottleneck)');
   if (!nginxInstalled) say('nginx not found: skipping the nginx comparison (apt-get install nginx)');

@@ -147,7 +147,8 @@ async function main(): Promise<number> {
     say(`  ${signIns.sign_ins.succeeded}/${signIns.sign_ins.attempted} sign-ins (${signIns.sign_ins.per_second.toFixed(1)}/s, p50 ${signIns.sign_ins.p50_ms.toFixed(0)} ms, ~${signIns.cpu_ms_per_sign_in.toFixed(0)} ms CPU each); proxied ${signIns.idle.rps.toFixed(0)} → ${signIns.loaded.rps.toFixed(0)} req/s, p99 ${signIns.idle.p99_ms.toFixed(2)} → ${signIns.loaded.p99_ms.toFixed(2)} ms`);
 
     const raw_ = byName('raw undici proxy');
-    const gatewayRss = Math.max(gw.rss_mb, rss.rss_peak_mb, signIns.rss_after_mb);
+    // The proxied and the forward-auth rounds ran in the same process: its peak is over both.
+    const gatewayRss = Math.max(gw.rss_mb, byName('gateway P/verify')?.rss_mb ?? 0, rss.rss_peak_mb, signIns.rss_after_mb);
     // Req/s ratios move with whatever else the machine runs; CPU per request barely does. The core
     // the servers share pays the proxy's CPU plus the upstream's, so CPU predicts a quiet-core ratio.
     const upstreamCpu = byName('upstream')!.cpu_us_per_request;

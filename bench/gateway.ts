@@ -6,6 +6,7 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { freePort, runCommand, startChild, type Child } from './child.js';
 import { BENCH_POLICY } from './policy.js';
+import { productionAllocatorEnv } from './production-flags.js';
 import { signIn } from './sign-in.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -41,15 +42,14 @@ export interface BenchGateway {
 
 // tsx reads tsconfig.json (the JSX settings) from the working directory: run from the repository root.
 
-/** The gateway's environment: the bench's own, minus RECOURSE_* overrides that would skew the run. */
 /**
- * The environment as docker/Dockerfile sets it: a fixed glibc mmap threshold, so that argon2id's
- * 19 MiB per hash goes back to the system when the hash is done instead of staying in the
- * thread's malloc arena (~80 MB of RSS after a few parallel sign-ins otherwise).
+ * The gateway's environment: the bench's own, minus RECOURSE_* overrides that would skew the run,
+ * with docker/Dockerfile's allocator settings (argon2id's 19 MiB per hash goes back to the system
+ * when the hash is done, mapped in huge pages).
  */
 function gatewayEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RECOURSE_')));
-  return { MALLOC_MMAP_THRESHOLD_: '131072', ...env };
+  return { ...productionAllocatorEnv(), ...env };
 }
 
 /** A fresh database on the server of `adminUrl`, named `<prefix>_<random>`, and how to drop it. */

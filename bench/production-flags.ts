@@ -1,5 +1,5 @@
 /**
- * The Node flags production runs the gateway with, read from docker/Dockerfile's ENTRYPOINT (the
+ * The Node flags and the allocator settings production runs the gateway with, read from docker/Dockerfile's ENTRYPOINT (the
  * one place they are written; `npm start` repeats them and test/integration/deploy-files.test.ts
  * holds the two together), so the bench measures what is deployed.
  */
@@ -15,4 +15,15 @@ export function productionNodeFlags(dockerfile = fs.readFileSync(DOCKERFILE, 'ut
   const argv = JSON.parse(entrypoint[1]!) as string[];
   if (argv[0] !== 'node') throw new Error(`docker/Dockerfile's ENTRYPOINT does not start node: ${entrypoint[1]}`);
   return argv.slice(1).filter((arg) => arg.startsWith('--'));
+}
+
+/**
+ * The allocator settings docker/Dockerfile's ENV sets (glibc's MALLOC_* and GLIBC_TUNABLES), which
+ * decide what argon2id's 19 MiB per hash costs in page faults and resident memory.
+ */
+export function productionAllocatorEnv(dockerfile = fs.readFileSync(DOCKERFILE, 'utf8')): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [, name, value] of dockerfile.matchAll(/^(?:ENV)?\s+(MALLOC_[A-Z_]+|GLIBC_TUNABLES)=(\S+?)\s*\\?$/gm)) env[name!] = value!;
+  if (Object.keys(env).length === 0) throw new Error('docker/Dockerfile sets no MALLOC_* or GLIBC_TUNABLES in its ENV');
+  return env;
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run build` (docker/compile.ts), which the Docker image runs: the compiled gateway starts
- * with the production node flags, renders its pages, serves its static assets, takes a CLI command
+ * with the production node flags and allocator settings, renders its pages, serves its static assets, takes a CLI command
  * through the admin socket, signs a user in and proxies to the app, without tsx.
  */
 import { execFile } from 'node:child_process';
@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { productionNodeFlags } from '../../bench/production-flags.js';
+import { productionAllocatorEnv, productionNodeFlags } from '../../bench/production-flags.js';
 import { TestClient } from '../support/client.js';
 import { cleanUp, ROOT, runCli, startServe, writeInstall, type Install, type ServeChild } from './child.js';
 
@@ -27,7 +27,7 @@ describe('the compiled build', () => {
   beforeAll(async () => {
     await promisify(execFile)(process.execPath, ['--import', 'tsx', 'docker/compile.ts', OUT], { cwd: ROOT });
     install = await writeInstall();
-    serve = await startServe(install, { bin: BIN, nodeFlags: productionNodeFlags() });
+    serve = await startServe(install, { bin: BIN, nodeFlags: productionNodeFlags(), env: productionAllocatorEnv() });
   }, SLOW);
   afterAll(async () => {
     expect(await serve?.stop()).toBe(0);

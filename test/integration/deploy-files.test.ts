@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { productionNodeFlags } from '../../bench/production-flags.js';
+import { productionAllocatorEnv, productionNodeFlags } from '../../bench/production-flags.js';
 
 const hasCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
 
@@ -25,14 +25,19 @@ describe('deployment files', () => {
     expect(dockerfile).toContain('docker/compile.ts /app/dist');
     // argon2id's memory goes back to the system after each hash (docs/performance.md).
     expect(dockerfile).toMatch(/^\s+MALLOC_MMAP_THRESHOLD_=131072 \\$/m);
+    expect(dockerfile).toMatch(/^\s+GLIBC_TUNABLES=glibc\.malloc\.hugetlb=1 \\$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=16", "--min-semi-space-size=16", "--no-memory-reducer", "dist\/gateway\/cli\/bin\.mjs"\]$/m);
   });
 
-  it('npm start and the bench run node with the same flags as the image', () => {
+  it('npm start and the bench run node with the same flags and allocator settings as the image', () => {
     const flags = productionNodeFlags();
     expect(flags).toEqual(['--max-semi-space-size=16', '--min-semi-space-size=16', '--no-memory-reducer']);
+    const env = productionAllocatorEnv();
+    expect(env).toEqual({ MALLOC_MMAP_THRESHOLD_: '131072', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' });
     const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
-    expect(start).toBe(`MALLOC_MMAP_THRESHOLD_=131072 node ${flags.join(' ')} gateway/cli/bin.mjs serve`);
+    const assignments = Object.entries(env).map(([name, value]) => `${name}=${value}`).join(' ');
+    expect(start).toBe(`${assignments} node ${flags.join(' ')} gateway/cli/bin.mjs serve`);
     expect(() => productionNodeFlags('FROM node:20\nCMD ["serve"]\n')).toThrow(/no ENTRYPOINT/);
+    expect(() => productionAllocatorEnv('FROM node:20\nENV NODE_ENV=production\n')).toThrow(/no MALLOC_/);
   });
 });

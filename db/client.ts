@@ -18,6 +18,8 @@ export interface Storage {
   /** Throws when the database cannot answer (readiness, fail-closed checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Embedded only: the data directory as a tarball, for `loadDataDir` (tests start from a migrated one). */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -79,6 +81,7 @@ async function openEmbedded(options: OpenStorageOptions): Promise<Storage> {
       await client.query('select 1');
     },
     close: () => client.close(),
+    dumpDataDir: () => client.dumpDataDir('none') as Promise<Blob>,
   };
 }
 

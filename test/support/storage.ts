@@ -1,18 +1,25 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { openStorage, type Storage } from '../../db/client.js';
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
 
 /**
  * A fresh, migrated database for one test file: a new PostgreSQL database (dropped afterwards)
- * when DATABASE_URL is set, otherwise an in-memory PGlite. Tests isolate themselves this way and
- * can run in parallel.
+ * when DATABASE_URL is set, otherwise an in-memory PGlite started from the migrated dump that
+ * test/support/global-setup.ts made for this run. Tests isolate themselves this way and can run
+ * in parallel.
  */
 export async function openTestStorage(): Promise<Storage & { databaseUrl: string }> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const storage = await openStorage({ databaseUrl: '', dataDir: 'memory://' });
+    const template = inject('embeddedTemplate');
+    const storage = await openStorage({
+      databaseUrl: '', dataDir: 'memory://',
+      ...(template ? { loadDataDir: new Blob([fs.readFileSync(template)]) } : {}),
+    });
     await storage.migrate();
     return Object.assign(storage, { databaseUrl: '' });
   }

@@ -7,20 +7,17 @@
 // stays JSON, every CSV row keeps its columns and no cell starts a formula, no subject or log
 // record is split.
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assistanceRequests, outbox, users } from '../../db/schema/index.js';
 import { generateBackupCodeSet } from '../../gateway/factors/backup-codes.js';
 import { TestClient } from '../support/client.js';
 import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
 import { signedIn } from '../http/admin-support.js';
-import { logLines } from './log-capture.js';
+import { captureLogs } from './log-capture.js';
 import { deliveredEmails } from '../support/mailbox.js';
 
-vi.mock('../../gateway/core/logger.js', async (importOriginal) => {
-  const { captureGatewayLogs } = await import('./log-capture.js');
-  return captureGatewayLogs(await importOriginal());
-});
+const logs = captureLogs();
 
 const P = '/.recourse';
 const PASSWORD = 'correct horse battery';
@@ -40,7 +37,7 @@ const references: string[] = [];
 
 beforeAll(async () => {
   storage = await openTestStorage();
-  gw = await startTestGateway({ storage, clock, policy: { access: { default: 'one_factor' } } });
+  gw = await startTestGateway({ storage, clock, logger: logs.logger, policy: { access: { default: 'one_factor' } } });
   await gw.addUser({ email: 'root@example.com', password: PASSWORD, name: 'Root', role: 'super_admin' });
   malloryId = await gw.addUser({ email: 'mallory@example.com', password: PASSWORD, name: 'Mallory' });
   await storage.db.update(users).set({ name: NAME }).where(eq(users.id, malloryId));
@@ -165,8 +162,8 @@ describe('what administrators see (SECURITY A4)', () => {
   });
 
   it('no log record is split or broken by the CR/LF typed into a field', () => {
-    expect(logLines.length).toBeGreaterThan(0);
-    for (const line of logLines) expect(() => JSON.parse(line), line.slice(0, 200)).not.toThrow();
-    expect(logLines.some((line) => /^(Bcc|Subject):/.test(line))).toBe(false);
+    expect(logs.lines.length).toBeGreaterThan(0);
+    for (const line of logs.lines) expect(() => JSON.parse(line), line.slice(0, 200)).not.toThrow();
+    expect(logs.lines.some((line) => /^(Bcc|Subject):/.test(line))).toBe(false);
   });
 });

@@ -7,7 +7,7 @@
 // rest; and the outbox, which carries email codes, recovery codes and reset links to users, keeps
 // a waiting message's body sealed and drops it once the message is delivered.
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outbox } from '../../db/schema/index.js';
 import { issuePasswordLink } from '../../gateway/auth/password-links.js';
 import { issueRecoveryCode } from '../../gateway/recovery/recovery-codes.js';
@@ -20,12 +20,9 @@ import { openTestStorage } from '../support/storage.js';
 import { deliveredEmail } from '../support/mailbox.js';
 import { enrolThroughPage, P, STEP_MS, wrongCode } from '../http/totp-support.js';
 import { dumpTable, TABLES } from './db-dump.js';
-import { logLines } from './log-capture.js';
+import { captureLogs } from './log-capture.js';
 
-vi.mock('../../gateway/core/logger.js', async (importOriginal) => {
-  const { captureGatewayLogs } = await import('./log-capture.js');
-  return captureGatewayLogs(await importOriginal());
-});
+const logs = captureLogs();
 
 const EMAIL = 'victim@example.com';
 const PASSWORD = 'first secret passphrase 7731';
@@ -39,7 +36,7 @@ const secrets: Record<string, string> = {};
 
 beforeAll(async () => {
   storage = await openTestStorage();
-  gw = await startTestGateway({ storage, clock, policy: { access: { default: 'two_factor' }, factors: { email_otp: { enabled: true } } } });
+  gw = await startTestGateway({ storage, clock, logger: logs.logger, policy: { access: { default: 'two_factor' }, factors: { email_otp: { enabled: true } } } });
   userId = await gw.addUser({ email: EMAIL, password: PASSWORD });
   secrets.password = PASSWORD;
   const keep = (name: string, cookie: string | undefined) => {
@@ -157,8 +154,8 @@ describe('secrets at rest and in logs', () => {
   });
 
   it('no log line at trace level contains one', () => {
-    expect(logLines.length).toBeGreaterThan(5);
-    const leaks = logLines.flatMap((line, i) => findSecrets(line).map((name) => `line ${i}: ${name}`));
+    expect(logs.lines.length).toBeGreaterThan(5);
+    const leaks = logs.lines.flatMap((line, i) => findSecrets(line).map((name) => `line ${i}: ${name}`));
     expect(leaks).toEqual([]);
   });
 });

@@ -1,23 +1,23 @@
 /**
- * Every log line the gateway writes, at trace level, kept in memory. A test file routes the
- * gateway's logger here with
- *
- *   vi.mock('../../gateway/core/logger.js', async (original) => captureGatewayLogs(await original()));
- *
- * so it can search the logs the way an operator (or an attacker reading them) would.
+ * Every log line a gateway writes, at trace level, kept in memory: a test file starts its gateway
+ * with `startTestGateway({ …, logger: capture.logger })` and searches `capture.lines` the way an
+ * operator (or an attacker reading the logs) would.
  */
-import type { DestinationStream } from 'pino';
-import type * as LoggerModule from '../../gateway/core/logger.js';
+import type { Logger } from 'pino';
+import { createLogger } from '../../gateway/core/logger.js';
 
-export const logLines: string[] = [];
+export interface LogCapture {
+  logger: Logger;
+  lines: string[];
+}
 
-const stream: DestinationStream = {
-  write(chunk: string) {
-    // pino ends every record with exactly one "\n"; anything else splitting a record would show as a broken line.
-    for (const line of chunk.split('\n')) if (line !== '') logLines.push(line);
-  },
-};
-
-export function captureGatewayLogs(real: typeof LoggerModule): typeof LoggerModule {
-  return { ...real, createLogger: () => real.createLogger('trace', stream) };
+export function captureLogs(): LogCapture {
+  const lines: string[] = [];
+  const logger = createLogger('trace', {
+    write(chunk: string) {
+      // pino ends every record with exactly one "\n"; anything else splitting a record would show as a broken line.
+      for (const line of chunk.split('\n')) if (line !== '') lines.push(line);
+    },
+  });
+  return { logger, lines };
 }

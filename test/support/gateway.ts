@@ -8,6 +8,7 @@ import { loadConfig } from '../../gateway/config/load.js';
 import type { Config } from '../../gateway/config/schema.js';
 import { FixedClock, systemClock, type Clock } from '../../gateway/core/clock.js';
 import { createLogger } from '../../gateway/core/logger.js';
+import type { Logger } from 'pino';
 import { hashPassword } from '../../gateway/security/password.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import { freePort } from './ports.js';
@@ -22,6 +23,8 @@ export interface TestGatewayOptions {
   config?: Record<string, unknown>;
   clock?: Clock;
   upstream?: string;
+  /** Where the gateway logs (default: stdout at `log.level`, silent unless RECOURSE_TEST_LOG). */
+  logger?: Logger;
 }
 
 export interface TestGateway {
@@ -58,7 +61,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   };
   const config = loadConfig({ object: deepMerge(base, options.config ?? {}), env: {}, cwd: dir });
   const clock = options.clock ?? systemClock;
-  const running = await startGateway({ config, logger: createLogger(config.log.level), clock, storage: options.storage });
+  const running = await startGateway({ config, logger: options.logger ?? createLogger(config.log.level), clock, storage: options.storage });
   return {
     url: `http://127.0.0.1:${port}`,
     config,

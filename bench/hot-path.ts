@@ -22,14 +22,12 @@ import { systemClock } from '../gateway/core/clock.js';
 import { createLogger } from '../gateway/core/logger.js';
 import { hashPassword } from '../gateway/security/password.js';
 import { startGateway } from '../gateway/server.js';
-import { REFRESH_AHEAD_AT } from '../gateway/session/manager.js';
+import { DEFAULT_RECHECK_MS, REFRESH_AHEAD_AT } from '../gateway/session/manager.js';
 import { freePort } from './child.js';
 import { BENCH_POLICY } from './policy.js';
 import { signIn } from './sign-in.js';
 
 const CONCURRENCY = 8;
-// The session manager's default re-check interval.
-const RECHECK_SECONDS = 1;
 
 export interface HotPathCheck {
   requests: number;
@@ -116,7 +114,7 @@ export async function checkHotPath(durationMs = 2_000): Promise<HotPathCheck> {
     counting = false;
     const sessionStatements = (statements.sessions ?? 0) + (statements.users ?? 0) + (statements.obligations ?? 0);
     // A busy session is re-read once per refresh-ahead interval (gateway/session/manager.ts), +1.
-    const allowed = Math.ceil(seconds / (RECHECK_SECONDS * REFRESH_AHEAD_AT)) + 1;
+    const allowed = Math.ceil((seconds * 1000) / (DEFAULT_RECHECK_MS * REFRESH_AHEAD_AT)) + 1;
     const policyCompiledOnce = running.policies.current().compiled === compiled;
     return {
       requests, seconds, statements, session_statements: sessionStatements,

@@ -1,7 +1,8 @@
 /**
- * The Node flags and the allocator settings production runs the gateway with, read from docker/Dockerfile's ENTRYPOINT (the
- * one place they are written; `npm start` repeats them and test/integration/deploy-files.test.ts
- * holds the two together), so the bench measures what is deployed.
+ * The Node flags (docker/Dockerfile's ENTRYPOINT) and allocator settings (its ENV) production runs
+ * the gateway with, read from the one place they are written (`npm start` repeats them and
+ * test/integration/deploy-files.test.ts holds the two together), so the bench measures what is
+ * deployed.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -25,6 +25,8 @@ interface CachedToken { idHash: string; expiresAtMs: number }
 // slack on a 30-minute idle timeout is immaterial.
 const TOUCH_INTERVAL_MS = 60_000;
 
+/** How long a cached session view is trusted before it is read again (revocation reaches every instance within it). */
+export const DEFAULT_RECHECK_MS = 1_000;
 /** The fraction of the re-check window after which a busy session is re-read ahead of time. */
 export const REFRESH_AHEAD_AT = 0.75;
 
@@ -37,7 +39,7 @@ export type SessionManager = ReturnType<typeof createSessionManager>;
 export function createSessionManager(options: SessionManagerOptions) {
   const { db, clock, maxAgeMs, idleTimeoutMs } = options;
   const key = deriveKey(options.secret, 'session-token');
-  const recheckMs = options.recheckMs ?? 1_000;
+  const recheckMs = options.recheckMs ?? DEFAULT_RECHECK_MS;
   const tokens = new LRUCache<string, CachedToken>({ max: options.cacheSize ?? 50_000 });
   // A busy session is re-read in the background during the last quarter of its window, so no
   // request waits for the database unless it takes longer than that quarter to answer.

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import type { Storage } from '../../db/client.js';
 import { createUser } from '../../db/queries/users.js';
 import type { Role, UserType } from '../../db/schema/index.js';
@@ -8,7 +9,6 @@ import { loadConfig } from '../../gateway/config/load.js';
 import type { Config } from '../../gateway/config/schema.js';
 import { FixedClock, systemClock, type Clock } from '../../gateway/core/clock.js';
 import { createLogger } from '../../gateway/core/logger.js';
-import type { Logger } from 'pino';
 import { hashPassword } from '../../gateway/security/password.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import { freePort } from './ports.js';

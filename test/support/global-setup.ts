@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { createMigratedEmbeddedDump } from './embedded-template.js';
+import { openStorage } from '../../db/client.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,7 +25,13 @@ export default async function setup(project: TestProject) {
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-test-template-'));
   const file = path.join(dir, 'migrated.tar');
-  fs.writeFileSync(file, await createMigratedEmbeddedDump());
+  const storage = await openStorage({ databaseUrl: '', dataDir: 'memory://' });
+  try {
+    await storage.migrate();
+    fs.writeFileSync(file, Buffer.from(await (await storage.dumpDataDir!()).arrayBuffer()));
+  } finally {
+    await storage.close();
+  }
   project.provide('embeddedTemplate', file);
   return () => fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -6,6 +6,9 @@ import { openStorage, type Storage } from '../../db/client.js';
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
 
+// The migrated dump, read once per worker (test files share a worker's modules).
+let templateBytes: Buffer<ArrayBuffer> | undefined;
+
 /**
  * A fresh, migrated database for one test file: a new PostgreSQL database (dropped afterwards)
  * when DATABASE_URL is set, otherwise an in-memory PGlite started from the migrated dump that
@@ -18,7 +21,7 @@ export async function openTestStorage(): Promise<Storage & { databaseUrl: string
     const template = inject('embeddedTemplate');
     const storage = await openStorage({
       databaseUrl: '', dataDir: 'memory://',
-      ...(template ? { loadDataDir: new Blob([fs.readFileSync(template)]) } : {}),
+      ...(template ? { loadDataDir: new Blob([(templateBytes ??= fs.readFileSync(template))]) } : {}),
     });
     await storage.migrate();
     return Object.assign(storage, { databaseUrl: '' });

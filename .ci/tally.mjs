@@ -11,7 +11,10 @@ for (const name of fs.readdirSync(dir)) {
   if (name.endsWith('.json')) {
     const report = JSON.parse(fs.readFileSync(file, 'utf8'));
     passed += report.numPassedTests;
-    failed += report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0);
+    failed += report.numFailedTests;
+    // A file that failed with no failed test (it did not load, or a before/after hook threw or
+    // timed out) counts once.
+    failed += report.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed')).length;
     skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     if (report.numTotalTests === 0) failed += 1;
   } else if (name.startsWith('smoke')) {

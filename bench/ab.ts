@@ -22,8 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, type Child } from './child.js';
 import { startBenchGateway } from './gateway.js';
-import { runLoad } from './load.js';
-import { cpuMicros } from './proc.js';
+import { runLoadMeasuringCpu } from './load.js';
 import { productionNodeFlags } from './production-flags.js';
 import { median } from './report.js';
 
@@ -68,15 +67,14 @@ async function main(): Promise<void> {
       targets.push(target);
     }
     const cookie = targets.find((t) => t.cookie)?.cookie ?? '';
-    const load = (target: Target, seconds: number) => runLoad('wrk', { url: target.url, headers: { cookie: target.cookie || cookie }, seconds, connections: 50, core: LOAD_CORE });
+    const load = (target: Target, seconds: number) => runLoadMeasuringCpu('wrk', { url: target.url, headers: { cookie: target.cookie || cookie }, seconds, connections: 50, core: LOAD_CORE }, target.pid);
     for (const target of targets) await load(target, 3);
     const rounds = targets.map((): Round[] => []);
     for (let round = 0; round < ROUNDS; round++) {
       for (const i of round % 2 ? [1, 0] : [0, 1]) {
-        const before = cpuMicros(targets[i]!.pid);
         const result = await load(targets[i]!, SECONDS);
         if (result.errors) throw new Error(`${targets[i]!.spec}: ${result.errors} errors`);
-        rounds[i]!.push({ cpu: (cpuMicros(targets[i]!.pid) - before) / result.requests, rps: result.rps, p99: result.p99Ms });
+        rounds[i]!.push({ cpu: result.cpuMicrosPerRequest, rps: result.rps, p99: result.p99Ms });
       }
     }
     targets.forEach((target, i) => {

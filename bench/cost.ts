@@ -15,8 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasCommand, startChild } from './child.js';
 import { startBenchGateway } from './gateway.js';
-import { runLoad } from './load.js';
-import { cpuMicros, memoryBreakdown } from './proc.js';
+import { runLoad, runLoadMeasuringCpu } from './load.js';
+import { memoryBreakdown } from './proc.js';
 import { median } from './report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -52,10 +52,9 @@ async function main(): Promise<void> {
     await runLoad('autocannon', { ...load, seconds: 3 });
     const rounds: Array<{ cpu: number; rps: number; p99: number }> = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const before = cpuMicros(pid);
-      const result = await runLoad('autocannon', { ...load, seconds: SECONDS });
+      const result = await runLoadMeasuringCpu('autocannon', { ...load, seconds: SECONDS }, pid);
       if (result.errors) throw new Error(`${result.errors} errors in round ${round + 1}`);
-      const cpu = (cpuMicros(pid) - before) / result.requests;
+      const cpu = result.cpuMicrosPerRequest;
       rounds.push({ cpu, rps: result.rps, p99: result.p99Ms });
       say(`  round ${round + 1}: ${cpu.toFixed(1)} µs CPU/request, ${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms`);
     }

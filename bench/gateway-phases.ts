@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { startChild } from './child.js';
 import type { BenchGateway } from './gateway.js';
 import { COOKIE_NAME, PREFIX } from './gateway.js';
-import { runLoad, type LoadOptions, type LoadTool } from './load.js';
-import { cpuMicros, rssMb } from './proc.js';
+import { runLoad, runLoadMeasuringCpu, type LoadOptions, type LoadTool } from './load.js';
+import { rssMb } from './proc.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -108,9 +108,7 @@ export async function signInLoad(tool: LoadTool, gateway: BenchGateway, load: Lo
 
 async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: LoadOptions, options: { rate: number; core?: number }) {
   const pid = gateway.child.pid;
-  let cpuBefore = cpuMicros(pid);
-  const idle = await runLoad(tool, load);
-  const idleCpuPerRequest = (cpuMicros(pid) - cpuBefore) / Math.max(1, idle.requests);
+  const idle = await runLoadMeasuringCpu(tool, load, pid);
   const loopSeconds = load.seconds + 2;
   const { child } = await startChild({
     name: 'sign-in loop', command: process.execPath,
@@ -122,9 +120,8 @@ async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: Lo
   const finished = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
   // Let the sign-ins reach their steady rate before measuring.
   await new Promise((resolve) => setTimeout(resolve, 1_000));
-  cpuBefore = cpuMicros(pid);
-  const loaded = await runLoad(tool, load);
-  const loadedCpu = cpuMicros(pid) - cpuBefore;
+  const loaded = await runLoadMeasuringCpu(tool, load, pid);
+  const loadedCpu = loaded.cpuMicrosPerRequest * loaded.requests;
   await finished;
   const line = output.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
   if (!line) throw new Error(`the sign-in loop printed no summary\n${child.stderr()}`);
@@ -137,7 +134,7 @@ async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: Lo
     p99_ratio: loaded.p99Ms / idle.p99Ms,
     // What one sign-in costs the gateway's core: CPU during the loaded run minus what its proxied
     // requests cost at the idle rate, over the sign-ins that rate implies for the run.
-    cpu_ms_per_sign_in: Math.max(0, loadedCpu - loaded.requests * idleCpuPerRequest) / 1000 / (signIns.per_second * loaded.seconds),
+    cpu_ms_per_sign_in: Math.max(0, loadedCpu - loaded.requests * idle.cpuMicrosPerRequest) / 1000 / (signIns.per_second * loaded.seconds),
     rss_after_mb: rssMb(gateway.child.pid),
   };
 }

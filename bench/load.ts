@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasCommand, pinned, runCommand } from './child.js';
+import { cpuMicros } from './proc.js';
 
 /** One load-generator run against one URL. Latencies in milliseconds. */
 export interface LoadResult {
@@ -34,6 +35,13 @@ export function pickLoadTool(): LoadTool {
 
 export async function runLoad(tool: LoadTool, options: LoadOptions): Promise<LoadResult> {
   return tool === 'wrk' ? runWrk(options) : runAutocannon(options);
+}
+
+/** A load run, and the CPU the server `pid` (with its child processes) spent on it per request. */
+export async function runLoadMeasuringCpu(tool: LoadTool, options: LoadOptions, pid: number): Promise<LoadResult & { cpuMicrosPerRequest: number }> {
+  const before = cpuMicros(pid);
+  const result = await runLoad(tool, options);
+  return { ...result, cpuMicrosPerRequest: (cpuMicros(pid) - before) / Math.max(1, result.requests) };
 }
 
 async function runWrk(options: LoadOptions): Promise<LoadResult> {

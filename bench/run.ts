@@ -22,11 +22,11 @@ import { ADMIN_TARGET_MS, formatAdminTimings, timeAdminData, type AdminDataResul
 import { createScratchDatabase, startBenchGateway, PREFIX, type BenchGateway } from './gateway.js';
 import { rssStability, signInLoad } from './gateway-phases.js';
 import { checkHotPath } from './hot-path.js';
-import { pickLoadTool, runLoad } from './load.js';
+import { pickLoadTool, runLoad, runLoadMeasuringCpu } from './load.js';
 import { seedAdminData } from './seed.js';
 import { startNginx } from './nginx.js';
 import { productionNodeFlags } from './production-flags.js';
-import { cpuMicros, machine, memoryBreakdown, rssMb } from './proc.js';
+import { machine, memoryBreakdown, rssMb } from './proc.js';
 import { formatChecks, formatTable, ratioCheck, summarise, type Check, type Results, type Round } from './report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -127,10 +127,8 @@ async function main(): Promise<number> {
       // Rotate the order each round so no target always runs first (or right after the gateway's GC).
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
       for (const target of order) {
-        const cpuBefore = cpuMicros(target.pid);
-        const result = await runLoad(tool, { url: target.url, headers: target.headers, seconds: SECONDS, connections: CONNECTIONS, core: loadCore });
-        const cpu = cpuMicros(target.pid) - cpuBefore;
-        rounds.get(target.name)!.push({ ...result, cpuMicrosPerRequest: cpu / Math.max(1, result.requests), rssMb: rssMb(target.pid) });
+        const result = await runLoadMeasuringCpu(tool, { url: target.url, headers: target.headers, seconds: SECONDS, connections: CONNECTIONS, core: loadCore }, target.pid);
+        rounds.get(target.name)!.push({ ...result, rssMb: rssMb(target.pid) });
         say(`  round ${round + 1} ${target.name.padEnd(20)} ${result.rps.toFixed(0).padStart(6)} req/s  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  ${result.errors} errors` : ''}`);
       }
     }

@@ -1,4 +1,5 @@
 import argon2 from 'argon2';
+import pLimit from 'p-limit';
 
 /**
  * Passwords are hashed with argon2id (OWASP Password Storage cheat sheet: m=19 MiB, t=2, p=1 is
@@ -6,12 +7,39 @@ import argon2 from 'argon2';
  */
 const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/** libuv's default thread-pool size, used when UV_THREADPOOL_SIZE is unset or not a number. */
+const DEFAULT_THREAD_POOL_SIZE = 4;
+/** Pool threads a backlog of hashes never takes. */
+const THREADS_KEPT_FREE = 2;
+
+/**
+ * How many hashes may run at once: all but two of libuv's threads, and at least one. The pool is
+ * shared with WebCrypto (jose signs session tokens there), fs and dns.lookup, and serves first come,
+ * first served. Without a limit, at 20 sign-ins/s on two cores, each new session's token signature
+ * waited behind the whole backlog of hashes (sign-ins took 0.9–4.8 s) inside the sign-in's
+ * transaction; all ten database connections sat idle in transaction, so proxied requests waited
+ * for their session re-check (proxied p99 × 19–70 of idle; with the limit × 1.9–4.3).
+ */
+export function hashConcurrency(threadPoolSize: string | undefined): number {
+  const size = Number.parseInt(threadPoolSize ?? '', 10);
+  const threads = Number.isInteger(size) && size > 0 ? size : DEFAULT_THREAD_POOL_SIZE;
+  return Math.max(1, threads - THREADS_KEPT_FREE);
+}
+
+// Hashes past the limit wait here, in order, instead of in libuv's queue.
+const hashSlots = pLimit(hashConcurrency(process.env.UV_THREADPOOL_SIZE));
+
+/** Hashes running and waiting for a slot (tests and diagnostics). */
+export function hashLoad(): { running: number; waiting: number; limit: number } {
+  return { running: hashSlots.activeCount, waiting: hashSlots.pendingCount, limit: hashSlots.concurrency };
+}
+
 // NIST 800-63B §5.1.1.2: at least 8 characters; long passphrases must be allowed.
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
 
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, OPTIONS);
+  return hashSlots(() => argon2.hash(password, OPTIONS));
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -23,11 +51,12 @@ let dummyHash: Promise<string> | undefined;
 export async function verifyPassword(stored: string | null | undefined, password: string): Promise<boolean> {
   if (!stored) {
     dummyHash ??= hashPassword('recourse-dummy-password');
-    await argon2.verify(await dummyHash, password).catch(() => false);
+    const dummy = await dummyHash;
+    await hashSlots(() => argon2.verify(dummy, password)).catch(() => false);
     return false;
   }
   try {
-    return await argon2.verify(stored, password);
+    return await hashSlots(() => argon2.verify(stored, password));
   } catch {
     return false;
   }

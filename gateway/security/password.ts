@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 
 /**
  * Passwords are hashed with argon2id (OWASP Password Storage cheat sheet: m=19 MiB, t=2, p=1 is
- * the minimum; these are above it). argon2 runs in libuv's thread pool, off the event loop.
+ * the minimum, and these are it). argon2 runs in libuv's thread pool, off the event loop.
  */
 const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
@@ -15,10 +15,9 @@ const THREADS_KEPT_FREE = 2;
 /**
  * How many hashes may run at once: all but two of libuv's threads, and at least one. The pool is
  * shared with WebCrypto (jose signs session tokens there), fs and dns.lookup, and serves first come,
- * first served. Without a limit, at 20 sign-ins/s on two cores, each new session's token signature
- * waited behind the whole backlog of hashes (sign-ins took 0.9–4.8 s) inside the sign-in's
- * transaction; all ten database connections sat idle in transaction, so proxied requests waited
- * for their session re-check (proxied p99 × 19–70 of idle; with the limit × 1.9–4.3).
+ * first served: without a limit, a burst of sign-ins made every new session's token signature wait
+ * behind the whole backlog of hashes, inside the sign-in's transaction, until the database pool
+ * ran dry and proxied requests waited for their session re-check (docs/performance.md).
  */
 export function hashConcurrency(threadPoolSize: string | undefined): number {
   const size = Number.parseInt(threadPoolSize ?? '', 10);
@@ -28,8 +27,9 @@ export function hashConcurrency(threadPoolSize: string | undefined): number {
 
 // Hashes past the limit wait here, in order, instead of in libuv's queue.
 const hashSlots = pLimit(hashConcurrency(process.env.UV_THREADPOOL_SIZE));
+const verifyInSlot = (stored: string, password: string) => hashSlots(() => argon2.verify(stored, password));
 
-/** Hashes running and waiting for a slot (tests and diagnostics). */
+/** Hashes running and waiting for a slot (the `recourse_password_hashes` metric). */
 export function hashLoad(): { running: number; waiting: number; limit: number } {
   return { running: hashSlots.activeCount, waiting: hashSlots.pendingCount, limit: hashSlots.concurrency };
 }
@@ -51,12 +51,11 @@ let dummyHash: Promise<string> | undefined;
 export async function verifyPassword(stored: string | null | undefined, password: string): Promise<boolean> {
   if (!stored) {
     dummyHash ??= hashPassword('recourse-dummy-password');
-    const dummy = await dummyHash;
-    await hashSlots(() => argon2.verify(dummy, password)).catch(() => false);
+    await verifyInSlot(await dummyHash, password).catch(() => false);
     return false;
   }
   try {
-    return await hashSlots(() => argon2.verify(stored, password));
+    return await verifyInSlot(stored, password);
   } catch {
     return false;
   }

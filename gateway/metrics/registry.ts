@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import { hashLoad } from '../security/password.js';
 
 /**
  * The gateway's Prometheus metrics, in one registry of its own (so tests running several gateways
@@ -19,6 +20,15 @@ export function createMetrics() {
   const deliveryFailures = new client.Counter({ name: 'recourse_delivery_failures_total', help: 'Failed delivery attempts by channel', labelNames: ['channel'] as const, registers: [registry] });
   const outboxDepth = new client.Gauge({ name: 'recourse_outbox_pending', help: 'Messages waiting in the outbox', registers: [registry] });
   const policyVersion = new client.Gauge({ name: 'recourse_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'] as const, registers: [registry] });
+  // Read at scrape time: a growing `waiting` is a sign-in backlog (hashes queue for a thread).
+  new client.Gauge({
+    name: 'recourse_password_hashes', help: 'argon2id hashes running and waiting for a thread-pool slot', labelNames: ['state'] as const, registers: [registry],
+    collect() {
+      const load = hashLoad();
+      this.set({ state: 'running' }, load.running);
+      this.set({ state: 'waiting' }, load.waiting);
+    },
+  });
   return { registry, requests, latency, auditEvents, signIns, recovery, rateLimited, deliveryFailures, outboxDepth, policyVersion };
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapAdmin } from '../../gateway/auth/bootstrap.js';
+import { hashPassword, verifyPassword } from '../../gateway/security/password.js';
 import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -42,5 +43,18 @@ describe('GET P/metrics', () => {
     expect(sample(after, 'recourse_proxy_requests_total', { app: 'app', status: '2xx' })).toBeGreaterThan(0);
     expect(after).toMatch(/recourse_proxy_duration_seconds_count\{app="app"\} [1-9]/);
     expect(after).toMatch(/recourse_outbox_pending \d+/);
+    // Every sign-in above has finished: no hash runs or waits.
+    expect(after).toContain('recourse_password_hashes{state="running"} 0');
+    expect(after).toContain('recourse_password_hashes{state="waiting"} 0');
+  });
+
+  it('shows a sign-in backlog: hashes waiting for a thread-pool slot', async () => {
+    const stored = await hashPassword('a password for the backlog');
+    // The gateway runs in this process: these hashes queue in front of the same slots its sign-ins use.
+    const backlog = Array.from({ length: 12 }, () => verifyPassword(stored, 'not the password'));
+    const during = await (await fetch(`${gw.url}/.recourse/metrics`)).text();
+    await Promise.all(backlog);
+    expect(sample(during, 'recourse_password_hashes', { state: 'waiting' })).toBeGreaterThan(0);
+    expect(sample(during, 'recourse_password_hashes', { state: 'running' })).toBeGreaterThan(0);
   });
 });

@@ -121,7 +121,6 @@ async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: Lo
   // Let the sign-ins reach their steady rate before measuring.
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const loaded = await runLoadMeasuringCpu(tool, load, pid);
-  const loadedCpu = loaded.cpuMicrosPerRequest * loaded.requests;
   await finished;
   const line = output.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
   if (!line) throw new Error(`the sign-in loop printed no summary\n${child.stderr()}`);
@@ -132,9 +131,9 @@ async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: Lo
     idle: { rps: idle.rps, p50_ms: idle.p50Ms, p99_ms: idle.p99Ms, errors: idle.errors },
     loaded: { rps: loaded.rps, p50_ms: loaded.p50Ms, p99_ms: loaded.p99Ms, errors: loaded.errors },
     p99_ratio: loaded.p99Ms / idle.p99Ms,
-    // What one sign-in costs the gateway's core: CPU during the loaded run minus what its proxied
-    // requests cost at the idle rate, over the sign-ins that rate implies for the run.
-    cpu_ms_per_sign_in: Math.max(0, loadedCpu - loaded.requests * idle.cpuMicrosPerRequest) / 1000 / (signIns.per_second * loaded.seconds),
+    // What one sign-in costs the gateway's core: the CPU each proxied request cost above its idle
+    // cost, over the sign-ins the loop's rate implies for the run.
+    cpu_ms_per_sign_in: Math.max(0, loaded.requests * (loaded.cpuMicrosPerRequest - idle.cpuMicrosPerRequest)) / 1000 / (signIns.per_second * loaded.seconds),
     rss_after_mb: rssMb(gateway.child.pid),
   };
 }

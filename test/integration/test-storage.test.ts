@@ -5,7 +5,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR } from '../../db/client.js';
+import { MIGRATIONS_DIR, rowsOf } from '../../db/client.js';
 import { users } from '../../db/schema/index.js';
 import { openTestStorage } from '../support/storage.js';
 
@@ -22,10 +22,10 @@ describe('test storage', () => {
     expect(await b.db.select().from(users)).toHaveLength(0);
 
     const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] };
-    const applied = await b.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-    expect((applied as unknown as { rows: Array<{ n: number }> }).rows[0]!.n).toBe(journal.entries.length);
+    const applied = rowsOf<{ n: number }>(await b.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`));
+    expect(applied[0]!.n).toBe(journal.entries.length);
     // Migration 0004's trigram index came with the copy.
-    const indexes = await b.db.execute(sql`select indexname from pg_indexes where indexname = 'users_email_trgm_idx'`);
-    expect((indexes as unknown as { rows: unknown[] }).rows).toHaveLength(1);
+    const indexes = rowsOf(await b.db.execute(sql`select indexname from pg_indexes where indexname = 'users_email_trgm_idx'`));
+    expect(indexes).toHaveLength(1);
   });
 });

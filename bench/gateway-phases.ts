@@ -6,6 +6,7 @@ import type { BenchGateway } from './gateway.js';
 import { COOKIE_NAME, PREFIX } from './gateway.js';
 import { runLoad, runLoadMeasuringCpu, type LoadOptions, type LoadTool } from './load.js';
 import { rssMb } from './proc.js';
+import { median } from './report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -90,13 +91,39 @@ export async function rssStability(tool: LoadTool, gateway: BenchGateway, load: 
   };
 }
 
+/** A proxy the sign-in phase measures: its URL (the signed-in page) and the process to charge CPU to. */
+export interface SignInPhaseTarget { name: string; url: string; pid: number }
+
+/** What the sign-in loop prints when it ends (bench/sign-in-loop.ts). */
+interface SignInSummary { attempted: number; succeeded: number; failed: number; per_second: number; p50_ms: number; p99_ms: number; statuses: Record<string, number> }
+
+type Run = Awaited<ReturnType<typeof runLoadMeasuringCpu>>;
+
+/** Medians over rounds of one target's runs, as the comparison table reports them. */
+function medianRun(runs: Run[]) {
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50_ms: median(runs.map((r) => r.p50Ms)),
+    p99_ms: median(runs.map((r) => r.p99Ms)),
+    cpu_us_per_request: median(runs.map((r) => r.cpuMicrosPerRequest)),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    p99_ms_by_round: runs.map((r) => r.p99Ms),
+  };
+}
+
 /**
- * Sign-in load: the proxied p99 with nobody signing in, then with a separate process posting the
- * login form `rate` times a second. argon2id runs in libuv's thread pool, off the event loop; with
- * the bench's pinning the pool (and V8's helper threads) moves to `core`, the load generator's,
- * for both measurements, as on any server with a core to spare (bench/helper-threads.ts).
+ * Sign-in load: in each round, the proxied p99 with nobody signing in, then again while a separate
+ * process posts the gateway's login form `rate` times a second; the check is the median loaded p99
+ * over the median idle p99. argon2id runs in libuv's thread pool, off the event loop; with the
+ * bench's pinning the pool (and V8's helper threads) moves to `core`, the load generator's, as on
+ * any server with a core to spare (bench/helper-threads.ts).
+ *
+ * `control` (the raw undici proxy) is measured the same way, under the same sign-ins to the
+ * gateway, which it takes no part in: how far its p99 rises is what the sign-ins cost the machine
+ * (two cores shared by the load generator, the hashes, the database and the servers), not the
+ * gateway's event loop.
  */
-export async function signInLoad(tool: LoadTool, gateway: BenchGateway, load: LoadOptions, options: { rate: number; core?: number }) {
+export async function signInLoad(tool: LoadTool, gateway: BenchGateway, load: Omit<LoadOptions, 'url'>, options: { rate: number; rounds: number; core?: number; control?: SignInPhaseTarget }) {
   const pid = gateway.child.pid;
   const restore = options.core === undefined ? () => {} : moveThreads(helperThreads(pid), options.core);
   try {
@@ -106,34 +133,66 @@ export async function signInLoad(tool: LoadTool, gateway: BenchGateway, load: Lo
   }
 }
 
-async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: LoadOptions, options: { rate: number; core?: number }) {
-  const pid = gateway.child.pid;
-  const idle = await runLoadMeasuringCpu(tool, load, pid);
-  const loopSeconds = load.seconds + 2;
+async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: Omit<LoadOptions, 'url'>, options: { rate: number; rounds: number; core?: number; control?: SignInPhaseTarget }) {
+  const targets: SignInPhaseTarget[] = [{ name: 'gateway (signed in)', url: `${gateway.url}/some/page`, pid: gateway.child.pid }, ...(options.control ? [options.control] : [])];
+  const idle = targets.map((): Run[] => []);
+  const loaded = targets.map((): Run[] => []);
+  const signIns: SignInSummary[] = [];
+  const cpuMsPerSignIn: number[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    // The order flips each round, so neither target always runs first after the sign-ins start.
+    const order = round % 2 === 0 ? targets.map((_, i) => i) : targets.map((_, i) => targets.length - 1 - i);
+    for (const i of order) idle[i]!.push(await runLoadMeasuringCpu(tool, { ...load, url: targets[i]!.url }, targets[i]!.pid));
+    const loop = await startSignInLoop(gateway, options.rate, targets.length * load.seconds + 3, options.core);
+    // Let the sign-ins reach their steady rate before measuring.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const i of order) loaded[i]!.push(await runLoadMeasuringCpu(tool, { ...load, url: targets[i]!.url }, targets[i]!.pid));
+    const summary = await loop.summary;
+    signIns.push(summary);
+    // What one sign-in costs the gateway's process: the CPU each proxied request cost above its
+    // idle cost, over the sign-ins the loop's rate implies for the run.
+    const [calm, busy] = [idle[0]!.at(-1)!, loaded[0]!.at(-1)!];
+    cpuMsPerSignIn.push(Math.max(0, busy.requests * (busy.cpuMicrosPerRequest - calm.cpuMicrosPerRequest)) / 1000 / (summary.per_second * busy.seconds));
+  }
+  const measured = targets.map((target, i) => {
+    const [calm, busy] = [medianRun(idle[i]!), medianRun(loaded[i]!)];
+    return { name: target.name, idle: calm, loaded: busy, p99_ratio: busy.p99_ms / calm.p99_ms };
+  });
+  const [own, control] = measured;
+  return {
+    rate_wanted: options.rate,
+    rounds: options.rounds,
+    sign_ins: {
+      attempted: signIns.reduce((sum, s) => sum + s.attempted, 0),
+      succeeded: signIns.reduce((sum, s) => sum + s.succeeded, 0),
+      failed: signIns.reduce((sum, s) => sum + s.failed, 0),
+      per_second: median(signIns.map((s) => s.per_second)),
+      p50_ms: median(signIns.map((s) => s.p50_ms)),
+      p99_ms: median(signIns.map((s) => s.p99_ms)),
+      by_round: signIns,
+    },
+    idle: own!.idle,
+    loaded: own!.loaded,
+    p99_ratio: own!.p99_ratio,
+    ...(control ? { control } : {}),
+    cpu_ms_per_sign_in: median(cpuMsPerSignIn),
+    rss_after_mb: rssMb(gateway.child.pid),
+  };
+}
+
+/** bench/sign-in-loop.ts on `core`, for `seconds`; its summary once it has finished. */
+async function startSignInLoop(gateway: BenchGateway, rate: number, seconds: number, core: number | undefined): Promise<{ summary: Promise<SignInSummary> }> {
   const { child } = await startChild({
     name: 'sign-in loop', command: process.execPath,
-    args: ['--import', 'tsx', path.join(HERE, 'sign-in-loop.ts'), gateway.url, PREFIX, COOKIE_NAME, gateway.email, String(options.rate), String(loopSeconds)],
-    core: options.core, ready: /started/, env: { ...process.env, BENCH_PASSWORD: gateway.password },
+    args: ['--import', 'tsx', path.join(HERE, 'sign-in-loop.ts'), gateway.url, PREFIX, COOKIE_NAME, gateway.email, String(rate), String(seconds)],
+    core, ready: /started/, env: { ...process.env, BENCH_PASSWORD: gateway.password },
   });
   let output = '';
   child.process.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const finished = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
-  // Let the sign-ins reach their steady rate before measuring.
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  const loaded = await runLoadMeasuringCpu(tool, load, pid);
-  await finished;
-  const line = output.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
-  if (!line) throw new Error(`the sign-in loop printed no summary\n${child.stderr()}`);
-  const signIns = JSON.parse(line) as { attempted: number; succeeded: number; failed: number; per_second: number; p50_ms: number; p99_ms: number; statuses: Record<string, number> };
-  return {
-    rate_wanted: options.rate,
-    sign_ins: signIns,
-    idle: { rps: idle.rps, p50_ms: idle.p50Ms, p99_ms: idle.p99Ms, errors: idle.errors },
-    loaded: { rps: loaded.rps, p50_ms: loaded.p50Ms, p99_ms: loaded.p99Ms, errors: loaded.errors },
-    p99_ratio: loaded.p99Ms / idle.p99Ms,
-    // What one sign-in costs the gateway's core: the CPU each proxied request cost above its idle
-    // cost, over the sign-ins the loop's rate implies for the run.
-    cpu_ms_per_sign_in: Math.max(0, loaded.requests * (loaded.cpuMicrosPerRequest - idle.cpuMicrosPerRequest)) / 1000 / (signIns.per_second * loaded.seconds),
-    rss_after_mb: rssMb(gateway.child.pid),
-  };
+  const summary = new Promise<SignInSummary>((resolve, reject) => child.process.once('exit', () => {
+    const line = output.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+    if (line) resolve(JSON.parse(line) as SignInSummary);
+    else reject(new Error(`the sign-in loop printed no summary\n${child.stderr()}`));
+  }));
+  return { summary };
 }

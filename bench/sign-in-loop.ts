@@ -26,11 +26,12 @@ async function one(): Promise<void> {
   try {
     const outcome = await signIn({ base: base!, prefix: prefix!, email: email!, password: password!, cookieName: cookieName! });
     statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
-    if (outcome.ok) {
-      finishedAt.push(performance.now());
-      latencies.push(finishedAt.at(-1)! - started);
+    if (!outcome.ok) {
+      failed++;
+      return;
     }
-    else failed++;
+    finishedAt.push(performance.now());
+    latencies.push(finishedAt.at(-1)! - started);
   } catch {
     failed++;
   }

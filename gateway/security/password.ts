@@ -30,8 +30,8 @@ const hashSlots = pLimit(hashConcurrency(process.env.UV_THREADPOOL_SIZE));
 const verifyInSlot = (stored: string, password: string) => hashSlots(() => argon2.verify(stored, password));
 
 /** Hashes running and waiting for a slot (the `recourse_password_hashes` metric). */
-export function hashLoad(): { running: number; waiting: number; limit: number } {
-  return { running: hashSlots.activeCount, waiting: hashSlots.pendingCount, limit: hashSlots.concurrency };
+export function hashLoad(): { running: number; waiting: number } {
+  return { running: hashSlots.activeCount, waiting: hashSlots.pendingCount };
 }
 
 // NIST 800-63B §5.1.1.2: at least 8 characters; long passphrases must be allowed.

@@ -6,7 +6,7 @@ import type { BenchGateway } from './gateway.js';
 import { COOKIE_NAME, PREFIX } from './gateway.js';
 import { runLoad, runLoadMeasuringCpu, type LoadOptions, type LoadTool } from './load.js';
 import { rssMb } from './proc.js';
-import { median } from './report.js';
+import { median, summarise, type Round } from './report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -97,19 +97,7 @@ export interface SignInPhaseTarget { name: string; url: string; pid: number }
 /** What the sign-in loop prints when it ends (bench/sign-in-loop.ts). */
 interface SignInSummary { attempted: number; succeeded: number; failed: number; per_second: number; p50_ms: number; p99_ms: number; statuses: Record<string, number> }
 
-type Run = Awaited<ReturnType<typeof runLoadMeasuringCpu>>;
-
-/** Medians over rounds of one target's runs, as the comparison table reports them. */
-function medianRun(runs: Run[]) {
-  return {
-    rps: median(runs.map((r) => r.rps)),
-    p50_ms: median(runs.map((r) => r.p50Ms)),
-    p99_ms: median(runs.map((r) => r.p99Ms)),
-    cpu_us_per_request: median(runs.map((r) => r.cpuMicrosPerRequest)),
-    errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    p99_ms_by_round: runs.map((r) => r.p99Ms),
-  };
-}
+export interface SignInLoadOptions { rate: number; rounds: number; core?: number; control?: SignInPhaseTarget }
 
 /**
  * Sign-in load: in each round, the proxied p99 with nobody signing in, then again while a separate
@@ -123,7 +111,7 @@ function medianRun(runs: Run[]) {
  * (two cores shared by the load generator, the hashes, the database and the servers), not the
  * gateway's event loop.
  */
-export async function signInLoad(tool: LoadTool, gateway: BenchGateway, load: Omit<LoadOptions, 'url'>, options: { rate: number; rounds: number; core?: number; control?: SignInPhaseTarget }) {
+export async function signInLoad(tool: LoadTool, gateway: BenchGateway, load: Omit<LoadOptions, 'url'>, options: SignInLoadOptions) {
   const pid = gateway.child.pid;
   const restore = options.core === undefined ? () => {} : moveThreads(helperThreads(pid), options.core);
   try {
@@ -133,20 +121,24 @@ export async function signInLoad(tool: LoadTool, gateway: BenchGateway, load: Om
   }
 }
 
-async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: Omit<LoadOptions, 'url'>, options: { rate: number; rounds: number; core?: number; control?: SignInPhaseTarget }) {
+async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: Omit<LoadOptions, 'url'>, options: SignInLoadOptions) {
   const targets: SignInPhaseTarget[] = [{ name: 'gateway (signed in)', url: `${gateway.url}/some/page`, pid: gateway.child.pid }, ...(options.control ? [options.control] : [])];
-  const idle = targets.map((): Run[] => []);
-  const loaded = targets.map((): Run[] => []);
+  const idle = targets.map((): Round[] => []);
+  const loaded = targets.map((): Round[] => []);
+  const measure = async (i: number): Promise<Round> => {
+    const run = await runLoadMeasuringCpu(tool, { ...load, url: targets[i]!.url }, targets[i]!.pid);
+    return { ...run, rssMb: rssMb(targets[i]!.pid) };
+  };
   const signIns: SignInSummary[] = [];
   const cpuMsPerSignIn: number[] = [];
   for (let round = 0; round < options.rounds; round++) {
     // The order flips each round, so neither target always runs first after the sign-ins start.
     const order = round % 2 === 0 ? targets.map((_, i) => i) : targets.map((_, i) => targets.length - 1 - i);
-    for (const i of order) idle[i]!.push(await runLoadMeasuringCpu(tool, { ...load, url: targets[i]!.url }, targets[i]!.pid));
+    for (const i of order) idle[i]!.push(await measure(i));
     const loop = await startSignInLoop(gateway, options.rate, targets.length * load.seconds + 3, options.core);
     // Let the sign-ins reach their steady rate before measuring.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    for (const i of order) loaded[i]!.push(await runLoadMeasuringCpu(tool, { ...load, url: targets[i]!.url }, targets[i]!.pid));
+    for (const i of order) loaded[i]!.push(await measure(i));
     const summary = await loop.summary;
     signIns.push(summary);
     // What one sign-in costs the gateway's process: the CPU each proxied request cost above its
@@ -154,11 +146,11 @@ async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: Om
     const [calm, busy] = [idle[0]!.at(-1)!, loaded[0]!.at(-1)!];
     cpuMsPerSignIn.push(Math.max(0, busy.requests * (busy.cpuMicrosPerRequest - calm.cpuMicrosPerRequest)) / 1000 / (summary.per_second * busy.seconds));
   }
-  const measured = targets.map((target, i) => {
-    const [calm, busy] = [medianRun(idle[i]!), medianRun(loaded[i]!)];
+  // The same medians as the comparison table's (bench/report.ts), each round's runs kept.
+  const [gatewayPhase, controlPhase] = targets.map((target, i) => {
+    const [calm, busy] = [summarise(target.name, idle[i]!), summarise(target.name, loaded[i]!)];
     return { name: target.name, idle: calm, loaded: busy, p99_ratio: busy.p99_ms / calm.p99_ms };
   });
-  const [own, control] = measured;
   return {
     rate_wanted: options.rate,
     rounds: options.rounds,
@@ -171,12 +163,9 @@ async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: Om
       p99_ms: median(signIns.map((s) => s.p99_ms)),
       by_round: signIns,
     },
-    idle: own!.idle,
-    loaded: own!.loaded,
-    p99_ratio: own!.p99_ratio,
-    ...(control ? { control } : {}),
+    gateway: gatewayPhase!,
+    ...(controlPhase ? { control: controlPhase } : {}),
     cpu_ms_per_sign_in: median(cpuMsPerSignIn),
-    rss_after_mb: rssMb(gateway.child.pid),
   };
 }
 

@@ -148,13 +148,13 @@ async function main(): Promise<number> {
       rate: SIGN_IN_RATE, rounds: ROUNDS, core: loadCore, control: { name: rawTarget.name, url: rawTarget.url, pid: rawTarget.pid },
     });
     say(`  ${signIns.sign_ins.succeeded}/${signIns.sign_ins.attempted} sign-ins (median ${signIns.sign_ins.per_second.toFixed(1)}/s, p50 ${signIns.sign_ins.p50_ms.toFixed(0)} ms, ~${signIns.cpu_ms_per_sign_in.toFixed(0)} ms CPU each)`);
-    for (const phase of [{ name: 'gateway (signed in)', idle: signIns.idle, loaded: signIns.loaded, p99_ratio: signIns.p99_ratio }, ...(signIns.control ? [signIns.control] : [])]) {
+    for (const phase of [signIns.gateway, ...(signIns.control ? [signIns.control] : [])]) {
       say(`  ${phase.name.padEnd(20)} ${phase.idle.rps.toFixed(0)} → ${phase.loaded.rps.toFixed(0)} req/s, p99 ${phase.idle.p99_ms.toFixed(2)} → ${phase.loaded.p99_ms.toFixed(2)} ms (× ${phase.p99_ratio.toFixed(2)})`);
     }
 
     const raw_ = byName('raw undici proxy');
     // The proxied and the forward-auth rounds ran in the same process: its peak is over both.
-    const gatewayRss = Math.max(gw.rss_mb, byName('gateway P/verify')?.rss_mb ?? 0, rss.rss_peak_mb, signIns.rss_after_mb);
+    const gatewayRss = Math.max(gw.rss_mb, byName('gateway P/verify')?.rss_mb ?? 0, rss.rss_peak_mb, signIns.gateway.loaded.rss_mb);
     // Req/s ratios move with whatever else the machine runs; CPU per request barely does. The core
     // the servers share pays the proxy's CPU plus the upstream's, so CPU predicts a quiet-core ratio.
     const upstreamCpu = byName('upstream')!.cpu_us_per_request;
@@ -179,7 +179,7 @@ async function main(): Promise<number> {
         pass: rss.slope_mb_per_million_requests < RSS_GROWTH_LIMIT_MB && rss.requests >= RSS_REQUESTS,
         note: `${(rss.requests / 1e6).toFixed(2)}M requests, start → end ${rss.growth_mb >= 0 ? '+' : ''}${rss.growth_mb.toFixed(1)} MB${rss.requests < RSS_REQUESTS ? `; only ${rss.requests} requests within ${RSS_MAX_SECONDS} s` : ''}`,
       },
-      ratioCheck('sign-in load p99 / idle p99', signIns.loaded.p99_ms, signIns.idle.p99_ms, '<=', 2, [
+      ratioCheck('sign-in load p99 / idle p99', signIns.gateway.loaded.p99_ms, signIns.gateway.idle.p99_ms, '<=', 2, [
         signIns.control ? `the raw undici proxy, which serves no sign-ins, × ${signIns.control.p99_ratio.toFixed(2)} under the same sign-ins` : '',
         signIns.sign_ins.per_second < SIGN_IN_RATE * 0.9 ? `sign-ins reached only ${signIns.sign_ins.per_second.toFixed(1)}/s` : '',
       ].filter(Boolean).join('; ') || undefined),
@@ -200,7 +200,7 @@ async function main(): Promise<number> {
         });
       }
     }
-    const errors = summaries.reduce((sum, s) => sum + s.errors, 0) + rss.errors + signIns.idle.errors + signIns.loaded.errors + (signIns.control ? signIns.control.idle.errors + signIns.control.loaded.errors : 0);
+    const errors = summaries.reduce((sum, s) => sum + s.errors, 0) + rss.errors + [signIns.gateway, ...(signIns.control ? [signIns.control] : [])].reduce((sum, phase) => sum + phase.idle.errors + phase.loaded.errors, 0);
     if (errors > 0) checks.push({ name: 'error-free runs', value: errors, target: '0 errors', pass: false });
 
     say('');

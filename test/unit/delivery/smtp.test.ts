@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSmtpTransport } from '../../../gateway/delivery/smtp.js';
 import type { OutgoingEmail } from '../../../gateway/delivery/message.js';
+import { freePort } from '../../support/ports.js';
 import { decodeQuotedPrintable, parseMessage } from './helpers.js';
 
 interface Received {
@@ -45,15 +46,6 @@ async function startServer(options: Partial<SMTPServerOptions> = {}): Promise<{ 
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.server.address() as AddressInfo).port, received };
-}
-
-/** A port that nothing listens on: bind, note the port, release it. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 const email: OutgoingEmail = {
@@ -95,7 +87,7 @@ describe('SMTP transport', () => {
   });
 
   it('reports a server that is down as a retryable failure', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const transport = createSmtpTransport({ url: `smtp://127.0.0.1:${port}`, from: 'no-reply@recourse.test', timeoutMs: 2000 });
     const result = await transport.send(email);
     transport.close();
@@ -128,14 +120,14 @@ describe('SMTP transport', () => {
   });
 
   it('refuses a recipient field holding two addresses without connecting', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const transport = createSmtpTransport({ url: `smtp://127.0.0.1:${port}`, from: 'no-reply@recourse.test' });
     const result = await transport.send({ ...email, to: 'alice@example.test, mallory@evil.test' });
     expect(result).toMatchObject({ ok: false, retryable: false });
   });
 
   it('verify() answers false when the server is down', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const transport = createSmtpTransport({ url: `smtp://127.0.0.1:${port}`, from: 'no-reply@recourse.test', timeoutMs: 2000 });
     expect(await transport.verify?.()).toBe(false);
   });

@@ -26,21 +26,14 @@ const worker = (Number(process.env.VITEST_POOL_ID) || process.pid) % BLOCKS;
 const blockStart = LOWEST + worker * blockSize;
 let nextOffset = 0;
 
-function canBind(port: number): Promise<boolean> {
+/** Binds `port` on 127.0.0.1 (0: any the kernel picks) and releases it: the port, or undefined if taken. */
+function bindAndRelease(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-function kernelPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
+      const bound = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(bound));
     });
   });
 }
@@ -50,7 +43,10 @@ export async function freePort(): Promise<number> {
   for (let tried = 0; tried < blockSize; tried++) {
     const port = blockStart + nextOffset;
     nextOffset = (nextOffset + 1) % blockSize;
-    if (await canBind(port)) return port;
+    if (await bindAndRelease(port)) return port;
   }
-  return kernelPort(); // no block below the ephemeral range on this machine, or all of it in use
+  // No block below the ephemeral range on this machine, or all of it in use.
+  const port = await bindAndRelease(0);
+  if (port === undefined) throw new Error('freePort: cannot bind any port on 127.0.0.1');
+  return port;
 }

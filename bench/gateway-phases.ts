@@ -97,7 +97,8 @@ export interface SignInPhaseTarget { name: string; url: string; pid: number }
 /** What the sign-in loop prints when it ends (bench/sign-in-loop.ts). */
 interface SignInSummary { attempted: number; succeeded: number; failed: number; per_second: number; p50_ms: number; p99_ms: number; statuses: Record<string, number> }
 
-export interface SignInLoadOptions { rate: number; rounds: number; core?: number; control?: SignInPhaseTarget }
+/** `gateway` is the signed-in page on `gateway`'s process; `control`, if any, a proxy that serves no sign-ins. */
+export interface SignInLoadOptions { rate: number; rounds: number; core?: number; gateway: SignInPhaseTarget; control?: SignInPhaseTarget }
 
 /**
  * Sign-in load: in each round, the proxied p99 with nobody signing in, then again while a separate
@@ -122,7 +123,7 @@ export async function signInLoad(tool: LoadTool, gateway: BenchGateway, load: Om
 }
 
 async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: Omit<LoadOptions, 'url'>, options: SignInLoadOptions) {
-  const targets: SignInPhaseTarget[] = [{ name: 'gateway (signed in)', url: `${gateway.url}/some/page`, pid: gateway.child.pid }, ...(options.control ? [options.control] : [])];
+  const targets = [options.gateway, ...(options.control ? [options.control] : [])];
   const idle = targets.map((): Round[] => []);
   const loaded = targets.map((): Round[] => []);
   const measure = async (i: number): Promise<Round> => {

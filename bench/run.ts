@@ -143,12 +143,13 @@ async function main(): Promise<number> {
     const rss = await rssStability(tool, gateway, load, { targetRequests: RSS_REQUESTS, maxSeconds: RSS_MAX_SECONDS });
     say(`  ${rss.requests.toLocaleString('en')} requests in ${rss.seconds.toFixed(0)} s: RSS ${rss.rss_start_mb.toFixed(1)} → ${rss.rss_end_mb.toFixed(1)} MB (${rss.rss_min_mb.toFixed(1)}–${rss.rss_peak_mb.toFixed(1)}), fitted slope ${rss.slope_mb_per_million_requests.toFixed(2)} MB per million requests`);
     say(`sign-in load: ${SIGN_IN_RATE} sign-ins/s while measuring proxied p99, ${ROUNDS} rounds, the raw undici proxy alongside as the control…`);
-    const rawTarget = targets.find((t) => t.name === 'raw undici proxy')!;
+    const targetNamed = (name: string) => targets.find((t) => t.name === name)!;
     const signIns = await signInLoad(tool, gateway, { headers: browser, connections: CONNECTIONS, core: loadCore, seconds: SECONDS }, {
-      rate: SIGN_IN_RATE, rounds: ROUNDS, core: loadCore, control: { name: rawTarget.name, url: rawTarget.url, pid: rawTarget.pid },
+      rate: SIGN_IN_RATE, rounds: ROUNDS, core: loadCore, gateway: targetNamed('gateway (signed in)'), control: targetNamed('raw undici proxy'),
     });
+    const signInPhases = [signIns.gateway, ...(signIns.control ? [signIns.control] : [])];
     say(`  ${signIns.sign_ins.succeeded}/${signIns.sign_ins.attempted} sign-ins (median ${signIns.sign_ins.per_second.toFixed(1)}/s, p50 ${signIns.sign_ins.p50_ms.toFixed(0)} ms, ~${signIns.cpu_ms_per_sign_in.toFixed(0)} ms CPU each)`);
-    for (const phase of [signIns.gateway, ...(signIns.control ? [signIns.control] : [])]) {
+    for (const phase of signInPhases) {
       say(`  ${phase.name.padEnd(20)} ${phase.idle.rps.toFixed(0)} → ${phase.loaded.rps.toFixed(0)} req/s, p99 ${phase.idle.p99_ms.toFixed(2)} → ${phase.loaded.p99_ms.toFixed(2)} ms (× ${phase.p99_ratio.toFixed(2)})`);
     }
 
@@ -161,12 +162,13 @@ async function main(): Promise<number> {
     const cpuPredicts = (faster: number | undefined, slower: number | undefined, slowerHasUpstream = true) =>
       faster === undefined || slower === undefined ? undefined
         : `CPU per request predicts ${((faster + upstreamCpu) / (slower + (slowerHasUpstream ? upstreamCpu : 0))).toFixed(2)} on a quiet core`;
-    const nginxCpu = byName('nginx proxy_pass')?.cpu_us_per_request;
+    const nginxRow = byName('nginx proxy_pass');
+    const nginxCpu = nginxRow?.cpu_us_per_request;
     const verifyCpu = byName('gateway P/verify')?.cpu_us_per_request;
     const checks: Check[] = [
       ratioCheck('gateway / raw proxy req/s', gw.rps, raw_?.rps, '>=', 0.7, cpuPredicts(raw_?.cpu_us_per_request, gw.cpu_us_per_request)),
-      ratioCheck('gateway / nginx req/s', gw.rps, byName('nginx proxy_pass')?.rps, '>=', 0.4, nginx
-        ? `${cpuPredicts(nginxCpu, gw.cpu_us_per_request)}; the raw undici proxy itself reaches ${((raw_?.rps ?? NaN) / byName('nginx proxy_pass')!.rps).toFixed(2)} ×`
+      ratioCheck('gateway / nginx req/s', gw.rps, nginxRow?.rps, '>=', 0.4, nginxRow
+        ? `${cpuPredicts(nginxCpu, gw.cpu_us_per_request)}; the raw undici proxy itself reaches ${((raw_?.rps ?? NaN) / nginxRow.rps).toFixed(2)} ×`
         : 'nginx not installed'),
       ratioCheck('gateway p99 / raw proxy p99', gw.p99_ms, raw_?.p99_ms, '<=', 1.5),
       ratioCheck('verify / raw proxy req/s', byName('gateway P/verify')?.rps, raw_?.rps, '>=', 0.7, cpuPredicts(raw_?.cpu_us_per_request, verifyCpu, false)),
@@ -200,7 +202,7 @@ async function main(): Promise<number> {
         });
       }
     }
-    const errors = summaries.reduce((sum, s) => sum + s.errors, 0) + rss.errors + [signIns.gateway, ...(signIns.control ? [signIns.control] : [])].reduce((sum, phase) => sum + phase.idle.errors + phase.loaded.errors, 0);
+    const errors = summaries.reduce((sum, s) => sum + s.errors, 0) + rss.errors + signInPhases.reduce((sum, phase) => sum + phase.idle.errors + phase.loaded.errors, 0);
     if (errors > 0) checks.push({ name: 'error-free runs', value: errors, target: '0 errors', pass: false });
 
     say('');

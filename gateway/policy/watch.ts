@@ -12,6 +12,7 @@ import {
   readPolicyFiles,
   type PolicyError,
   type PolicyLoad,
+  type PolicyRead,
 } from './load.js';
 import type { Policy } from './schema.js';
 
@@ -52,6 +53,9 @@ export type PolicyStoreOutcome =
 
 type Loaded = Extract<PolicyLoad, { ok: true }>;
 
+// A directory still changing after this many debounce intervals is taken as it then reads.
+const MAX_SETTLE_READS = 20;
+
 function snapshotOf(loaded: Loaded, clock: Clock): PolicySnapshot {
   const { policy, version, files } = loaded;
   return { policy, version, files, compiled: compilePolicy(policy), loadedAt: clock.now(), lastError: null };
@@ -73,9 +77,29 @@ function startStore(options: PolicyStoreOptions, initial: PolicySnapshot): Polic
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
+  const keyOf = (read: PolicyRead) => (read.ok ? policyVersion(read.files) : `unreadable\n${formatPolicyErrors(read.errors).join('\n')}`);
+
+  /**
+   * The directory once it holds still: a read that differs from the last one is taken only when a
+   * second read, `debounceMs` later, finds the same. A file rewritten in place is empty between its
+   * truncation and its write, and half-written YAML is often valid YAML: an empty file would put
+   * the built-in two_factor default in force, a cut-off one could drop the rules after the cut.
+   */
+  async function readSettled(): Promise<{ read: PolicyRead; key: string }> {
+    let read = await readPolicyFiles(dir);
+    let key = keyOf(read);
+    for (let tries = 0; key !== seen && tries < MAX_SETTLE_READS; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, debounceMs));
+      const again = await readPolicyFiles(dir);
+      const againKey = keyOf(again);
+      if (againKey === key) break;
+      [read, key] = [again, againKey];
+    }
+    return { read, key };
+  }
+
   async function attempt(force: boolean): Promise<ReloadOutcome | undefined> {
-    const read = await readPolicyFiles(dir);
-    const key = read.ok ? policyVersion(read.files) : `unreadable\n${formatPolicyErrors(read.errors).join('\n')}`;
+    const { read, key } = await readSettled();
     if (!force && key === seen) return undefined;
     seen = key;
     const outcome = read.ok ? parsePolicyFiles(read.files) : read;

@@ -112,6 +112,27 @@ describe('policy store', () => {
     expect(await store.reload()).toMatchObject({ ok: false, errors: [expect.objectContaining({ line: 1, col: 10, key: '' })] });
   });
 
+  it('takes a file rewritten in place only once it holds still: never empty, never half-written', async () => {
+    const full = (extra: string) => yaml('access:', '  default: one_factor', '  rules:', `    - paths: ["/${extra}/**"]`, '      policy: bypass', '    - paths: ["/admin/**"]', '      policy: deny');
+    const dir = await makePolicyDir({ 'a.yaml': full('public') });
+    const { store, reloaded } = await open(dir);
+    const file = join(dir, 'a.yaml');
+    const final = full('status');
+    // As `>` or writeFileSync rewrites it: truncated first (empty: the built-in two_factor default),
+    // then written in pieces (cut before the deny rule: valid YAML that lets /admin through).
+    await writeFile(file, '');
+    const reload = store.reload();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await writeFile(file, final.slice(0, final.indexOf('    - paths: ["/admin')));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await writeFile(file, final);
+    expect(await reload).toMatchObject({ ok: true, changed: true });
+    expect(store.current().compiled.decideAccess(ADMIN)).toBe('deny');
+    expect(store.current().policy.access.rules[0]?.paths).toEqual(['/status/**']);
+    // One reload, to the finished file: neither the empty nor the cut-off state was ever in force.
+    expect(reloaded).toEqual([store.current().version]);
+  });
+
   it('returns the problems instead of a store when the first load fails', async () => {
     const dir = await makePolicyDir({ 'a.yaml': rule('sometimes') });
     const outcome = await createPolicyStore({ dir, clock: new FixedClock() });

@@ -26,6 +26,7 @@ import { createProxyLane } from './proxy/lane.js';
 import type { MessageStatus } from './proxy/message-pages.js';
 import { createPassThrough } from './proxy/pass-through.js';
 import { createProxyHandler } from './proxy/route.js';
+import { HASH_BUSY_MESSAGE, HASH_BUSY_RETRY_AFTER_S, PasswordHashBusyError } from './security/password.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/account.js';
 import { assistRoutes } from './routes/assist.js';
@@ -108,6 +109,11 @@ export function createApp(deps: AppDeps) {
     if (error instanceof HTTPException) {
       c.get('log')?.warn({ status: error.status, path: c.req.path }, error.message || 'request refused');
       return c.text(error.status === 403 ? 'Cross-site request refused.' : error.message || 'Bad request', error.status);
+    }
+    if (error instanceof PasswordHashBusyError) {
+      c.get('log')?.warn({ path: c.req.path, waiting: error.waiting }, 'password check refused: the hash queue is full');
+      c.header('Retry-After', String(HASH_BUSY_RETRY_AFTER_S));
+      return c.text(HASH_BUSY_MESSAGE, 503);
     }
     c.get('log')?.error({ err: error }, 'request failed');
     return c.text('Something went wrong. Try again in a moment.', 500);

@@ -21,6 +21,7 @@ import { createForwarder } from './proxy/forward.js';
 import { createLimits } from './ratelimit/create.js';
 import { createSessionManager } from './session/manager.js';
 import { connectRevocationBus } from './session/revocation-bus.js';
+import { setHashQueueLimit } from './security/password.js';
 
 export interface StartOptions {
   config: Config;
@@ -57,6 +58,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const cleanups: Array<() => Promise<void> | void> = [];
+  // libuv's pool is the process's: the limit on hashes waiting for it is set once, here.
+  setHashQueueLimit(config.server.password_hash_queue);
   const metrics = createMetrics();
   cleanups.push(observeAudit((entry) => countAuditEvent(metrics, entry.event, entry.details)));
   try {

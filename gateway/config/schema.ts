@@ -40,6 +40,8 @@ export const configSchema = z.strictObject({
     time_zone: timeZone.default('UTC'),
     metrics_listen: z.union([listen, z.literal('')]).default(''),
     body_limit: z.number().int().positive().default(64 * 1024),
+    // Hashes that may wait for a thread-pool slot; past that, 503 (security/password.ts).
+    password_hash_queue: z.number().int().min(0).default(128),
   }).prefault({}),
   session: z.strictObject({
     secret: z.string().min(32, 'must be at least 32 bytes').optional(),

@@ -29,6 +29,13 @@ export function createMetrics() {
       this.set({ state: 'waiting' }, load.waiting);
     },
   });
+  new client.Counter({
+    name: 'recourse_password_hashes_refused_total', help: 'Password checks refused with 503 because server.password_hash_queue was full', registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(hashLoad().refused);
+    },
+  });
   return { registry, requests, latency, auditEvents, signIns, recovery, rateLimited, deliveryFailures, outboxDepth, policyVersion };
 }
 

@@ -6,6 +6,7 @@ import { signInWithPassword } from '../auth/password-sign-in.js';
 import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
 import type { AppEnv } from '../http/env.js';
 import { formSecret, formText } from '../http/form.js';
+import { HASH_BUSY_MESSAGE, HASH_BUSY_RETRY_AFTER_S, PasswordHashBusyError } from '../security/password.js';
 import type { RouteDeps } from './deps.js';
 
 
@@ -32,13 +33,22 @@ export function loginRoutes(deps: RouteDeps) {
     const email = formText(form.email, 254);
     const password = formSecret(form.password, 1024);
     const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '/');
-    const page = (error: string, status: 400 | 401 | 429) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} email={email} error={error} />, status);
+    const page = (error: string, status: 400 | 401 | 429 | 503) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} email={email} error={error} />, status);
     if (!email || !password) return page('Enter your email and password.', 400);
     const previous = c.get('session');
     const outcome = await signInWithPassword(deps, {
       email, password, ip: c.get('clientIp'), userAgent: c.req.header('user-agent'), requestId: c.get('requestId'),
       ...(previous ? { previousIdHash: previous.idHash } : {}),
+    }).catch((error: unknown) => {
+      if (error instanceof PasswordHashBusyError) return error;
+      throw error;
     });
+    if (outcome instanceof PasswordHashBusyError) {
+      // Overload, not a failed attempt: nothing is counted towards a ban, and every email gets this.
+      c.get('log').warn({ event: 'login.refused_busy', waiting: outcome.waiting }, 'sign-in refused: the password hash queue is full');
+      c.header('Retry-After', String(HASH_BUSY_RETRY_AFTER_S));
+      return page(HASH_BUSY_MESSAGE, 503);
+    }
     if (!outcome.ok) {
       c.get('log').info({ event: 'login.failed', reason: outcome.reason, locked: outcome.lockedForMs !== undefined }, 'sign-in refused');
       if (previous) clearSessionCookie(c, config);

@@ -25,38 +25,84 @@ export function hashConcurrency(threadPoolSize: string | undefined): number {
   return Math.max(1, threads - THREADS_KEPT_FREE);
 }
 
+/** What a refused user is told, and when to try again. */
+export const HASH_BUSY_MESSAGE = 'Too many sign-ins at this moment. Try again in a few seconds.';
+export const HASH_BUSY_RETRY_AFTER_S = 5;
+
+/**
+ * Thrown instead of queueing a hash behind a full queue: the sign-in is refused at once (503 and
+ * Retry-After) rather than answered after a wait no one would sit through. Not a wrong password:
+ * it must never count towards a ban.
+ */
+export class PasswordHashBusyError extends Error {
+  constructor(readonly waiting: number) {
+    super(`${waiting} password hashes are already waiting for a thread-pool slot`);
+    this.name = 'PasswordHashBusyError';
+  }
+}
+
 // Hashes past the limit wait here, in order, instead of in libuv's queue.
 const hashSlots = pLimit(hashConcurrency(process.env.UV_THREADPOOL_SIZE));
-const verifyInSlot = (stored: string, password: string) => hashSlots(() => argon2.verify(stored, password));
+// Unbounded until the gateway sets `server.password_hash_queue` (a CLI command hashes one password).
+let queueLimit = Number.POSITIVE_INFINITY;
+let refused = 0;
 
-/** Hashes running and waiting for a slot (the `recourse_password_hashes` metric). */
-export function hashLoad(): { running: number; waiting: number } {
-  return { running: hashSlots.activeCount, waiting: hashSlots.pendingCount };
+/**
+ * Sets how many hashes may wait for a slot (`server.password_hash_queue`). The pool is the
+ * process's, so the limit is too: the gateway sets it once at start.
+ */
+export function setHashQueueLimit(limit: number): void {
+  if (!(limit >= 0) || (Number.isFinite(limit) && !Number.isInteger(limit))) throw new RangeError(`hash queue limit must be a whole number ≥ 0, got ${limit}`);
+  queueLimit = limit;
+}
+
+// Checks running and waiting, counted down before their caller resumes (p-limit's own counts
+// drop a few microtasks later: a caller that checks again at once would find its own slot taken).
+let inFlight = 0;
+
+function inSlot<T>(hash: () => Promise<T>): Promise<T> {
+  if (inFlight >= hashSlots.concurrency + queueLimit) {
+    refused++;
+    return Promise.reject(new PasswordHashBusyError(Math.max(0, inFlight - hashSlots.concurrency)));
+  }
+  inFlight++;
+  return hashSlots(hash).finally(() => { inFlight--; });
+}
+
+const verifyInSlot = (stored: string, password: string) => inSlot(() => argon2.verify(stored, password));
+
+/** Hashes running, waiting for a slot, and refused since start (the `recourse_password_hashes*` metrics). */
+export function hashLoad(): { running: number; waiting: number; refused: number } {
+  return { running: hashSlots.activeCount, waiting: hashSlots.pendingCount, refused };
 }
 
 // NIST 800-63B §5.1.1.2: at least 8 characters; long passphrases must be allowed.
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
 
+/** Throws PasswordHashBusyError when the queue is full. */
 export function hashPassword(password: string): Promise<string> {
-  return hashSlots(() => argon2.hash(password, OPTIONS));
+  return inSlot(() => argon2.hash(password, OPTIONS));
 }
 
+/** The dummy hash is made outside the queue's limit: a full queue must not make it fail for good. */
 let dummyHash: Promise<string> | undefined;
+const dummy = () => (dummyHash ??= hashSlots(() => argon2.hash('recourse-dummy-password', OPTIONS)));
 
 /**
  * Verifies a password; with no stored hash it still spends the same work on a dummy hash, so
- * the response time does not reveal whether the account exists.
+ * the response time does not reveal whether the account exists. A malformed stored hash is a
+ * wrong password; a full queue (PasswordHashBusyError) is thrown, for any account alike.
  */
 export async function verifyPassword(stored: string | null | undefined, password: string): Promise<boolean> {
-  if (!stored) {
-    dummyHash ??= hashPassword('recourse-dummy-password');
-    await verifyInSlot(await dummyHash, password).catch(() => false);
-    return false;
-  }
   try {
+    if (!stored) {
+      await verifyInSlot(await dummy(), password);
+      return false;
+    }
     return await verifyInSlot(stored, password);
-  } catch {
+  } catch (error) {
+    if (error instanceof PasswordHashBusyError) throw error;
     return false;
   }
 }

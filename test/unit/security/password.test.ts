@@ -1,7 +1,11 @@
 import { webcrypto } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { hashConcurrency, hashLoad, hashPassword, passwordProblem, verifyPassword } from '../../../gateway/security/password.js';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashConcurrency, hashLoad, hashPassword, PasswordHashBusyError, passwordProblem, setHashQueueLimit, verifyPassword } from '../../../gateway/security/password.js';
+
+// Test files share modules (vitest isolate: false) and a test gateway sets the limit from its config.
+beforeEach(() => setHashQueueLimit(Number.POSITIVE_INFINITY));
+afterAll(() => setHashQueueLimit(Number.POSITIVE_INFINITY));
 
 describe('hashPassword and verifyPassword', () => {
   it('stores argon2id at OWASP minimum or above, and verifies only the right password', async () => {
@@ -49,7 +53,7 @@ describe('a backlog of hashes', () => {
     const backlog = Array.from({ length: 8 }, () => verifyPassword(stored, 'a wrong password').then(() => { finished.push('hash'); }));
     await nextTurn();
     const limit = hashConcurrency(process.env.UV_THREADPOOL_SIZE);
-    expect(hashLoad()).toEqual({ running: limit, waiting: 8 - limit });
+    expect(hashLoad()).toMatchObject({ running: limit, waiting: 8 - limit });
 
     // Without the queue the eight hashes would fill libuv's four threads and its queue, and this
     // digest would start only after five of them had finished.
@@ -58,5 +62,40 @@ describe('a backlog of hashes', () => {
     expect(finished[0]).toBe('webcrypto');
     expect(finished.filter((item) => item === 'hash')).toHaveLength(8);
     expect(hashLoad()).toMatchObject({ running: 0, waiting: 0 });
+  });
+});
+
+describe('a full hash queue', () => {
+  const slots = hashConcurrency(process.env.UV_THREADPOOL_SIZE);
+
+  it('refuses the next check at once, for a known account and an unknown one alike, and counts it', async () => {
+    setHashQueueLimit(1);
+    const stored = await hashPassword('a password for the queue');
+    const { refused } = hashLoad();
+    // Every slot busy and one waiting: the queue is full.
+    const backlog = Array.from({ length: slots + 1 }, () => verifyPassword(stored, 'a wrong password'));
+    expect(hashLoad()).toMatchObject({ running: slots, waiting: 1 });
+    await expect(verifyPassword(stored, 'a password for the queue')).rejects.toBeInstanceOf(PasswordHashBusyError);
+    await expect(verifyPassword(null, 'no such account')).rejects.toBeInstanceOf(PasswordHashBusyError);
+    await expect(hashPassword('a new password')).rejects.toThrow(/1 password hashes are already waiting/);
+    expect(hashLoad().refused).toBe(refused + 3);
+    // The refused checks took no place in the queue; the backlog finishes as it would have.
+    expect(await Promise.all(backlog)).toEqual(Array.from({ length: slots + 1 }, () => false));
+    expect(await verifyPassword(stored, 'a password for the queue')).toBe(true);
+  });
+
+  it('with a limit of 0, runs a burst that fits the slots, even started in one tick', async () => {
+    const stored = await hashPassword('a password for the burst');
+    setHashQueueLimit(0);
+    const burst = Array.from({ length: slots }, () => verifyPassword(stored, 'a password for the burst'));
+    await expect(verifyPassword(stored, 'a password for the burst')).rejects.toBeInstanceOf(PasswordHashBusyError);
+    expect(await Promise.all(burst)).toEqual(Array.from({ length: slots }, () => true));
+  });
+
+  it('takes only a whole number of at least 0 as the limit', () => {
+    expect(() => setHashQueueLimit(-1)).toThrow(RangeError);
+    expect(() => setHashQueueLimit(1.5)).toThrow(RangeError);
+    expect(() => setHashQueueLimit(Number.NaN)).toThrow(RangeError);
+    expect(() => setHashQueueLimit(0)).not.toThrow();
   });
 });

@@ -14,7 +14,7 @@ export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv, problems
     if (text === undefined) continue;
     const value = convert(text, kind);
     if (value === undefined) {
-      problems.push(`${keyPath.join('.')}: ${name}=${JSON.stringify(text)} is not a ${kind}`);
+      problems.push(`${keyPath.join('.')}: ${name}=${JSON.stringify(text)} is not ${kind === 'number' ? 'a whole number (digits only)' : `a ${kind}`}`);
       continue;
     }
     setPath(target, keyPath, value);

@@ -156,13 +156,14 @@ describe('environment overrides', () => {
     const file = writeConfig(`session:\n  secret: ${SECRET}\n  max_age: soon\n`);
     const lines = problemsOf(() => loadConfig({
       file, cwd: dir,
-      env: { RECOURSE_SERVER_BODY_LIMIT: 'lots', RECOURSE_MAIL_TLS_REJECT_UNAUTHORIZED: 'yes', RECOURSE_REDIS_URL: 'http://x' },
+      env: { RECOURSE_SERVER_BODY_LIMIT: 'lots', RECOURSE_SERVER_PASSWORD_HASH_QUEUE: '-1', RECOURSE_MAIL_TLS_REJECT_UNAUTHORIZED: 'yes', RECOURSE_REDIS_URL: 'http://x' },
     }));
-    expect(lines).toContain('server.body_limit: RECOURSE_SERVER_BODY_LIMIT="lots" is not a number');
+    expect(lines).toContain('server.body_limit: RECOURSE_SERVER_BODY_LIMIT="lots" is not a whole number (digits only)');
+    expect(lines).toContain('server.password_hash_queue: RECOURSE_SERVER_PASSWORD_HASH_QUEUE="-1" is not a whole number (digits only)');
     expect(lines).toContain('mail.tls_reject_unauthorized: RECOURSE_MAIL_TLS_REJECT_UNAUTHORIZED="yes" is not a boolean');
     expect(lines.find((l) => l.startsWith('redis.url: '))).toBeDefined();
     expect(lines.find((l) => l.startsWith('session.max_age: '))).toBeDefined();
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
   });
 
   it('reports a bad duration from the environment under its key path', () => {

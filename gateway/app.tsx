@@ -17,6 +17,7 @@ import { createCsrfProtection } from './http/csrf.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
 import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
+import { HASH_BUSY_MESSAGE, markHashBusy } from './http/hash-busy.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
 import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
@@ -26,7 +27,7 @@ import { createProxyLane } from './proxy/lane.js';
 import type { MessageStatus } from './proxy/message-pages.js';
 import { createPassThrough } from './proxy/pass-through.js';
 import { createProxyHandler } from './proxy/route.js';
-import { HASH_BUSY_MESSAGE, HASH_BUSY_RETRY_AFTER_S, PasswordHashBusyError } from './security/password.js';
+import { PasswordHashBusyError } from './security/password.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/account.js';
 import { assistRoutes } from './routes/assist.js';
@@ -111,8 +112,7 @@ export function createApp(deps: AppDeps) {
       return c.text(error.status === 403 ? 'Cross-site request refused.' : error.message || 'Bad request', error.status);
     }
     if (error instanceof PasswordHashBusyError) {
-      c.get('log')?.warn({ path: c.req.path, waiting: error.waiting }, 'password check refused: the hash queue is full');
-      c.header('Retry-After', String(HASH_BUSY_RETRY_AFTER_S));
+      markHashBusy(c, error);
       return c.text(HASH_BUSY_MESSAGE, 503);
     }
     c.get('log')?.error({ err: error }, 'request failed');

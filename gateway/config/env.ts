@@ -14,7 +14,7 @@ export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv, problems
     if (text === undefined) continue;
     const value = convert(text, kind);
     if (value === undefined) {
-      problems.push(`${keyPath.join('.')}: ${name}=${JSON.stringify(text)} is not ${kind === 'number' ? 'a whole number (digits only)' : `a ${kind}`}`);
+      problems.push(`${keyPath.join('.')}: ${name}=${JSON.stringify(text)} is not ${EXPECTED[kind]}`);
       continue;
     }
     setPath(target, keyPath, value);
@@ -23,6 +23,8 @@ export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv, problems
 }
 
 type Kind = 'string' | 'number' | 'boolean' | 'list';
+// Every numeric key is a whole number, so the environment takes digits only.
+const EXPECTED: Record<Kind, string> = { string: 'a string', number: 'a whole number (digits only)', boolean: 'a boolean', list: 'a list' };
 
 function convert(text: string, kind: Kind): unknown {
   if (kind === 'number') return /^\d+$/.test(text) ? Number(text) : undefined;

@@ -6,7 +6,8 @@ import { signInWithPassword } from '../auth/password-sign-in.js';
 import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
 import type { AppEnv } from '../http/env.js';
 import { formSecret, formText } from '../http/form.js';
-import { HASH_BUSY_MESSAGE, HASH_BUSY_RETRY_AFTER_S, PasswordHashBusyError } from '../security/password.js';
+import { HASH_BUSY_MESSAGE, markHashBusy } from '../http/hash-busy.js';
+import { PasswordHashBusyError } from '../security/password.js';
 import type { RouteDeps } from './deps.js';
 
 
@@ -36,17 +37,16 @@ export function loginRoutes(deps: RouteDeps) {
     const page = (error: string, status: 400 | 401 | 429 | 503) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} email={email} error={error} />, status);
     if (!email || !password) return page('Enter your email and password.', 400);
     const previous = c.get('session');
-    const outcome = await signInWithPassword(deps, {
-      email, password, ip: c.get('clientIp'), userAgent: c.req.header('user-agent'), requestId: c.get('requestId'),
-      ...(previous ? { previousIdHash: previous.idHash } : {}),
-    }).catch((error: unknown) => {
-      if (error instanceof PasswordHashBusyError) return error;
-      throw error;
-    });
-    if (outcome instanceof PasswordHashBusyError) {
+    let outcome: Awaited<ReturnType<typeof signInWithPassword>>;
+    try {
+      outcome = await signInWithPassword(deps, {
+        email, password, ip: c.get('clientIp'), userAgent: c.req.header('user-agent'), requestId: c.get('requestId'),
+        ...(previous ? { previousIdHash: previous.idHash } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof PasswordHashBusyError)) throw error;
       // Overload, not a failed attempt: nothing is counted towards a ban, and every email gets this.
-      c.get('log').warn({ event: 'login.refused_busy', waiting: outcome.waiting }, 'sign-in refused: the password hash queue is full');
-      c.header('Retry-After', String(HASH_BUSY_RETRY_AFTER_S));
+      markHashBusy(c, error);
       return page(HASH_BUSY_MESSAGE, 503);
     }
     if (!outcome.ok) {

@@ -25,10 +25,6 @@ export function hashConcurrency(threadPoolSize: string | undefined): number {
   return Math.max(1, threads - THREADS_KEPT_FREE);
 }
 
-/** What a refused user is told, and when to try again. */
-export const HASH_BUSY_MESSAGE = 'Too many sign-ins at this moment. Try again in a few seconds.';
-export const HASH_BUSY_RETRY_AFTER_S = 5;
-
 /**
  * Thrown instead of queueing a hash behind a full queue: the sign-in is refused at once (503 and
  * Retry-After) rather than answered after a wait no one would sit through. Not a wrong password:

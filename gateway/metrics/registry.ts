@@ -1,5 +1,6 @@
 import client from 'prom-client';
 import { hashLoad } from '../security/password.js';
+import { createProxyTraffic } from './proxy-traffic.js';
 
 /**
  * The gateway's Prometheus metrics, in one registry of its own (so tests running several gateways
@@ -8,11 +9,8 @@ import { hashLoad } from '../security/password.js';
 export function createMetrics() {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'recourse_' });
-  const requests = new client.Counter({ name: 'recourse_proxy_requests_total', help: 'Proxied requests by app and status class', labelNames: ['app', 'status'] as const, registers: [registry] });
-  const latency = new client.Histogram({
-    name: 'recourse_proxy_duration_seconds', help: 'Time from request to upstream response headers, by app',
-    labelNames: ['app'] as const, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
-  });
+  const proxyTraffic = createProxyTraffic();
+  proxyTraffic.register(registry);
   const auditEvents = new client.Counter({ name: 'recourse_audit_events_total', help: 'Audit events written, by event', labelNames: ['event'] as const, registers: [registry] });
   const signIns = new client.Counter({ name: 'recourse_sign_ins_total', help: 'Sign-in and second-factor outcomes by step, method and outcome', labelNames: ['step', 'method', 'outcome'] as const, registers: [registry] });
   const recovery = new client.Counter({ name: 'recourse_recovery_events_total', help: 'Recovery events by kind', labelNames: ['kind'] as const, registers: [registry] });
@@ -36,7 +34,7 @@ export function createMetrics() {
       this.inc(hashLoad().refused);
     },
   });
-  return { registry, requests, latency, auditEvents, signIns, recovery, rateLimited, deliveryFailures, outboxDepth, policyVersion };
+  return { registry, proxyTraffic, auditEvents, signIns, recovery, rateLimited, deliveryFailures, outboxDepth, policyVersion };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

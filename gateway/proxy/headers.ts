@@ -14,10 +14,10 @@ export interface UpstreamHeaderOptions {
   /** The address this hop appends to X-Forwarded-For: the socket peer it received the request from. */
   clientIp: string;
   /** The X-Forwarded-For chain as received, when the peer is a trusted proxy. */
-  trustedForwardedFor?: string;
+  trustedForwardedFor?: string | undefined;
   proto: string;
   host: string;
-  identity?: Record<string, string>;
+  identity?: Readonly<Record<string, string>> | undefined;
   requestId: string;
 }
 
@@ -67,10 +67,7 @@ function isIdentityOrForwarding(name: string): boolean {
 /** Response headers from undici's parsed map, minus hop-by-hop ones; Set-Cookie stays a list. */
 export function downstreamResponseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  const connection = headers.connection;
-  const listed = connection === undefined
-    ? undefined
-    : new Set(String(Array.isArray(connection) ? connection.join(',') : connection).toLowerCase().split(',').map((t) => t.trim()).filter(Boolean));
+  const listed = connectionListed(headers.connection);
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
@@ -79,12 +76,35 @@ export function downstreamResponseHeaders(headers: Record<string, string | strin
   return out;
 }
 
+/**
+ * The header names a Connection header lists, beyond the hop-by-hop ones dropped anyway; undefined
+ * for the usual `keep-alive` or `close`, which name no other header.
+ */
+function connectionListed(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  if (typeof connection === 'string') {
+    const plain = connection.length <= 10 ? connection.toLowerCase() : '';
+    if (plain === 'keep-alive' || plain === 'close') return undefined;
+  }
+  const tokens = (Array.isArray(connection) ? connection.join(',') : connection).toLowerCase().split(',');
+  return new Set(tokens.map((token) => token.trim()).filter(Boolean));
+}
+
+/** The Cookie header without the named cookies (exact names), parts trimmed and empty ones dropped. */
 export function stripCookies(header: string, drop: readonly string[]): string {
-  return header.split(';').map((part) => part.trim()).filter((part) => {
-    if (!part) return false;
-    const name = part.slice(0, Math.max(0, part.indexOf('='))) || part;
-    return !drop.includes(name.trim());
-  }).join('; ');
+  let kept = '';
+  for (let start = 0; start <= header.length;) {
+    let end = header.indexOf(';', start);
+    if (end === -1) end = header.length;
+    const part = header.slice(start, end).trim();
+    start = end + 1;
+    if (!part) continue;
+    const equals = part.indexOf('=');
+    const name = equals > 0 ? part.slice(0, equals).trim() : part;
+    if (drop.includes(name)) continue;
+    kept = kept ? `${kept}; ${part}` : part;
+  }
+  return kept;
 }
 
 function append(out: Record<string, string | string[]>, name: string, value: string): void {

@@ -101,8 +101,7 @@ export function createProxyLane(deps: ProxyLaneDeps) {
       target: allowed.target, rawUrl: incoming.url!, method: incoming.method!, rawHeaders: incoming.rawHeaders, peer, clientIp: peer,
       proto: (peerTrusted && (incoming.headers['x-forwarded-proto'] as string | undefined)) || publicProto,
       host: allowed.host, requestId: allowed.requestId, session: allowed.session,
-      ...(trustedForwardedFor ? { trustedForwardedFor } : {}),
-      incoming, outgoing,
+      trustedForwardedFor, incoming, outgoing,
     }, log).then((outcome) => {
       if (!outcome.ok) writePage(outgoing, UPSTREAM_FAILURE_PAGES[outcome.failure]);
     });

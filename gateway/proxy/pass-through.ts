@@ -48,28 +48,28 @@ export function createPassThrough(deps: { config: Config; forwarder: Forwarder; 
       dropCookies,
       // This hop appends the address it saw: the socket peer (with an untrusted peer that is the client).
       clientIp: request.peer || request.clientIp,
-      ...(request.trustedForwardedFor ? { trustedForwardedFor: request.trustedForwardedFor } : {}),
+      trustedForwardedFor: request.trustedForwardedFor,
       proto: request.proto,
       host: request.host,
       requestId: request.requestId,
-      ...(request.session ? { identity: identityHeaders(request.session) } : {}),
+      identity: request.session ? identityHeaders(request.session) : undefined,
     });
     const started = performance.now();
-    const { incoming, outgoing } = request;
     return deps.forwarder.forward({
       origin: request.target.origin,
       path: request.target.basePath + request.rawUrl,
       method: request.method,
       headers,
-      ...(incoming && outgoing ? { incoming, outgoing } : { body: request.body ?? null }),
-    }).then((outcome) => {
-      if (metrics) {
-        const status = outcome.ok ? (outcome.streamed ? outcome.status : outcome.response.status) : UPSTREAM_FAILURE_PAGES[outcome.failure].status;
-        metrics.requests.inc({ app: request.target.name, status: `${Math.floor(status / 100)}xx` });
-        metrics.latency.observe({ app: request.target.name }, (performance.now() - started) / 1000);
-      }
-      if (!outcome.ok) log.warn({ app: request.target.name, failure: outcome.failure, error: outcome.error }, 'upstream failed');
-      return outcome;
+      incoming: request.incoming,
+      outgoing: request.outgoing,
+      body: request.body ?? null,
+      settled(outcome) {
+        if (metrics) {
+          const status = outcome.ok ? (outcome.streamed ? outcome.status : outcome.response.status) : UPSTREAM_FAILURE_PAGES[outcome.failure].status;
+          metrics.proxyTraffic.record(request.target.name, status, (performance.now() - started) / 1000);
+        }
+        if (!outcome.ok) log.warn({ app: request.target.name, failure: outcome.failure, error: outcome.error }, 'upstream failed');
+      },
     });
   };
 }

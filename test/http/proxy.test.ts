@@ -306,11 +306,14 @@ describe('header hygiene', () => {
 });
 
 describe('upstream failures', () => {
-  it('answers 502 with a page when the upstream cannot be reached', async () => {
+  it('answers 502 with a page when the upstream cannot be reached, and counts it as a 5xx of that app', async () => {
+    const failures = async () => Number(/recourse_proxy_requests_total\{app="dead",status="5xx"\} (\d+)/.exec(await routed.running.metrics.registry.metrics())?.[1] ?? 0);
+    const before = await failures();
     const res = await raw(routed.url, '/', { headers: { host: 'dead.test', cookie: session } });
     expect(res.status).toBe(502);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.body.toString()).toContain('The application is unavailable');
+    expect(await failures()).toBe(before + 1);
   });
 
   it('answers 504 when the upstream does not answer within proxy.timeout', async () => {

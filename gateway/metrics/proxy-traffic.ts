@@ -20,7 +20,6 @@ interface AppTraffic {
   /** Durations per bucket, not cumulative; the last slot holds those above every bound. */
   byBucket: number[];
   sum: number;
-  count: number;
 }
 
 interface Sample { value: number; labels: Record<string, string | number>; metricName?: string }
@@ -31,7 +30,7 @@ export function createProxyTraffic() {
   function trafficOf(app: string): AppTraffic {
     let traffic = apps.get(app);
     if (!traffic) {
-      traffic = { byStatusClass: new Array<number>(10).fill(0), byBucket: new Array<number>(PROXY_DURATION_BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
+      traffic = { byStatusClass: new Array<number>(10).fill(0), byBucket: new Array<number>(PROXY_DURATION_BUCKETS.length + 1).fill(0), sum: 0 };
       apps.set(app, traffic);
     }
     return traffic;
@@ -46,7 +45,6 @@ export function createProxyTraffic() {
     while (bucket < PROXY_DURATION_BUCKETS.length && seconds > PROXY_DURATION_BUCKETS[bucket]!) bucket++;
     traffic.byBucket[bucket]! += 1;
     traffic.sum += seconds;
-    traffic.count += 1;
   }
 
   function requestSamples(): Sample[] {
@@ -68,10 +66,12 @@ export function createProxyTraffic() {
         cumulative += traffic.byBucket[i]!;
         samples.push({ value: cumulative, labels: { le: bound, app }, metricName: bucketName });
       });
+      // Every request is in some bucket, the last one included: the +Inf bucket is the count.
+      const count = cumulative + traffic.byBucket[PROXY_DURATION_BUCKETS.length]!;
       samples.push(
-        { value: traffic.count, labels: { le: '+Inf', app }, metricName: bucketName },
+        { value: count, labels: { le: '+Inf', app }, metricName: bucketName },
         { value: traffic.sum, labels: { app }, metricName: `${DURATION.name}_sum` },
-        { value: traffic.count, labels: { app }, metricName: `${DURATION.name}_count` },
+        { value: count, labels: { app }, metricName: `${DURATION.name}_count` },
       );
     }
     return samples;

@@ -82,12 +82,9 @@ export function downstreamResponseHeaders(headers: Record<string, string | strin
  */
 function connectionListed(connection: string | string[] | undefined): Set<string> | undefined {
   if (connection === undefined) return undefined;
-  if (typeof connection === 'string') {
-    const plain = connection.length <= 10 ? connection.toLowerCase() : '';
-    if (plain === 'keep-alive' || plain === 'close') return undefined;
-  }
-  const tokens = (Array.isArray(connection) ? connection.join(',') : connection).toLowerCase().split(',');
-  return new Set(tokens.map((token) => token.trim()).filter(Boolean));
+  const list = (Array.isArray(connection) ? connection.join(',') : connection).toLowerCase();
+  if (list === 'keep-alive' || list === 'close') return undefined;
+  return new Set(list.split(',').map((token) => token.trim()).filter(Boolean));
 }
 
 /** The Cookie header without the named cookies (exact names), parts trimmed and empty ones dropped. */

@@ -52,14 +52,16 @@ export function setHashQueueLimit(limit: number): void {
   queueLimit = limit;
 }
 
-// Checks running and waiting, counted down before their caller resumes (p-limit's own counts
-// drop a few microtasks later: a caller that checks again at once would find its own slot taken).
+// Checks running and waiting: the one count behind both the limit and hashLoad(). It drops before
+// the caller resumes; p-limit's own counts drop a few microtasks later, so a caller checking again
+// at once would find its own slot still taken.
 let inFlight = 0;
+const waitingNow = () => Math.max(0, inFlight - hashSlots.concurrency);
 
 function inSlot<T>(hash: () => Promise<T>): Promise<T> {
   if (inFlight >= hashSlots.concurrency + queueLimit) {
     refused++;
-    return Promise.reject(new PasswordHashBusyError(Math.max(0, inFlight - hashSlots.concurrency)));
+    return Promise.reject(new PasswordHashBusyError(waitingNow()));
   }
   inFlight++;
   return hashSlots(hash).finally(() => { inFlight--; });
@@ -69,7 +71,7 @@ const verifyInSlot = (stored: string, password: string) => inSlot(() => argon2.v
 
 /** Hashes running, waiting for a slot, and refused since start (the `recourse_password_hashes*` metrics). */
 export function hashLoad(): { running: number; waiting: number; refused: number } {
-  return { running: hashSlots.activeCount, waiting: hashSlots.pendingCount, refused };
+  return { running: Math.min(inFlight, hashSlots.concurrency), waiting: waitingNow(), refused };
 }
 
 // NIST 800-63B §5.1.1.2: at least 8 characters; long passphrases must be allowed.

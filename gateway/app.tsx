@@ -18,6 +18,7 @@ import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
 import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from './http/hash-busy.js';
+import { lingerAfterAnswer } from './http/linger.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
 import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
@@ -209,8 +210,13 @@ export function createRequestListener(deps: AppDeps, honoListener: (incoming: In
     passThrough: passThroughFor(deps),
     logger: deps.logger,
   });
+  // Hono's requests with a body it may answer before reading: read the rest after the answer.
+  const hono = (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    lingerAfterAnswer(incoming, outgoing);
+    return honoListener(incoming, outgoing);
+  };
   return function gatewayRequestListener(incoming: IncomingMessage, outgoing: ServerResponse): void {
-    lane(incoming, outgoing, honoListener);
+    lane(incoming, outgoing, hono);
   };
 }
 

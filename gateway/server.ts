@@ -153,6 +153,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const server = await new Promise<Server>((resolve, reject) => {
       const s = serve({
         fetch: app.fetch, hostname: host, port: options.port ?? Number(portText),
+        // The unread rest of a body is dropped by http/linger.ts, with limits of its own.
+        autoCleanupIncoming: false,
         createServer: ((serverOptions: ServerOptions, honoListener: RequestListener) => createServer(serverOptions, createRequestListener(appDeps, honoListener))) as typeof createServer,
       }, () => resolve(s as Server)) as Server;
       s.once('error', (error: NodeJS.ErrnoException) => reject(new StartupError([`server.listen: cannot listen on ${config.server.listen}: ${error.code ?? error.message}`])));

@@ -23,17 +23,6 @@ export function lingerAfterAnswer(incoming: IncomingMessage, outgoing: ServerRes
   outgoing.once('finish', () => {
     if (incoming.readableEnded || incoming.destroyed) return;
     let dropped = 0;
-    const cut = () => {
-      stop();
-      incoming.socket?.destroy();
-    };
-    const idle = setTimeout(cut, limits.idleMs);
-    idle.unref();
-    const onData = (chunk: Buffer) => {
-      dropped += chunk.length;
-      if (dropped > limits.maxBytes) cut();
-      else idle.refresh();
-    };
     // A web stream wrapping the body (Hono's) pauses it when its queue is full; nobody reads that
     // queue any more, so the body keeps flowing until the end.
     const keepFlowing = () => void incoming.resume();
@@ -44,6 +33,17 @@ export function lingerAfterAnswer(incoming: IncomingMessage, outgoing: ServerRes
       incoming.off('end', stop);
       incoming.off('close', stop);
     };
+    const cut = () => {
+      stop();
+      incoming.socket?.destroy();
+    };
+    const onData = (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > limits.maxBytes) cut();
+      else idle.refresh();
+    };
+    const idle = setTimeout(cut, limits.idleMs);
+    idle.unref();
     incoming.on('data', onData);
     incoming.on('pause', keepFlowing);
     incoming.once('end', stop);

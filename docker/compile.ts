@@ -37,14 +37,54 @@ function walk(dir: string): void {
   }
 }
 for (const dir of SOURCES) walk(path.join(ROOT, dir));
-await esbuild.build({
+const compiled = await esbuild.build({
   entryPoints: sources, outdir: out, outbase: ROOT, format: 'esm', platform: 'node', target: 'node20',
-  jsx: 'automatic', jsxImportSource: 'hono/jsx', logLevel: 'warning',
+  jsx: 'automatic', jsxImportSource: 'hono/jsx', logLevel: 'warning', metafile: true,
 });
+
+/**
+ * drizzle-orm, bundled into the build's own node_modules (Node finds it there before the one
+ * installed): its package.json carries ~180 KB of `exports`, and Node 22 and later parse it again
+ * for each of the ~450 files the gateway loads from it (Node 20 kept it parsed). On Node 24 that
+ * made importing it take 1.1–1.5 s and 190–245 MB of heap, which V8 kept as the gateway's resident
+ * memory (docs/performance.md, "Node versions"). Bundled, it is a handful of files and a small
+ * package.json. Only the subpaths the gateway imports are kept; its own dependencies stay external.
+ */
+async function bundleDrizzle(): Promise<void> {
+  const subpaths = new Set<string>();
+  for (const output of Object.values(compiled.metafile.outputs)) {
+    for (const { path: specifier } of output.imports) if (/^drizzle-orm(\/|$)/.test(specifier)) subpaths.add(specifier);
+  }
+  if (subpaths.size === 0) return;
+  const entryName = (specifier: string) => (specifier === 'drizzle-orm' ? 'index' : specifier.slice('drizzle-orm/'.length).replaceAll('/', '-'));
+  const dir = path.join(out, 'node_modules/drizzle-orm');
+  await esbuild.build({
+    entryPoints: Object.fromEntries([...subpaths].map((specifier) => [entryName(specifier), specifier])),
+    outdir: dir, bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning',
+    chunkNames: 'chunks/[name]-[hash]',
+    plugins: [{
+      name: 'other-packages-external',
+      setup(build) {
+        build.onResolve({ filter: /^[^./]/ }, (args) => (/^drizzle-orm(\/|$)/.test(args.path) ? undefined : { path: args.path, external: true }));
+      },
+    }],
+  });
+  const installed = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/drizzle-orm/package.json'), 'utf8')) as { version: string };
+  const exports = Object.fromEntries([...subpaths].sort().map((specifier) => [`.${specifier.slice('drizzle-orm'.length)}`, `./${entryName(specifier)}.js`]));
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'drizzle-orm', version: installed.version, type: 'module', exports }, null, 2)}\n`);
+}
 // The same command without tsx's loader.
 fs.writeFileSync(path.join(out, 'gateway/cli/bin.mjs'), "const { runCli } = await import('./main.js');\nprocess.exitCode = await runCli(process.argv.slice(2));\n");
 fs.writeFileSync(path.join(out, 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);
 fs.writeFileSync(path.join(out, MARKER), 'made by docker/compile.ts; replaced by the next build\n');
-// Inside the repository, packages resolve from its node_modules; elsewhere through a link to it.
-if (!out.startsWith(`${ROOT}${path.sep}`)) fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(out, 'node_modules'));
+await bundleDrizzle();
+// Inside the repository, the other packages resolve from its node_modules; elsewhere through a link
+// to each of them beside the bundled one.
+if (!out.startsWith(`${ROOT}${path.sep}`)) {
+  const modules = path.join(out, 'node_modules');
+  fs.mkdirSync(modules, { recursive: true });
+  for (const name of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
+    if (!fs.existsSync(path.join(modules, name))) fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(modules, name));
+  }
+}
 process.stdout.write(`compiled ${sources.length} files to ${out}\n`);

@@ -1,12 +1,13 @@
 /**
  * `npm run build` (docker/compile.ts), which the Docker image runs: the compiled gateway starts
  * with the production node flags and allocator settings, renders its pages, serves its static assets, takes a CLI command
- * through the admin socket, signs a user in and proxies to the app, without tsx.
+ * through the admin socket, signs a user in and proxies to the app, without tsx; drizzle-orm comes from the build's bundle.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productionAllocatorEnv, productionNodeFlags } from '../../bench/production-flags.js';
@@ -41,6 +42,17 @@ describe('the compiled build', () => {
     const sources = fs.readdirSync(OUT, { recursive: true, encoding: 'utf8' }).filter((file) => /\.tsx?$/.test(file) && !file.startsWith('node_modules'));
     expect(sources).toEqual([]);
     expect(fs.readFileSync(BIN, 'utf8')).not.toContain('tsx');
+  });
+
+  it('bundles drizzle-orm into its own node_modules, where Node finds it before the installed one', async () => {
+    const dir = path.join(OUT, 'node_modules/drizzle-orm');
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { exports: Record<string, string> };
+    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './node-postgres', './node-postgres/migrator', './pg-core', './pglite', './pglite/migrator']);
+    // The installed package.json is ~180 KB of exports, parsed again per file by Node 22 and later.
+    expect(fs.statSync(path.join(dir, 'package.json')).size).toBeLessThan(1_000);
+    const resolve = "console.log(import.meta.resolve('drizzle-orm/pg-core'))";
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', resolve], { cwd: path.join(OUT, 'db') });
+    expect(stdout.trim()).toBe(pathToFileURL(path.join(dir, manifest.exports['./pg-core']!)).href);
   });
 
   it('renders the sign-in page with its assets', async () => {

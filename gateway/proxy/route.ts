@@ -23,6 +23,20 @@ export interface ProxyDeps {
 }
 
 /**
+ * The path the access policy is asked about: the request target's path as received, which is what
+ * goes to the upstream; the policy reads its spellings itself (policy/request-target.ts). Not
+ * `c.req.path`: a URL parser resolves `..` against the segment before it, and when that segment is
+ * `..;x` or `.;` a servlet container (which drops `;` parameters first) resolves the same target
+ * somewhere else: `/public/..;x/x/../../secret` parses as /public/secret and is /secret to Tomcat.
+ * Other forms (`*`, absolute-form) keep the adapter's reading.
+ */
+export function policyPath(rawUrl: string, parsedPath: string): string {
+  if (rawUrl.charCodeAt(0) !== 47) return parsedPath;
+  const end = rawUrl.search(/[?#]/);
+  return end === -1 ? rawUrl : rawUrl.slice(0, end);
+}
+
+/**
  * Every request outside the gateway prefix: session → access decision → upstream. On a socket the
  * common case, an allowed request with a plain path, never gets here: proxy/lane.ts serves it on
  * Node's own objects and hands everything else to this route.
@@ -44,7 +58,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     const originalUrl = `${proto}://${host ?? 'localhost'}${rawUrl}`;
 
     const decision: RequestDecision = await decideRequest(deps, { session: () => deps.resolveSession(c), log: c.get('log') }, {
-      host: host ?? '', path: c.req.path, method: c.req.method, pageLoad: isPageLoad(c.req.method, (name) => c.req.header(name)),
+      host: host ?? '', path: policyPath(rawUrl, c.req.path), method: c.req.method, pageLoad: isPageLoad(c.req.method, (name) => c.req.header(name)),
     });
     switch (decision.kind) {
       case 'deny':

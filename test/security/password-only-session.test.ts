@@ -69,6 +69,11 @@ const ATTACK_PATHS = [
   '/public/..\\secret',
   '/public/..;/secret',
   '/public/.;/../secret',
+  // A `.;` or `..;` segment is an ordinary name to URL parsers (a `..` after it removes it) and a
+  // dot segment to servlet containers: decided on the parsed path these look like /public/secret.
+  '/public/.;x/../secret',
+  '/public/..;x/x/../../secret',
+  '/public/.%3b/../secret',
   '//public/../secret',
   '/./secret',
   '/public/x/../../secret',

@@ -47,7 +47,7 @@ const compiled = await esbuild.build({
  * installed): its package.json carries ~180 KB of `exports`, and Node 22 and later parse it again
  * for each of the ~450 files the gateway loads from it (Node 20 kept it parsed). On Node 24 that
  * made importing it take 1.1–1.5 s and 190–245 MB of heap, which V8 kept as the gateway's resident
- * memory (docs/performance.md, "Node versions"). Bundled, it is a handful of files and a small
+ * memory (docs/performance.md, "Run N and the Node versions"). Bundled, it is a handful of files and a small
  * package.json. Only the subpaths the gateway imports are kept; its own dependencies stay external.
  */
 async function bundleDrizzle(): Promise<void> {

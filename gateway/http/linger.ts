@@ -1,24 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export interface LingerLimits {
-  /** How long the client may stay silent while the rest of its body is read and dropped. */
-  idleMs: number;
-  /** How much of an unread body is read and dropped before the connection is cut. */
-  maxBytes: number;
-}
-
 // nginx's lingering_timeout is 5 s; 8 MiB is far past any form the gateway takes (server.body_limit).
-export const LINGER_LIMITS: LingerLimits = { idleMs: 5_000, maxBytes: 8 * 1024 * 1024 };
+export const LINGER_LIMITS = {
+  /** How long the client may stay silent while the rest of its body is read and dropped. */
+  idleMs: 5_000,
+  /** How much of an unread body is read and dropped before the connection is cut. */
+  maxBytes: 8 * 1024 * 1024,
+} as const;
 
 /**
  * Lingering close (RFC 9112 §9.6). When the gateway answers before reading a request's whole body
  * (413 for a body over server.body_limit, a refused form), the rest is read and dropped once the
  * answer is sent, so the client can finish sending and read it: closing with unread bytes makes
- * the kernel send a reset, which can destroy the answer in the client's buffers. Bounded: a client
- * silent for `idleMs`, or sending more than `maxBytes`, is disconnected. @hono/node-server's own
- * clean-up gives up after 500 ms, less than an event-loop stall under load (issue 9's CI showed it).
+ * the kernel send a reset, which can destroy the answer in the client's buffers. Bounded by
+ * LINGER_LIMITS: a client silent too long, or sending too much, is disconnected. @hono/node-server's
+ * own clean-up gives up after 500 ms, less than an event-loop stall under load (issue 9's CI showed it).
  */
-export function lingerAfterAnswer(incoming: IncomingMessage, outgoing: ServerResponse, limits: LingerLimits = LINGER_LIMITS): void {
+export function lingerAfterAnswer(incoming: IncomingMessage, outgoing: ServerResponse): void {
   if (incoming.method === 'GET' || incoming.method === 'HEAD') return;
   outgoing.once('finish', () => {
     if (incoming.readableEnded || incoming.destroyed) return;
@@ -39,10 +37,10 @@ export function lingerAfterAnswer(incoming: IncomingMessage, outgoing: ServerRes
     };
     const onData = (chunk: Buffer) => {
       dropped += chunk.length;
-      if (dropped > limits.maxBytes) cut();
+      if (dropped > LINGER_LIMITS.maxBytes) cut();
       else idle.refresh();
     };
-    const idle = setTimeout(cut, limits.idleMs);
+    const idle = setTimeout(cut, LINGER_LIMITS.idleMs);
     idle.unref();
     incoming.on('data', onData);
     incoming.on('pause', keepFlowing);

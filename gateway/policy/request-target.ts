@@ -45,6 +45,12 @@ function literalSegment(raw: string): string {
   return text.replaceAll('/', '%2F').replaceAll('\\', '%5C');
 }
 
+/** The path of a request target: what comes before its query or fragment. */
+export function targetPath(target: string): string {
+  const cut = target.search(/[?#]/);
+  return cut === -1 ? target : target.slice(0, cut);
+}
+
 /**
  * The readings of a request path that an upstream might act on: fully decoded (with `\` as `/`)
  * before dot segments are resolved; when escapes are present, resolved first and decoded segment
@@ -53,8 +59,7 @@ function literalSegment(raw: string): string {
  * `bypass` rule while the upstream resolves it somewhere else.
  */
 export function pathReadings(rawPath: string): string[] {
-  const cut = rawPath.search(/[?#]/);
-  const path = cut === -1 ? rawPath : rawPath.slice(0, cut);
+  const path = targetPath(rawPath);
   const trailing = path.endsWith('/');
   const full = resolveSegments(decode(path).replaceAll('\\', '/').split('/'), trailing);
   const escaped = path.includes('%') || path.includes('\\');

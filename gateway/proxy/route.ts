@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { stripMapped } from '../http/client-ip.js';
 import type { AppEnv } from '../http/env.js';
+import { targetPath } from '../policy/request-target.js';
 import type { SessionView } from '../session/store.js';
 import type { AppTarget } from './hosts.js';
 import { decideRequest, isPageLoad, type AccessDecider, type RequestDecision } from './decide.js';
@@ -31,9 +32,7 @@ export interface ProxyDeps {
  * Other forms (`*`, absolute-form) keep the adapter's reading.
  */
 export function policyPath(rawUrl: string, parsedPath: string): string {
-  if (rawUrl.charCodeAt(0) !== 47) return parsedPath;
-  const end = rawUrl.search(/[?#]/);
-  return end === -1 ? rawUrl : rawUrl.slice(0, end);
+  return rawUrl.charCodeAt(0) === 47 ? targetPath(rawUrl) : parsedPath;
 }
 
 /**

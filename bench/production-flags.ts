@@ -28,3 +28,25 @@ export function productionAllocatorEnv(dockerfile = fs.readFileSync(DOCKERFILE, 
   if (Object.keys(env).length === 0) throw new Error('docker/Dockerfile sets no MALLOC_* or GLIBC_TUNABLES in its ENV');
   return env;
 }
+
+/** The Node.js major version the image runs (docker/Dockerfile's last `FROM node:<major>…`). */
+export function productionNodeMajor(dockerfile = fs.readFileSync(DOCKERFILE, 'utf8')): number {
+  const majors = [...dockerfile.matchAll(/^FROM node:(\d+)\S*/gm)].map((m) => Number(m[1]));
+  if (majors.length === 0) throw new Error('docker/Dockerfile has no FROM node:<major> line');
+  return majors.at(-1)!;
+}
+
+/**
+ * What a gateway limited to one CPU adds to the production flags (docs/deployment.md, "One CPU"),
+ * for the Node.js version `nodeVersion` ("24.22.3"). `--heap-growing-percent=30` holds each step of
+ * the old generation's growth to 30 %. Before Node 24, `--single-threaded-gc` too: V8's
+ * concurrent-marking threads would compete with the event loop for its one core. From Node 24
+ * (V8 13.6) that flag leaves incremental marking to crawl under load: in a probe a mark-compact
+ * took ~25 s from start to finish while the heap grew to 150 MB, and RSS peaked at 278–338 MB
+ * instead of ~180 (docs/performance.md, run O). Measured on Node 20, 22 and 24.
+ */
+export function oneCpuNodeFlags(nodeVersion: string = process.versions.node): string[] {
+  const major = Number.parseInt(nodeVersion.replace(/^v/, ''), 10);
+  if (!Number.isInteger(major)) throw new Error(`not a Node.js version: ${nodeVersion}`);
+  return major < 24 ? ['--single-threaded-gc', '--heap-growing-percent=30'] : ['--heap-growing-percent=30'];
+}

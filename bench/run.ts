@@ -25,7 +25,7 @@ import { checkHotPath } from './hot-path.js';
 import { pickLoadTool, runLoad, runLoadMeasuringCpu } from './load.js';
 import { seedAdminData } from './seed.js';
 import { startNginx } from './nginx.js';
-import { productionNodeFlags } from './production-flags.js';
+import { oneCpuNodeFlags, productionNodeFlags, productionNodeMajor } from './production-flags.js';
 import { machine, memoryBreakdown, rssMb } from './proc.js';
 import { formatChecks, formatTable, ratioCheck, summarise, type Check, type Results, type Round } from './report.js';
 
@@ -39,15 +39,12 @@ const RSS_REQUESTS = Number(process.env.BENCH_RSS_REQUESTS ?? 1_000_000);
 const RSS_MAX_SECONDS = 300;
 // The gateway runs as in production: the compiled build with docker/Dockerfile's node flags.
 // Pinned to one core it is a one-CPU deployment, and gets that deployment's setting too
-// (docs/deployment.md): without it V8's concurrent-marking threads share the event loop's core
-// (idle p99 7 -> 15 ms in a probe), and collecting on one thread lets V8 grow the old generation
-// further between collections (RSS peak 202 MB in one run) unless each step is held to 30 %.
-// BENCH_FROM_SOURCE=1 runs the sources through tsx instead;
-// BENCH_NODE_FLAGS replaces the flags.
-const ONE_CPU_FLAGS = ['--single-threaded-gc', '--heap-growing-percent=30'];
+// (`oneCpuNodeFlags`, docs/deployment.md). BENCH_FROM_SOURCE=1 runs the sources through tsx
+// instead; BENCH_NODE_FLAGS replaces the flags. Every server runs on the node running the bench:
+// run it with the image's Node.js major (`productionNodeMajor`) to measure what is deployed.
 const nodeFlagsFor = (pinned: boolean) => process.env.BENCH_NODE_FLAGS !== undefined
   ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean)
-  : [...productionNodeFlags(), ...(pinned ? ONE_CPU_FLAGS : [])];
+  : [...productionNodeFlags(), ...(pinned ? oneCpuNodeFlags() : [])];
 const FROM_SOURCE = process.env.BENCH_FROM_SOURCE === '1';
 const SIGN_IN_RATE = 20;
 const RSS_LIMIT_MB = 200;
@@ -77,6 +74,8 @@ async function main(): Promise<number> {
   if (tool !== 'wrk') say('wrk not found: using autocannon (apt-get install wrk for the reference numbers; autocannon itself may be the bottleneck)');
   if (!nginxInstalled) say('nginx not found: skipping the nginx comparison (apt-get install nginx)');
   if (!pin) say('taskset missing or a single core: servers and load generator are not pinned');
+  const imageNode = productionNodeMajor();
+  if (Number.parseInt(process.versions.node, 10) !== imageNode) say(`note: the image runs Node ${imageNode}, this bench Node ${process.versions.node}; to measure the image's runtime, run the bench with Node ${imageNode} first on PATH`);
   if (info.load_average_at_start[0]! > info.nproc / 2) say(`warning: the machine is busy (load ${info.load_average_at_start[0]}); numbers will be noisy`);
 
   say('hot path: counting database statements per proxied request (in-process gateway)…');

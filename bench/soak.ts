@@ -8,7 +8,8 @@
  *   npm run soak -- [--seconds 60] [--rate 1000] [--connections 32] [--sign-in-workers 2] [--rss-growth-mb 64]
  *
  * `--rate 0` sends as fast as the gateway answers (a stress test rather than a soak);
- * `SOAK_RSS_SAMPLES=1` prints the RSS sampled every second.
+ * `SOAK_RSS_SAMPLES=1` prints the RSS sampled every second; `SOAK_BIN=<dist>/gateway/cli/bin.mjs`
+ * soaks a compiled build (`npm run build`) instead of the sources.
  *
  * Storage is embedded in a temp dir, or a fresh database next to DATABASE_URL when that is set.
  */
@@ -24,7 +25,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const BIN = path.join(ROOT, 'gateway/cli/bin.mjs');
+const BIN = process.env.SOAK_BIN ?? path.join(ROOT, 'gateway/cli/bin.mjs');
 const P = '/.recourse';
 const PASSWORD = 'soak test password';
 const USERS = 8;

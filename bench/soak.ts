@@ -9,7 +9,8 @@
  *
  * `--rate 0` sends as fast as the gateway answers (a stress test rather than a soak);
  * `SOAK_RSS_SAMPLES=1` prints the RSS sampled every second; `SOAK_BIN=<dist>/gateway/cli/bin.mjs`
- * soaks a compiled build (`npm run build`) instead of the sources.
+ * soaks a compiled build (`npm run build`) instead of the sources; `SOAK_NODE_FLAGS` gives the
+ * gateway's process node flags (none by default).
  *
  * Storage is embedded in a temp dir, or a fresh database next to DATABASE_URL when that is set.
  */
@@ -26,6 +27,8 @@ import pg from 'pg';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const BIN = process.env.SOAK_BIN ?? path.join(ROOT, 'gateway/cli/bin.mjs');
+/** Node flags for the gateway's process only (SOAK_NODE_FLAGS, e.g. docker/Dockerfile's). */
+const GATEWAY_NODE_FLAGS = (process.env.SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const P = '/.recourse';
 const PASSWORD = 'soak test password';
 const USERS = 8;
@@ -152,7 +155,7 @@ async function main(): Promise<number> {
       session: { secret_file: './data/session.key' }, mail: { outbox_dir: './data/outbox' }, policies: { dir: './policies' },
       log: { level: 'warn' }, apps: [{ name: 'soak', host: '*', upstream: `http://127.0.0.1:${upstreamPort}` }],
     }));
-    const gateway = await startNode([BIN, 'serve', '--config', configFile], /Recourse is running at /);
+    const gateway = await startNode([...GATEWAY_NODE_FLAGS, BIN, 'serve', '--config', configFile], /Recourse is running at /);
     for (let i = 0; i < USERS; i++) await runCli(['user', 'add', '--email', `soak${i}@example.com`, '--password-stdin', '--config', configFile], PASSWORD);
     const cookies: string[] = [];
     for (let i = 0; i < SESSIONS; i++) cookies.push(await signIn(base, `soak${i % USERS}@example.com`));

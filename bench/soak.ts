@@ -9,8 +9,9 @@
  *
  * `--rate 0` sends as fast as the gateway answers (a stress test rather than a soak);
  * `SOAK_RSS_SAMPLES=1` prints the RSS sampled every second; `SOAK_BIN=<dist>/gateway/cli/bin.mjs`
- * soaks a compiled build (`npm run build`) instead of the sources; `SOAK_NODE_FLAGS` gives the
- * gateway's process node flags (none by default).
+ * soaks a compiled build (`npm run build`) instead of the sources; `SOAK_NODE_FLAGS` replaces the
+ * gateway's node flags (docker/Dockerfile's by default: without them Node 24 sizes its heap so
+ * that RSS climbs for minutes with no leak; docs/performance.md, run O).
  *
  * Storage is embedded in a temp dir, or a fresh database next to DATABASE_URL when that is set.
  */
@@ -24,11 +25,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { productionNodeFlags } from './production-flags.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const BIN = process.env.SOAK_BIN ?? path.join(ROOT, 'gateway/cli/bin.mjs');
-/** Node flags for the gateway's process only (SOAK_NODE_FLAGS, e.g. docker/Dockerfile's). */
-const GATEWAY_NODE_FLAGS = (process.env.SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/** The gateway's node flags: docker/Dockerfile's, as `npm start` runs it, unless SOAK_NODE_FLAGS replaces them. */
+const GATEWAY_NODE_FLAGS = process.env.SOAK_NODE_FLAGS !== undefined ? process.env.SOAK_NODE_FLAGS.split(/\s+/).filter(Boolean) : productionNodeFlags();
 const P = '/.recourse';
 const PASSWORD = 'soak test password';
 const USERS = 8;

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productionNodeFlags } from '../../bench/production-flags.js';
 import { generateTotpCode } from '../../gateway/security/totp.js';
 import { TestClient } from '../support/client.js';
 import { cleanUp, createDatabase, runCli, startServe, writeInstallFrom, type Install, type ServeChild } from '../integration/child.js';
@@ -24,8 +25,10 @@ const RSS_GROWTH_LIMIT_MB = 50;
 // V8 grows its heap lazily while memory is plentiful (RSS then climbs ~14 KB per request with no
 // leak at all); a capped heap makes it collect, so growth means retained memory — or, for a leak,
 // an out-of-memory exit. The gateway's live heap is ~40 MB. The young generation gets the image's
-// size too (docker/Dockerfile): Node 24's default of 2 x 64 MB alone grew RSS past the bound.
+// size too (docker/Dockerfile; the one such flag NODE_OPTIONS takes): Node 24's default of
+// 2 x 64 MB alone grew RSS past the bound.
 const CHILD_HEAP_MB = 128;
+const CHILD_YOUNG_GENERATION = productionNodeFlags().filter((flag) => flag.startsWith('--max-semi-space-size='));
 const PASSWORD = 'fuzz user password 1';
 const ADMIN_PASSWORD = 'fuzz admin password 1';
 const SECRET = 'fuzz-secret-fuzz-secret-fuzz-secret-0123456789';
@@ -206,7 +209,7 @@ describe('malformed input to every route', () => {
     fs.writeFileSync(`${install.dir}/policies/access.yaml`, JSON.stringify({
       access: { default: 'one_factor' }, factors: { email_otp: { enabled: true } }, rate_limits: { login: { max_retries: 1_000_000 } },
     }));
-    serve = await startServe(install, { env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${CHILD_HEAP_MB} --max-semi-space-size=8`.trim() } });
+    serve = await startServe(install, { env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${CHILD_HEAP_MB} ${CHILD_YOUNG_GENERATION.join(' ')}`.trim() } });
     const added = await runCli(['user', 'add', '--email', 'fuzz@example.com', '--password-stdin', '--config', install.configFile], { input: PASSWORD });
     expect(added.code).toBe(0);
     userId = added.stdout.trim();

@@ -14,7 +14,8 @@ export type Executor = Database | Tx;
 export interface Storage {
   db: Database;
   kind: 'postgres' | 'embedded';
-  migrate(): Promise<void>;
+  /** Applies the migrations in `migrationsFolder` (default: db/migrations) not yet applied. */
+  migrate(migrationsFolder?: string): Promise<void>;
   /** Throws when the database cannot answer (readiness, fail-closed checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -54,7 +55,7 @@ async function openPostgres(options: OpenStorageOptions): Promise<Storage> {
   return {
     db,
     kind: 'postgres',
-    migrate: () => migrate(drizzle({ client: pool, schema }), { migrationsFolder: MIGRATIONS_DIR }),
+    migrate: (migrationsFolder = MIGRATIONS_DIR) => migrate(drizzle({ client: pool, schema }), { migrationsFolder }),
     ping: async () => {
       await db.execute(sql`select 1`);
     },
@@ -76,7 +77,7 @@ async function openEmbedded(options: OpenStorageOptions): Promise<Storage> {
   return {
     db,
     kind: 'embedded',
-    migrate: () => migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS_DIR }),
+    migrate: (migrationsFolder = MIGRATIONS_DIR) => migrate(drizzle({ client, schema }), { migrationsFolder }),
     ping: async () => {
       await client.query('select 1');
     },

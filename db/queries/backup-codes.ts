@@ -85,26 +85,19 @@ export interface StatsWindow {
 }
 
 /**
- * The four headline numbers in one statement. Per-user counts come from an index-only GROUP BY on
- * the partial index of unused codes; the usage counts are range scans on backup_codes_used_at_idx.
- * Both holder counts come from one aggregate so the CTE stays inlined (no materialised temp file).
+ * The four headline numbers in one statement. The holder counts come from backup_code_balances
+ * (one row per user, kept by triggers; an index-only scan of its partial index on holders); the
+ * usage counts are range scans on backup_codes_used_at_idx.
  */
 export function backupCodeStatsQuery(window: StatsWindow): SQL {
   return sql`
-    with per_user as (
-      select count(*) as codes_left from backup_codes
-      where used_at is null and voided_at is null
-      group by user_id
-    ), holders as (
-      select count(*) as users_with_codes, count(*) filter (where codes_left <= ${window.lowThreshold}) as low_on_codes
-      from per_user
-    )
-    select holders.users_with_codes, holders.low_on_codes,
+    select
+      (select count(*) from backup_code_balances where codes_left > 0) as users_with_codes,
+      (select count(*) from backup_code_balances where codes_left > 0 and codes_left <= ${window.lowThreshold}) as low_on_codes,
       (select count(*) from backup_codes where used_at >= ${window.today.start.toISOString()}::timestamptz
         and used_at < ${window.today.end.toISOString()}::timestamptz) as used_today,
       (select count(*) from backup_codes where used_at >= ${window.month.start.toISOString()}::timestamptz
-        and used_at < ${window.month.end.toISOString()}::timestamptz) as used_this_month
-    from holders`;
+        and used_at < ${window.month.end.toISOString()}::timestamptz) as used_this_month`;
 }
 
 export async function backupCodeStats(db: Executor, window: StatsWindow): Promise<BackupCodeStats> {
@@ -129,23 +122,17 @@ export interface BackupCodeHolder {
 }
 
 /**
- * One page of the users holding codes, fewest codes first (those about to run out matter most).
- * Only the page's users are joined and looked up for their last use, so the cost stays that of
- * the grouped index scan however many users there are.
+ * One page of the users holding codes, fewest codes first (those about to run out matter most),
+ * read in order from backup_code_balances' partial index on (codes_left, user_id), so a page
+ * costs the same however many users hold codes.
  */
 export async function listBackupCodeHolders(db: Executor, page: { limit: number; offset: number }): Promise<BackupCodeHolder[]> {
   const result = await db.execute(sql`
-    with per_user as (
-      select user_id, count(*) as codes_left from backup_codes
-      where used_at is null and voided_at is null
-      group by user_id
-      order by codes_left, user_id
-      limit ${page.limit} offset ${page.offset}
-    )
-    select u.id, u.name, u.email, u.role, u.type, p.codes_left,
-      (select max(b.used_at) from backup_codes b where b.user_id = p.user_id) as last_used_at
-    from per_user p join users u on u.id = p.user_id
-    order by p.codes_left, p.user_id
+    select u.id, u.name, u.email, u.role, u.type, b.codes_left, b.last_used_at
+    from backup_code_balances b join users u on u.id = b.user_id
+    where b.codes_left > 0
+    order by b.codes_left, b.user_id
+    limit ${page.limit} offset ${page.offset}
   `);
   return rowsOf<Record<string, unknown>>(result).map((row) => ({
     userId: String(row.id),

@@ -16,14 +16,23 @@ let templateBytes: Buffer<ArrayBuffer> | undefined;
  * in parallel.
  */
 export async function openTestStorage(): Promise<Storage & { databaseUrl: string }> {
+  const storage = await openEmptyTestStorage({ fromTemplate: true });
+  await storage.migrate();
+  return storage;
+}
+
+/**
+ * A fresh database with no migrations applied (or, with `fromTemplate`, the embedded run's
+ * migrated dump), for tests that apply migrations themselves.
+ */
+export async function openEmptyTestStorage(options: { fromTemplate?: boolean } = {}): Promise<Storage & { databaseUrl: string }> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const template = inject('embeddedTemplate');
+    const template = options.fromTemplate ? inject('embeddedTemplate') : '';
     const storage = await openStorage({
       databaseUrl: '', dataDir: 'memory://',
       ...(template ? { loadDataDir: new Blob([(templateBytes ??= fs.readFileSync(template))]) } : {}),
     });
-    await storage.migrate();
     return Object.assign(storage, { databaseUrl: '' });
   }
   const name = `recourse_t_${randomBytes(6).toString('hex')}`;
@@ -34,7 +43,6 @@ export async function openTestStorage(): Promise<Storage & { databaseUrl: string
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const storage = await openStorage({ databaseUrl: url.toString(), dataDir: '' , poolSize: 20 });
-  await storage.migrate();
   const close = storage.close;
   return Object.assign(storage, {
     databaseUrl: url.toString(),

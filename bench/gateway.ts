@@ -44,7 +44,7 @@ export interface BenchGateway {
 
 /**
  * The gateway's environment: the bench's own, minus RECOURSE_* overrides that would skew the run,
- * with docker/Dockerfile's allocator settings (argon2id's 19 MiB per hash goes back to the system
+ * with docker/Dockerfile's allocator settings (argon2id's 7 MiB per hash goes back to the system
  * when the hash is done, mapped in huge pages).
  */
 function gatewayEnv(): NodeJS.ProcessEnv {

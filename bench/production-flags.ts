@@ -20,7 +20,7 @@ export function productionNodeFlags(dockerfile = fs.readFileSync(DOCKERFILE, 'ut
 
 /**
  * The allocator settings docker/Dockerfile's ENV sets (glibc's MALLOC_* and GLIBC_TUNABLES), which
- * decide what argon2id's 19 MiB per hash costs in page faults and resident memory.
+ * decide what argon2id's memory per hash (7 MiB) costs in page faults and resident memory.
  */
 export function productionAllocatorEnv(dockerfile = fs.readFileSync(DOCKERFILE, 'utf8')): Record<string, string> {
   const env: Record<string, string> = {};

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { backupCodes, totpFactors, users, webauthnCredentials, type Role, type UserRow, type UserType } from '../schema/index.js';
 
@@ -68,6 +68,16 @@ export async function listUsersWithFactors(db: Executor) {
 export async function updateUser(db: Executor, id: string, patch: Partial<Omit<UserRow, 'id' | 'createdAt'>>, now: Date): Promise<UserRow | undefined> {
   const [user] = await db.update(users).set({ ...patch, updatedAt: now }).where(eq(users.id, id)).returning();
   return user;
+}
+
+/**
+ * Replaces a password hash made with earlier settings by one of today's, only if the stored hash
+ * is still the one that was verified: a password changed in the meantime is never overwritten.
+ */
+export async function replacePasswordHash(db: Executor, input: { userId: string; verified: string; replacement: string; now: Date }): Promise<boolean> {
+  const replaced = await db.update(users).set({ passwordHash: input.replacement, updatedAt: input.now })
+    .where(and(eq(users.id, input.userId), eq(users.passwordHash, input.verified))).returning({ id: users.id });
+  return replaced.length > 0;
 }
 
 /** node-postgres puts the SQLSTATE on the error; drizzle wraps it in `cause`. */

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/client.js';
-import { findUserByEmail } from '../../db/queries/users.js';
+import { findUserByEmail, replacePasswordHash } from '../../db/queries/users.js';
 import { recordAudit, writeAudit } from '../audit/write.js';
 import type { Clock } from '../core/clock.js';
 import { isValidEmail } from '../core/email.js';
@@ -8,7 +8,7 @@ import { recordSignInAttempt } from '../context/history.js';
 import type { Limits } from '../ratelimit/limits.js';
 import { detectNewLocation } from '../recovery/new-location.js';
 import { fireReenrollmentTrigger, type ReenrollmentDeps } from '../recovery/reenrollment.js';
-import { verifyPassword } from '../security/password.js';
+import { hashPassword, PasswordHashBusyError, passwordNeedsRehash, verifyPassword } from '../security/password.js';
 import type { SessionManager } from '../session/manager.js';
 
 export interface PasswordSignInDeps {
@@ -91,8 +91,10 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
     };
   }
 
+  const rehashed = await rehashIfOutdated(user.passwordHash, input.password);
   let obligationsChanged = false;
   const signedIn = await deps.db.transaction(async (tx) => {
+    if (rehashed) await replacePasswordHash(tx, { userId: user.id, verified: user.passwordHash!, replacement: rehashed, now: at });
     if (input.previousIdHash) await deps.sessions.revoke(tx, input.previousIdHash);
     const session = await deps.sessions.issue(tx, { userId: user.id, authLevel: 1, ip: input.ip, userAgent: input.userAgent ?? null });
     // Re-enrolment: compared with the history before this attempt joins it.
@@ -111,4 +113,19 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
   if (obligationsChanged) deps.sessions.forgetUser(user.id);
   await deps.limits.loginSucceeded(input.email, input.ip);
   return signedIn;
+}
+
+/**
+ * A new hash of a password just proved, when the stored one was made with earlier settings
+ * (`passwordNeedsRehash`). Made before the sign-in's transaction, never inside it; when the hash
+ * queue is full the old hash stays and a later sign-in tries again.
+ */
+async function rehashIfOutdated(stored: string | null, password: string): Promise<string | null> {
+  if (!stored || !passwordNeedsRehash(stored)) return null;
+  try {
+    return await hashPassword(password);
+  } catch (error) {
+    if (error instanceof PasswordHashBusyError) return null;
+    throw error;
+  }
 }

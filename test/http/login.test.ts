@@ -1,5 +1,7 @@
+import argon2 from 'argon2';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, signInEvents } from '../../db/schema/index.js';
+import { auditLog, signInEvents, users } from '../../db/schema/index.js';
 import { openTestStorage } from '../support/storage.js';
 import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startEchoUpstream } from '../support/upstream.js';
@@ -67,6 +69,27 @@ describe('first factor', () => {
     expect(a).toContain('Incorrect email or password.');
     expect(b.replace(/value="[^"]*"/g, '')).toBe(a.replace(/value="[^"]*"/g, ''));
     expect(client.cookies.has('recourse_session')).toBe(false);
+  });
+
+  it('replaces a hash made with an earlier release\'s settings at the next sign-in, and only with the right password', async () => {
+    // Releases before 2026-12-02 stored argon2id at 19 MiB and two passes.
+    const earlier = await argon2.hash('earlier settings pw', { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    const userId = await gw.addUser({ email: 'legacy@example.com', password: 'placeholder password' });
+    await storage.db.update(users).set({ passwordHash: earlier }).where(eq(users.id, userId));
+    const stored = async () => (await storage.db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId)))[0]!.hash!;
+
+    const wrong = new TestClient(gw.url);
+    await wrong.page(`${P}/login`);
+    expect((await wrong.postForm(`${P}/login`, { email: 'legacy@example.com', password: 'not the password', rd: '/' })).status).toBe(401);
+    expect(await stored()).toBe(earlier);
+
+    expect((await new TestClient(gw.url).signIn('legacy@example.com', 'earlier settings pw')).status).toBe(303);
+    const replaced = await stored();
+    expect(/^\$argon2id\$v=19\$([^$]+)\$/.exec(replaced)?.[1]?.split(',').sort()).toEqual(['m=7168', 'p=1', 't=5']);
+    expect(await argon2.verify(replaced, 'earlier settings pw')).toBe(true);
+    // The next sign-in verifies against the new hash and leaves it be.
+    expect((await new TestClient(gw.url).signIn('legacy@example.com', 'earlier settings pw')).status).toBe(303);
+    expect(await stored()).toBe(replaced);
   });
 
   it('never records a password typed into the email field', async () => {

@@ -1,19 +1,28 @@
 import { webcrypto } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashConcurrency, hashLoad, hashPassword, PasswordHashBusyError, passwordProblem, setHashQueueLimit, verifyPassword } from '../../../gateway/security/password.js';
+import argon2 from 'argon2';
+import { hashConcurrency, hashLoad, hashPassword, PasswordHashBusyError, passwordNeedsRehash, passwordProblem, setHashQueueLimit, verifyPassword } from '../../../gateway/security/password.js';
 
 // Test files share modules (vitest isolate: false) and a test gateway sets the limit from its config.
 beforeEach(() => setHashQueueLimit(Number.POSITIVE_INFINITY));
 afterAll(() => setHashQueueLimit(Number.POSITIVE_INFINITY));
 
 describe('hashPassword and verifyPassword', () => {
-  it('stores argon2id at OWASP minimum or above, and verifies only the right password', async () => {
+  it('stores argon2id at one of OWASP\'s minimum settings (7 MiB, five passes), and verifies only the right password', async () => {
     const stored = await hashPassword('correct horse battery');
     const params = /^\$argon2id\$v=19\$([^$]+)\$/.exec(stored)?.[1]?.split(',').sort();
-    expect(params).toEqual(['m=19456', 'p=1', 't=2']);
+    expect(params).toEqual(['m=7168', 'p=1', 't=5']);
     expect(await verifyPassword(stored, 'correct horse battery')).toBe(true);
     expect(await verifyPassword(stored, 'correct horse batterY')).toBe(false);
+  });
+
+  it('asks for a new hash when the stored one was made with other settings, and verifies it meanwhile', async () => {
+    const earlier = await argon2.hash('correct horse battery', { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    expect(passwordNeedsRehash(earlier)).toBe(true);
+    expect(await verifyPassword(earlier, 'correct horse battery')).toBe(true);
+    expect(passwordNeedsRehash(await hashPassword('correct horse battery'))).toBe(false);
+    expect(passwordNeedsRehash('not-a-phc-string')).toBe(false);
   });
 
   it('refuses, after the same work, when there is no stored hash or it is not a hash', async () => {

@@ -86,8 +86,8 @@ export interface StatsWindow {
 
 /**
  * The four headline numbers in one statement. The holder counts come from backup_code_balances
- * (one row per user, kept by triggers; an index-only scan of its partial index on holders); the
- * usage counts are range scans on backup_codes_used_at_idx.
+ * (one small row per user, kept by triggers; those low on codes from its partial index), the usage
+ * counts from range scans on backup_codes_used_at_idx, so none of them groups the codes themselves.
  */
 export function backupCodeStatsQuery(window: StatsWindow): SQL {
   return sql`

@@ -40,7 +40,7 @@ export async function seedAdminData(databaseUrl: string): Promise<{ seconds: num
       await seedAudit(tx);
     });
     // Sets the visibility maps (index-only scans) and refreshes the planner's statistics.
-    for (const table of ['users', 'backup_codes', 'sign_in_events', 'assistance_requests', 'audit_log']) {
+    for (const table of ['users', 'backup_codes', 'backup_code_balances', 'sign_in_events', 'assistance_requests', 'audit_log']) {
       await db.execute(sql.raw(`vacuum analyze ${table}`));
     }
     return { seconds: (performance.now() - started) / 1000 };

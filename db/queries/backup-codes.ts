@@ -85,19 +85,21 @@ export interface StatsWindow {
 }
 
 /**
- * The four headline numbers in one statement. The holder counts come from backup_code_balances
- * (one small row per user, kept by triggers; those low on codes from its partial index), the usage
- * counts from range scans on backup_codes_used_at_idx, so none of them groups the codes themselves.
+ * The four headline numbers in one statement. Both holder counts come from one pass over
+ * backup_code_balances (one small row per user, kept by triggers), the usage counts from range
+ * scans on backup_codes_used_at_idx, so none of them groups the codes themselves.
  */
 export function backupCodeStatsQuery(window: StatsWindow): SQL {
   return sql`
-    select
-      (select count(*) from backup_code_balances where codes_left > 0) as users_with_codes,
-      (select count(*) from backup_code_balances where codes_left > 0 and codes_left <= ${window.lowThreshold}) as low_on_codes,
+    select holders.users_with_codes, holders.low_on_codes,
       (select count(*) from backup_codes where used_at >= ${window.today.start.toISOString()}::timestamptz
         and used_at < ${window.today.end.toISOString()}::timestamptz) as used_today,
       (select count(*) from backup_codes where used_at >= ${window.month.start.toISOString()}::timestamptz
-        and used_at < ${window.month.end.toISOString()}::timestamptz) as used_this_month`;
+        and used_at < ${window.month.end.toISOString()}::timestamptz) as used_this_month
+    from (
+      select count(*) as users_with_codes, count(*) filter (where codes_left <= ${window.lowThreshold}) as low_on_codes
+      from backup_code_balances where codes_left > 0
+    ) as holders`;
 }
 
 export async function backupCodeStats(db: Executor, window: StatsWindow): Promise<BackupCodeStats> {

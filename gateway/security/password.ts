@@ -6,9 +6,9 @@ import pLimit from 'p-limit';
  * Storage cheat sheet lists as equal in the defence they give (19 MiB and 2 passes, 12 and 3, 9
  * and 4, 7 and 5, 46 and 1), the one that holds the least memory per hash in flight, as Keycloak's
  * default does. Against 19 MiB and 2 passes it holds 12 MiB less per hash running and, on the
- * 2-vCPU Intel VM of bench run P, cost ~25 % less CPU (24 against 32 ms). argon2 runs in libuv's thread pool,
- * off the event loop. Hashes stored with other settings still verify, and a sign-in replaces them
- * (`passwordNeedsRehash`).
+ * 2-vCPU Intel VM of bench run P, cost ~25 % less CPU (24 against 32 ms). argon2 runs in libuv's
+ * thread pool, off the event loop. Hashes stored with other settings still verify, and a sign-in
+ * replaces them (`passwordNeedsRehash`).
  */
 const OPTIONS = { type: argon2.argon2id, memoryCost: 7_168, timeCost: 5, parallelism: 1 } as const;
 

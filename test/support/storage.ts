@@ -16,19 +16,21 @@ let templateBytes: Buffer<ArrayBuffer> | undefined;
  * in parallel.
  */
 export async function openTestStorage(): Promise<Storage & { databaseUrl: string }> {
-  const storage = await openEmptyTestStorage({ fromTemplate: true });
+  const storage = await openFreshStorage({ startFromMigratedDump: true });
   await storage.migrate();
   return storage;
 }
 
-/**
- * A fresh database with no migrations applied (or, with `fromTemplate`, the embedded run's
- * migrated dump), for tests that apply migrations themselves.
- */
-export async function openEmptyTestStorage(options: { fromTemplate?: boolean } = {}): Promise<Storage & { databaseUrl: string }> {
+/** A fresh database with no migrations applied, for tests that apply migrations themselves. */
+export function openEmptyTestStorage(): Promise<Storage & { databaseUrl: string }> {
+  return openFreshStorage({ startFromMigratedDump: false });
+}
+
+/** The embedded run may start from the migrated dump (openTestStorage migrates the rest, if any). */
+async function openFreshStorage(options: { startFromMigratedDump: boolean }): Promise<Storage & { databaseUrl: string }> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const template = options.fromTemplate ? inject('embeddedTemplate') : '';
+    const template = options.startFromMigratedDump ? inject('embeddedTemplate') : '';
     const storage = await openStorage({
       databaseUrl: '', dataDir: 'memory://',
       ...(template ? { loadDataDir: new Blob([(templateBytes ??= fs.readFileSync(template))]) } : {}),

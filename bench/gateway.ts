@@ -11,7 +11,8 @@ import { signIn } from './sign-in.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const BIN = path.join(ROOT, 'gateway/cli/bin.mjs');
-const GEOIP_DIR = process.env.BENCH_GEOIP_DIR ?? '/work/shared/geoip';
+// MaxMind's fake test databases committed with the tests (test/fixtures/geoip/README.md).
+const GEOIP_DIR = process.env.BENCH_GEOIP_DIR ?? path.join(ROOT, 'test/fixtures/geoip');
 export const PREFIX = '/.recourse';
 export const COOKIE_NAME = 'recourse_session';
 

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FixedClock } from '../../gateway/core/clock.js';
 import { TestClient } from '../support/client.js';
+import { GEOIP_ASN_DB, GEOIP_CITY_DB } from '../support/geoip.js';
 import { startTestGateway } from '../support/gateway.js';
 import { stepUpClient } from '../support/step-up.js';
 import { openTestStorage } from '../support/storage.js';
@@ -23,11 +24,10 @@ export async function takeScreenshots(outDir: string): Promise<string[]> {
   fs.mkdirSync(outDir, { recursive: true });
   const storage = await openTestStorage();
   const clock = new FixedClock(new Date());
-  const geoip = path.resolve(process.cwd(), '../shared/geoip');
   const gw = await startTestGateway({
     storage,
     // Requests "from" the MaxMind test networks show what admins see: city, country and network.
-    config: fs.existsSync(geoip) ? { server: { trust_proxy: ['127.0.0.1/32'] }, geoip: { city_db: `${geoip}/GeoIP2-City-Test.mmdb`, asn_db: `${geoip}/GeoLite2-ASN-Test.mmdb` } } : {},
+    config: { server: { trust_proxy: ['127.0.0.1/32'] }, geoip: { city_db: GEOIP_CITY_DB, asn_db: GEOIP_ASN_DB } },
     policy: { access: { default: 'two_factor' }, rate_limits: { assistance: { per_ip: '100/1h', per_email: '100/1h' } } } });
   const browser = await launchChromium();
   const written: string[] = [];

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAssistanceRequestByReference } from '../../db/queries/assistance.js';
 import { assistanceRequests, auditLog, users } from '../../db/schema/index.js';
 import { TestClient } from '../support/client.js';
+import { GEOIP_ANONYMOUS_DB, GEOIP_ASN_DB, GEOIP_CITY_DB } from '../support/geoip.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
 
 const P = '/.recourse';
-const GEOIP = '/work/shared/geoip';
 const REFERENCE = /AR-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/;
 
 let storage: Awaited<ReturnType<typeof openTestStorage>>;
@@ -25,7 +25,7 @@ const policy = {
 
 beforeAll(async () => {
   storage = await openTestStorage();
-  const geoip = { city_db: `${GEOIP}/GeoIP2-City-Test.mmdb`, asn_db: `${GEOIP}/GeoLite2-ASN-Test.mmdb`, anonymous_db: `${GEOIP}/GeoIP2-Anonymous-IP-Test.mmdb` };
+  const geoip = { city_db: GEOIP_CITY_DB, asn_db: GEOIP_ASN_DB, anonymous_db: GEOIP_ANONYMOUS_DB };
   gw = await startTestGateway({ storage, policy, config: { server: { trust_proxy: ['127.0.0.1/32'] }, geoip } });
   direct = await startTestGateway({ storage, config: { geoip } });
   for (const name of ['alice', 'bob', 'carol', 'dave', 'erin']) {

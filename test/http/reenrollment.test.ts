@@ -10,6 +10,7 @@ import { auditLog, outbox } from '../../db/schema/index.js';
 import { generateBackupCodeSet, revealBackupCodes } from '../../gateway/factors/backup-codes.js';
 import { openObligations } from '../../gateway/recovery/reenrollment.js';
 import { TestClient } from '../support/client.js';
+import { GEOIP_ASN_DB, GEOIP_CITY_DB } from '../support/geoip.js';
 import { FixedClock, startProxiedTestGateway, type ProxiedTestGateway, type TestGateway } from '../support/gateway.js';
 import { VirtualAuthenticator } from '../support/virtual-authenticator.js';
 import { enrolThroughPage, P, seedTotp } from './totp-support.js';
@@ -31,7 +32,6 @@ const POLICY = {
     { on: 'new_location', require: 'regenerate_backup_codes', within: '7d' },
   ],
 };
-const GEOIP = '/work/shared/geoip';
 
 const clock = new FixedClock('2026-03-01T09:00:00Z');
 let fixture: ProxiedTestGateway;
@@ -42,7 +42,7 @@ let gw: TestGateway;
 beforeAll(async () => {
   fixture = await startProxiedTestGateway({
     clock, policy: POLICY,
-    config: { server: { trust_proxy: ['127.0.0.1/32'] }, geoip: { city_db: `${GEOIP}/GeoIP2-City-Test.mmdb`, asn_db: `${GEOIP}/GeoLite2-ASN-Test.mmdb` } },
+    config: { server: { trust_proxy: ['127.0.0.1/32'] }, geoip: { city_db: GEOIP_CITY_DB, asn_db: GEOIP_ASN_DB } },
   });
   ({ storage, upstream, gw } = fixture);
 });

@@ -8,12 +8,12 @@ import { recordAudit } from '../../gateway/audit/write.js';
 import { openGeoIp } from '../../gateway/context/geoip.js';
 import { recordSignInAttempt } from '../../gateway/context/history.js';
 import { TestClient } from '../support/client.js';
+import { GEOIP_ASN_DB, GEOIP_CITY_DB } from '../support/geoip.js';
 import { startTestGateway, TEST_SECRET, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
 import { openTestStorage } from '../support/storage.js';
 
 const P = '/.recourse';
-const GEOIP = '/work/shared/geoip';
 const REFERENCE = /AR-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/;
 const CLIENT_IP = '89.160.20.112';
 
@@ -78,7 +78,7 @@ beforeAll(async () => {
     config: {
       server: { trust_proxy: ['127.0.0.1/32'] },
       mail: { smtp_url: `smtp://127.0.0.1:${port}` },
-      geoip: { city_db: `${GEOIP}/GeoIP2-City-Test.mmdb`, asn_db: `${GEOIP}/GeoLite2-ASN-Test.mmdb` },
+      geoip: { city_db: GEOIP_CITY_DB, asn_db: GEOIP_ASN_DB },
     },
   });
   admins.root = await gw.addUser({ email: 'root@example.com', role: 'super_admin' });
@@ -96,7 +96,7 @@ beforeAll(async () => {
   await storage.db.insert(totpFactors).values({ id: randomUUID(), userId: alice, secretSealed: 'sealed', createdAt: now, confirmedAt: now });
   const setId = randomUUID();
   await storage.db.insert(backupCodes).values(['a', 'b', 'c'].map((h) => ({ id: randomUUID(), userId: alice, setId, codeHash: h, createdAt: now })));
-  const geoip = await openGeoIp({ cityDb: `${GEOIP}/GeoIP2-City-Test.mmdb`, asnDb: `${GEOIP}/GeoLite2-ASN-Test.mmdb` });
+  const geoip = await openGeoIp({ cityDb: GEOIP_CITY_DB, asnDb: GEOIP_ASN_DB });
   await recordSignInAttempt(storage.db, geoip, { userId: alice, email: 'alice@example.com', success: true, method: 'password', ip: CLIENT_IP, at: now });
   geoip.close();
   await recordAudit(storage.db, TEST_SECRET, { event: 'login.succeeded', at: now, actor: { userId: alice }, userId: alice, ip: CLIENT_IP, location: 'Linköping, SE' });

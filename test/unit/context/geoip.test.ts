@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeLocation, describeNetwork, openGeoIp, type GeoIp, type GeoIpLogger } from '../../../gateway/context/geoip.js';
+// MaxMind's fake test databases; test/fixtures/geoip/README.md lists what each address resolves to.
+import { GEOIP_DIR } from '../../support/geoip.js';
 
-// MaxMind's fake test databases; /work/shared/geoip/README.md lists what each address resolves to.
-const GEOIP_DIR = path.resolve(process.cwd(), '../shared/geoip');
 const CITY = path.join(GEOIP_DIR, 'GeoIP2-City-Test.mmdb');
 const LITE_CITY = path.join(GEOIP_DIR, 'GeoLite2-City-Test.mmdb');
 const ASN = path.join(GEOIP_DIR, 'GeoLite2-ASN-Test.mmdb');

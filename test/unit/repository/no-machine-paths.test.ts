@@ -1,0 +1,33 @@
+// A fresh clone must stand on its own (README: `npm ci && npm test` on any machine): no file the
+// repository ships may read from, or point readers to, a folder of the machines it was built on.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+// `.ci/run` is the one file allowed to name the CI machine's shared folder: it runs the external
+// contract smoke test from there. This test names the patterns, so it is left out too.
+const EXEMPT = new Set(['.ci/run', 'test/unit/repository/no-machine-paths.test.ts']);
+const MACHINE_PATHS = [/\/work\//, /\.\.\/shared\b/];
+
+function trackedTextFiles(): string[] {
+  const listed = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  return listed.filter((file) => !EXEMPT.has(file) && !/\.(png|mmdb|tgz|ico)$/.test(file) && !file.endsWith('package-lock.json'));
+}
+
+describe('the repository names no path of the machines it was built on', () => {
+  it('has no /work/ or ../shared in code, tests, comments or docs', () => {
+    const offending: string[] = [];
+    for (const file of trackedTextFiles()) {
+      const full = path.join(ROOT, file);
+      if (!fs.existsSync(full)) continue;
+      const text = fs.readFileSync(full, 'utf8');
+      text.split('\n').forEach((line, index) => {
+        if (MACHINE_PATHS.some((pattern) => pattern.test(line))) offending.push(`${file}:${index + 1}: ${line.trim().slice(0, 120)}`);
+      });
+    }
+    expect(offending).toEqual([]);
+  });
+});

@@ -14,6 +14,7 @@ import { createClientIpResolver } from './http/client-ip.js';
 import { csrfCookieName } from './http/cookies.js';
 import { refuseUnreadableForms } from './http/form.js';
 import { createCsrfProtection } from './http/csrf.js';
+import { createMetricsAccess } from './http/metrics-access.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
 import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps) {
   };
   const renderMessage = (c: Context<AppEnv>, status: MessageStatus, title: string, message: string) =>
     c.html(<MessagePage prefix={prefix} title={title} message={message} />, status);
+  const notFoundPage = (c: Context<AppEnv>) => renderMessage(c, 404, 'Not found', 'There is no page at this address.');
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
@@ -137,7 +139,16 @@ export function createApp(deps: AppDeps) {
   });
   gateway.route('/', healthRoutes({ ping: () => storage.ping() }));
   gateway.route('/', staticRoutes());
-  if (deps.metricsRoute) gateway.route('/', deps.metricsRoute);
+  if (deps.metricsRoute) {
+    const mayReadMetrics = createMetricsAccess(config.server.metrics_allow);
+    gateway.use('/metrics', async function metricsForAllowedClients(c, next) {
+      const peerTrusted = clientIp.isTrusted(c.env?.incoming?.socket.remoteAddress ?? '');
+      if (mayReadMetrics({ clientIp: c.get('clientIp'), peerTrusted, header: (name) => c.req.header(name) })) return next();
+      c.get('log').info({ event: 'metrics.refused', clientIp: c.get('clientIp'), peerTrusted }, 'metrics refused to a remote client');
+      return notFoundPage(c);
+    });
+    gateway.route('/', deps.metricsRoute);
+  }
   gateway.route('/', verifyRoutes(routeDeps));
   // After forward-auth: bodyLimit reads c.req.raw.body, which builds a full web Request even for a
   // GET (half of P/verify's CPU in the bench); the GET-only routes above take no body anyway.
@@ -174,7 +185,7 @@ export function createApp(deps: AppDeps) {
   gateway.route('/', reenrollRoutes(routeDeps));
   gateway.route('/', policiesPageRoutes(routeDeps));
   // Anything under the prefix that no route claimed is the gateway's 404, never proxied upstream.
-  gateway.all('*', (c) => renderMessage(c, 404, 'Not found', 'There is no page at this address.'));
+  gateway.all('*', notFoundPage);
   app.route(prefix, gateway);
 
   app.all('*', createProxyHandler({

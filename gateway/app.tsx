@@ -6,6 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { MessagePage } from '../views/pages/message.js';
 import type { Storage } from '../db/client.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Config } from './config/schema.js';
 import type { GeoIp } from './context/geoip.js';
 import type { Metrics } from './metrics/registry.js';
@@ -20,6 +21,7 @@ import { requestContext } from './http/request-context.js';
 import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from './http/hash-busy.js';
 import { lingerAfterAnswer } from './http/linger.js';
+import { answerUnavailable } from './http/unavailable.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
 import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
@@ -118,6 +120,11 @@ export function createApp(deps: AppDeps) {
       markHashBusy(c, error);
       return c.text(HASH_BUSY_MESSAGE, 503);
     }
+    // Every route that needs the database fails the same way while it is gone: 503, not 500.
+    if (isDatabaseUnavailable(error)) {
+      c.get('log')?.error({ err: String(error), path: c.req.path }, 'request refused: database unavailable');
+      return answerUnavailable(c, prefix);
+    }
     c.get('log')?.error({ err: error }, 'request failed');
     return c.text('Something went wrong. Try again in a moment.', 500);
   });
@@ -159,7 +166,7 @@ export function createApp(deps: AppDeps) {
       await resolveSession(c);
     } catch (error) {
       c.get('log').error({ err: String(error) }, 'session store unavailable');
-      return c.text('Sign-in is unavailable right now. Try again in a moment.', 503);
+      return answerUnavailable(c, prefix);
     }
     return next();
   });

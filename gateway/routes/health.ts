@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/env.js';
+import { UNAVAILABLE_RETRY_AFTER_S } from '../http/unavailable.js';
 
 export interface HealthDeps {
   ping(): Promise<void>;
@@ -15,6 +16,7 @@ export function healthRoutes(deps: HealthDeps) {
       return c.json({ status: 'ready' });
     } catch (error) {
       c.get('log').warn({ err: String(error) }, 'readiness check failed: database unreachable');
+      c.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
       return c.json({ status: 'unavailable', reason: 'database unreachable' }, 503);
     }
   });

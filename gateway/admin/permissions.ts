@@ -44,7 +44,9 @@ export type Capability =
   | 'issue_recovery_code'
   | 'reset_2fa'
   /** Setting another administrator's data-protection level and expert mode. */
-  | 'manage_admins';
+  | 'manage_admins'
+  /** Setting another user's named groups (they can open access rules, CONTRACT §8.2). */
+  | 'manage_groups';
 
 export type Refusal =
   | 'inactive'
@@ -109,6 +111,7 @@ export function mayUse(actor: AdminActor, capability: Capability, rules: Permiss
       if (!superAdmin && !rules.reset2faRoles.includes(actor.role)) return refuse('reset_role');
       return bypassesSecondFactor(credential, nowMs);
     case 'manage_admins':
+    case 'manage_groups':
       return MANAGER_ROLES.has(actor.role) ? ALLOWED : refuse('not_manager');
   }
 }
@@ -154,7 +157,7 @@ export function describeRefusal(refusal: Refusal): string {
     case 'second_factor_required': return 'Confirm with your second factor first: this action needs one passed within the last 10 minutes.';
     case 'token_not_allowed': return 'API tokens cannot do this: it bypasses a second factor, so it needs an administrator signed in with a second factor passed within the last 10 minutes.';
     case 'reset_role': return 'Your role may not reset two-factor sign-in (policy recovery.reset_2fa_roles).';
-    case 'not_manager': return 'Only owners and super administrators manage administrator permissions.';
+    case 'not_manager': return 'Only owners and super administrators manage permissions and groups.';
     case 'self': return 'Nobody acts on their own account; ask another administrator.';
     case 'outranked': return 'This account has a higher role than yours.';
     case 'not_an_administrator': return 'Permissions apply to administrators (admin or owner) only.';

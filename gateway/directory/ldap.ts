@@ -38,7 +38,11 @@ export function createLdapDirectory(ldap: LdapSettings): LdapDirectory {
   const settings = directorySettings(ldap);
   const attributes = requestedAttributes(settings);
   const tlsOptions = { ...(ldap.ca ? { ca: ldap.ca } : {}), minVersion: 'TLSv1.2' as const };
-  const clientOptions: ClientOptions = { url: ldap.url, timeout: ldap.timeout, connectTimeout: ldap.connect_timeout, tlsOptions, strictDN: false };
+  // ldapts speaks TLS from the first byte whenever tlsOptions are given: only for ldaps:// (start_tls passes them later).
+  const clientOptions: ClientOptions = {
+    url: ldap.url, timeout: ldap.timeout, connectTimeout: ldap.connect_timeout, strictDN: false,
+    ...(ldap.url.startsWith('ldaps://') ? { tlsOptions } : {}),
+  };
   const pool = Array.from({ length: ldap.pool_size }, () => new Client(clientOptions));
   const binding = new Map<Client, Promise<void>>();
   let next = 0;

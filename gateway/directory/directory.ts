@@ -33,7 +33,7 @@ export interface Directory {
   accountByEmail(email: string): Promise<UserRow | undefined>;
   passwordOwner(user: Pick<UserRow, 'directoryId'>): PasswordOwner;
   /** Sets a directory user's password in the directory (only when passwordOwner says 'directory'). */
-  setDirectoryPassword(user: Pick<UserRow, 'directoryId' | 'email'>, password: string): Promise<void>;
+  setDirectoryPassword(user: Pick<UserRow, 'directoryId' | 'email'>, password: string): Promise<'ok' | 'refused'>;
   /** The LDAP side, under ldap (sync, refresh, readiness). */
   ldap: LdapDirectory | null;
   close(): Promise<void>;
@@ -123,7 +123,7 @@ function ldapDirectory(deps: DirectoryDeps, ldap: LdapDirectory): Directory {
     async setDirectoryPassword(user, password) {
       const found = user.directoryId ? await ldap.findById(user.directoryId) : { found: 'none' as const };
       if (found.found !== 'one') throw new Error(`directory: the entry linked to ${user.email} was not found (${found.found})`);
-      await ldap.setPassword(found.person.dn, password);
+      return ldap.setPassword(found.person.dn, password);
     },
     ldap,
     close: () => ldap.close(),

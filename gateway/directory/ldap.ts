@@ -3,7 +3,7 @@
  * for searches, a fresh connection per user bind, and the password change. Everything that is not
  * a refused password or an unknown entry becomes DirectoryUnavailableError, so callers fail closed.
  */
-import { Attribute, Change, Client, Filter, InvalidCredentialsError, type ClientOptions, type Entry } from 'ldapts';
+import { Attribute, Change, Client, ConstraintViolationError, Filter, InvalidCredentialsError, UnwillingToPerformError, type ClientOptions, type Entry } from 'ldapts';
 import type { Config } from '../config/schema.js';
 import { groupFromDn, readEntry, uuidToGuidBytes, type DirectoryGroup, type DirectoryPerson } from './entry.js';
 import { DirectoryUnavailableError } from './errors.js';
@@ -28,7 +28,8 @@ export interface LdapDirectory {
   findById(id: string): Promise<FindOutcome>;
   /** Every user entry the users filter lists, with its groups; entries missing an id or email reported apart. */
   list(): Promise<{ people: DirectoryPerson[]; unreadable: Array<{ dn: string; problem: string }> }>;
-  setPassword(dn: string, password: string): Promise<void>;
+  /** 'refused' when the directory's password policy turns the password down. */
+  setPassword(dn: string, password: string): Promise<'ok' | 'refused'>;
   /** Throws DirectoryUnavailableError when no search can be made (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -175,7 +176,10 @@ export function createLdapDirectory(ldap: LdapSettings): LdapDirectory {
         } else {
           await client.exop(PASSWORD_MODIFY_OID, passwordModifyRequest(dn, password));
         }
+        return 'ok';
       } catch (error) {
+        // ppolicy's quality checks and AD's complexity rules answer so.
+        if (error instanceof ConstraintViolationError || error instanceof UnwillingToPerformError) return 'refused';
         throw unavailable('change the password', error);
       }
     },

@@ -142,3 +142,20 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/**
+ * The gateway's `directory` section for a test slapd (OpenLDAP preset), the bind password written
+ * to a file in `dir` as the config requires. `ldap` is laid over the defaults.
+ */
+export function directoryConfig(slapd: Pick<RunningSlapd, 'url'>, dir: string, ldap: Record<string, unknown> = {}, refresh = '5m'): Record<string, unknown> {
+  const passwordFile = path.join(dir, `ldap-bind-${Math.random().toString(36).slice(2)}`);
+  fs.writeFileSync(passwordFile, `${(ldap.bind_password as string | undefined) ?? SERVICE_PASSWORD}\n`, { mode: 0o600 });
+  const { bind_password: _ignored, ...rest } = ldap;
+  return {
+    directory: {
+      kind: 'ldap',
+      refresh,
+      ldap: { url: slapd.url, bind_dn: SERVICE_DN, bind_password_file: passwordFile, base_dn: BASE_DN, implementation: 'openldap', ...rest },
+    },
+  };
+}

@@ -119,8 +119,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       }
     }
 
+    // Bound once the directory's refresh exists (it needs the sessions to end them).
+    let directoryVouches: () => boolean = () => true;
     const sessions = createSessionManager({
       db: storage.db, clock, secret: config.session.secret,
+      admit: (view) => !view.user.fromDirectory || directoryVouches(),
       maxAgeMs: config.session.max_age, idleTimeoutMs: config.session.idle_timeout,
       onRecheckError: (error) => logger.warn({ err: String(error) }, 'session re-check failed; requests will wait for the database'),
     });
@@ -131,7 +134,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const directory = createDirectory({ config, db: storage.db, clock, logger, userChanged: (userId) => sessions.forgetUser(userId) });
     cleanups.push(() => directory.close());
     const directoryRefresh = await startDirectory(config, directory, { db: storage.db, clock, logger, sessions });
-    if (directoryRefresh) cleanups.push(() => directoryRefresh.stop());
+    if (directoryRefresh) {
+      cleanups.push(() => directoryRefresh.stop());
+      directoryVouches = directoryRefresh.vouches;
+    }
     const forwarder = createForwarder({ timeoutMs: config.proxy.timeout, connectTimeoutMs: config.proxy.connect_timeout });
     cleanups.push(() => forwarder.close());
 

@@ -28,14 +28,25 @@ export type RefreshOutcome = { ok: true; created: number; updated: number; disab
 export interface DirectoryRefresh {
   /** One refresh now (a running one is awaited instead of starting a second). */
   refreshNow(): Promise<RefreshOutcome>;
-  /** When the directory last answered a refresh (ms since epoch, from the clock), or null. */
-  lastSuccessMs(): number | null;
+  /** When the directory last answered a refresh (ms since epoch, from the clock; start-up before the first). */
+  lastSuccessMs(): number;
+  /**
+   * Whether sessions of directory users may still be used: the directory was checked within one
+   * refresh interval and a retry's slack. Past that, a user disabled meanwhile could not be known,
+   * so their sessions are refused (not ended) until a refresh reaches the directory again.
+   */
+  vouches(): boolean;
   stop(): void;
 }
 
+// One failed refresh may be a blip; the next tick (or a minute at most) decides.
+const STALE_SLACK_MS = 60_000;
+
 export function startDirectoryRefresh(deps: RefreshDeps): DirectoryRefresh {
   let running: Promise<RefreshOutcome> | null = null;
-  let lastSuccess: number | null = null;
+  // Sessions alive at start-up were verified by the previous run's refreshes: one interval of credit.
+  let lastSuccess = deps.clock.nowMs();
+  const staleAfterMs = deps.intervalMs + Math.min(deps.intervalMs, STALE_SLACK_MS);
 
   async function refresh(): Promise<RefreshOutcome> {
     try {
@@ -63,5 +74,10 @@ export function startDirectoryRefresh(deps: RefreshDeps): DirectoryRefresh {
 
   const timer = setInterval(() => void refreshNow(), deps.intervalMs);
   timer.unref();
-  return { refreshNow, lastSuccessMs: () => lastSuccess, stop: () => clearInterval(timer) };
+  return {
+    refreshNow,
+    lastSuccessMs: () => lastSuccess,
+    vouches: () => deps.clock.nowMs() - lastSuccess <= staleAfterMs,
+    stop: () => clearInterval(timer),
+  };
 }

@@ -11,6 +11,8 @@ export interface SessionUser {
   name: string;
   role: Role;
   type: UserType;
+  /** The account lives in the organisation's directory (its sessions last only while it can be checked). */
+  fromDirectory?: boolean;
 }
 
 export interface SessionView {
@@ -67,7 +69,7 @@ export async function loadSession(db: Executor, idHash: string): Promise<Session
   const { session, user } = row;
   return {
     idHash: session.idHash,
-    user: { id: user.id, email: user.email, name: user.name, role: user.role, type: user.type },
+    user: { id: user.id, email: user.email, name: user.name, role: user.role, type: user.type, fromDirectory: user.directoryId !== null },
     authLevel: session.authLevel === 2 ? 2 : 1,
     restricted: session.restricted,
     secondFactorAt: session.secondFactorAt,

@@ -1,8 +1,8 @@
 /**
  * The directory going away (issue 27, SECURITY F1): sign-ins of directory users fail closed with a
  * clear 503 page, readyz names the directory, sessions verified before keep working (nothing is
- * asked of the directory per request) and a failed refresh changes nobody; local accounts still
- * sign in. A refused service account stops start-up with one line naming its keys.
+ * asked of the directory per request) and a failed refresh changes nobody, until a refresh interval
+ * (and its slack) has passed unchecked: then they are refused, not ended; local accounts still sign in. A refused service account stops start-up with one line naming its keys.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,7 +13,7 @@ import { loadConfig } from '../../gateway/config/load.js';
 import { createLogger } from '../../gateway/core/logger.js';
 import { startGateway, StartupError } from '../../gateway/server.js';
 import { TestClient } from '../support/client.js';
-import { startProxiedTestGateway, TEST_SECRET, type ProxiedTestGateway } from '../support/gateway.js';
+import { FixedClock, startProxiedTestGateway, TEST_SECRET, type ProxiedTestGateway } from '../support/gateway.js';
 import { directoryConfig, hasSlapd, SLAPD_MISSING, startSlapd, type RunningSlapd } from '../support/slapd.js';
 import { openTestStorage } from '../support/storage.js';
 
@@ -25,11 +25,12 @@ describe.skipIf(!hasSlapd)('the directory unreachable', () => {
   let fixture: ProxiedTestGateway;
   let dir: string;
   const gw = () => fixture.gw;
+  const clock = new FixedClock('2026-06-01T08:00:00Z');
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-dir-test-'));
     slapd = await startSlapd();
-    fixture = await startProxiedTestGateway({ config: directoryConfig(slapd, dir, { timeout: '2s', connect_timeout: '2s' }) });
+    fixture = await startProxiedTestGateway({ clock, config: directoryConfig(slapd, dir, { timeout: '2s', connect_timeout: '2s' }, '10s') });
     await gw().addUser({ email: 'breakglass@example.com', password: 'break glass password' });
   });
   afterAll(async () => {
@@ -60,7 +61,8 @@ describe.skipIf(!hasSlapd)('the directory unreachable', () => {
     expect((await findUserByEmail(fixture.storage.db, 'alice@example.org'))!.active).toBe(true);
 
     // A local account (the break-glass administrator) does not need the directory.
-    expect((await new TestClient(gw().url).signIn('breakglass@example.com', 'break glass password')).status).toBe(303);
+    const breakglass = new TestClient(gw().url);
+    expect((await breakglass.signIn('breakglass@example.com', 'break glass password')).status).toBe(303);
 
     // An assistance request answers as it always does when it cannot be recorded: the same for every address.
     const help = new TestClient(gw().url);
@@ -68,10 +70,19 @@ describe.skipIf(!hasSlapd)('the directory unreachable', () => {
     const answer = await help.postForm(`${P}/assist`, { email: 'bob@example.org', type: 'lost_2fa', message: '' });
     expect(answer.status).toBe(503);
 
+    // A refresh interval (10s) and its slack (10s) unchecked: a user disabled meanwhile could not be
+    // known, so directory users' sessions are refused until the directory answers again.
+    clock.advance(20_000);
+    expect((await alice.request('/')).status).toBe(200);
+    clock.advance(1_001);
+    expect((await alice.request('/')).status).toBe(302);
+    expect((await breakglass.request('/')).status).toBe(200);
+
     await slapd.start();
+    expect(await gw().running.directoryRefresh!.refreshNow()).toMatchObject({ ok: true });
+    expect((await alice.request('/')).status).toBe(200);
     expect((await new TestClient(gw().url).signIn('bob', 'bob-password-12')).status).toBe(303);
     expect((await fetch(`${gw().url}${P}/readyz`)).status).toBe(200);
-    expect(await gw().running.directoryRefresh!.refreshNow()).toMatchObject({ ok: true });
   });
 
   it('a service account the directory refuses stops start-up with one line naming its keys', async () => {

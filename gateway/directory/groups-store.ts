@@ -1,20 +1,17 @@
 /**
- * Where a directory user's group names are kept. Issue 26 brings the users' groups storage; until
- * it is merged this holds nothing, and directory groups reach only the role and the user type.
+ * A directory user's group names in the users' groups storage (issue 26): the names the groups
+ * header, the assertion and access rules see. A directory group whose name the gateway cannot carry
+ * (a comma, say) is left out and reported, never stored half-escaped.
  */
-import type { Executor } from '../../db/client.js';
+import { groupsOfUser, setUserGroups } from '../../db/queries/user-groups.js';
+import { isGroupName, MAX_GROUPS_PER_USER } from '../core/groups.js';
 
-export interface GroupsChange { added: string[]; removed: string[] }
+export { groupsOfUser as storedUserGroups, setUserGroups as storeUserGroups };
 
-export async function storeUserGroups(_tx: Executor, _userId: string, _groups: readonly string[]): Promise<GroupsChange> {
-  return { added: [], removed: [] };
-}
-
-export async function storedUserGroups(_db: Executor, _userId: string): Promise<string[]> {
-  return [];
-}
-
-/** Directory group names that can travel in the groups header; others are left out (and logged by the caller). */
+/** The names a user can carry, sorted without repeats (at most MAX_GROUPS_PER_USER), and the rest. */
 export function usableGroupNames(names: readonly string[]): { usable: string[]; refused: string[] } {
-  return { usable: [...new Set(names)].sort(), refused: [] };
+  const unique = [...new Set(names)].sort();
+  const usable = unique.filter(isGroupName);
+  const refused = unique.filter((name) => !isGroupName(name));
+  return { usable: usable.slice(0, MAX_GROUPS_PER_USER), refused: [...refused, ...usable.slice(MAX_GROUPS_PER_USER)] };
 }

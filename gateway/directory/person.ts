@@ -13,6 +13,8 @@ export interface LocalFields {
   type: UserType;
   active: boolean;
   groups: string[];
+  /** Directory group names the gateway cannot carry (a comma, more than 100), left out. */
+  groupsLeftOut: string[];
 }
 
 export type GroupMapping = Pick<LdapConfig, 'role_groups' | 'type_groups'>;
@@ -25,12 +27,12 @@ export function localFields(person: DirectoryPerson, mapping: GroupMapping): Loc
     role: roleFromGroups(person.groups, mapping.role_groups),
     type: typeFromGroups(person.groups, mapping.type_groups),
     active: !person.disabled,
-    groups: usableGroupNames(groupNames(person.groups)).usable,
+    ...(({ usable, refused }) => ({ groups: usable, groupsLeftOut: refused }))(usableGroupNames(groupNames(person.groups))),
   };
 }
 
 /** The row's fields that differ from the directory's, by name (groups compared separately). */
-export function changedFields(row: UserRow, fields: LocalFields): Array<keyof Omit<LocalFields, 'groups'>> {
+export function changedFields(row: UserRow, fields: LocalFields): Array<keyof Omit<LocalFields, 'groups' | 'groupsLeftOut'>> {
   const keys = ['email', 'name', 'phone', 'role', 'type', 'active'] as const;
   return keys.filter((key) => row[key] !== fields[key]);
 }

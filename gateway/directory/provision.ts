@@ -47,7 +47,10 @@ async function create(tx: Executor, person: DirectoryPerson, fields: LocalFields
   await storeUserGroups(tx, user.id, fields.groups);
   await writeAudit(tx, context.serverSecret, {
     ...context.audit, event: 'user.created', at: context.now, actor: context.actor, userId: user.id,
-    details: { source: 'directory', directory_dn: person.dn, role: fields.role, type: fields.type, groups: fields.groups },
+    details: {
+      source: 'directory', directory_dn: person.dn, role: fields.role, type: fields.type, groups: fields.groups,
+      ...(fields.groupsLeftOut.length > 0 ? { groups_left_out: fields.groupsLeftOut } : {}),
+    },
   });
   return { ok: true, user, change: 'created', changed: [] };
 }
@@ -57,7 +60,7 @@ async function update(tx: Executor, row: UserRow, fields: LocalFields, context: 
   const groups = await storeUserGroups(tx, row.id, fields.groups);
   if (groups.added.length + groups.removed.length > 0) changed.push('groups');
   if (changed.length === 0) return { ok: true, user: row, change: 'unchanged', changed };
-  const { groups: _groups, ...patch } = fields;
+  const { groups: _groups, groupsLeftOut, ...patch } = fields;
   const user = (await updateUser(tx, row.id, patch, context.now)) ?? row;
   const event = row.active && !fields.active ? 'user.disabled' : !row.active && fields.active ? 'user.enabled' : 'user.updated';
   await writeAudit(tx, context.serverSecret, {
@@ -68,6 +71,7 @@ async function update(tx: Executor, row: UserRow, fields: LocalFields, context: 
       ...(changed.includes('type') ? { type: { from: row.type, to: fields.type } } : {}),
       ...(changed.includes('email') ? { email: { from: row.email, to: fields.email } } : {}),
       ...(groups.added.length + groups.removed.length > 0 ? { groups } : {}),
+      ...(groupsLeftOut.length > 0 ? { groups_left_out: groupsLeftOut } : {}),
     },
   });
   return { ok: true, user, change: 'updated', changed };

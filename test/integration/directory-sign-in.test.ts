@@ -31,7 +31,16 @@ describe.skipIf(!hasSlapd)('sign-in through an OpenLDAP directory', () => {
     slapd = await startSlapd();
     fixture = await startProxiedTestGateway({
       // Many refusals from one address in a few seconds: regulation is tested elsewhere.
-      policy: { access: { default: 'one_factor' }, rate_limits: { login: { max_retries: 1000 } } },
+      policy: {
+        access: {
+          default: 'one_factor',
+          rules: [
+            { paths: ['/reports/**'], groups: ['reports'], policy: 'one_factor' },
+            { paths: ['/reports/**'], policy: 'deny' },
+          ],
+        },
+        rate_limits: { login: { max_retries: 1000 } },
+      },
       config: directoryConfig(slapd, dir, {
         role_groups: { admin: ['admins'] },
         type_groups: { employee: ['cn=Staff, ou=groups, dc=example, dc=org'] },
@@ -58,7 +67,7 @@ describe.skipIf(!hasSlapd)('sign-in through an OpenLDAP directory', () => {
     expect(user).toMatchObject({ name: 'Alice Liddell', role: 'admin', type: 'employee', phone: '+491511234567', passwordHash: null, active: true });
     expect(user!.directoryId).toMatch(/^[0-9a-f-]{36}$/);
     expect((await client.request('/')).status).toBe(200);
-    expect(fixture.upstream.last()!.headers['remote-groups']).toBe('admin,employee');
+    expect(fixture.upstream.last()!.headers['remote-groups']).toBe('admin,employee,admins,staff');
   });
 
   it('signs in by username, and the login page asks for either', async () => {
@@ -67,6 +76,16 @@ describe.skipIf(!hasSlapd)('sign-in through an OpenLDAP directory', () => {
     expect(html).toContain('Email or username');
     expect((await client.postForm(`${P}/login`, { email: 'bob', password: 'bob-password-12', rd: '/' })).status).toBe(303);
     expect(await findUserByEmail(db(), 'bob@example.org')).toMatchObject({ role: 'user', type: 'employee' });
+  });
+
+  it('a directory group reaches the access rules: only members of reports reach /reports', async () => {
+    const bob = new TestClient(gw().url);
+    expect((await bob.signIn('bob', 'bob-password-12')).status).toBe(303);
+    expect((await bob.request('/reports/q1')).status).toBe(200);
+    expect(fixture.upstream.last()!.headers['remote-groups']).toBe('user,employee,reports,staff');
+    const alice = new TestClient(gw().url);
+    expect((await alice.signIn('alice', 'alice-password-1')).status).toBe(303);
+    expect((await alice.request('/reports/q1')).status).toBe(403);
   });
 
   it('refuses a wrong password with the generic answer, stores nothing of it, and counts it', async () => {
@@ -135,7 +154,7 @@ describe.skipIf(!hasSlapd)('sign-in through an OpenLDAP directory', () => {
     expect(outcome).toMatchObject({ ok: true, updated: 1, disabled: 1 });
 
     expect((await alice.request('/')).status).toBe(200);
-    expect(fixture.upstream.last()!.headers['remote-groups']).toBe('user,employee');
+    expect(fixture.upstream.last()!.headers['remote-groups']).toBe('user,employee,staff');
     expect((await robert.request('/')).status).toBe(302);
     const robertRow = (await findUserByEmail(db(), 'robert@example.org'))!;
     expect(robertRow.active).toBe(false);

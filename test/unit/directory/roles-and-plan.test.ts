@@ -52,3 +52,12 @@ describe('the sync plan', () => {
     expect(plan.conflicts.map((c) => [c.person.id, c.holder.id])).toEqual([['clash', 'row-local']]);
   });
 });
+
+describe('group names', () => {
+  it('leaves out names the groups header cannot carry, and says which', async () => {
+    const { localFields } = await import('../../../gateway/directory/person.js');
+    const fields = localFields(person('p', { groups: [group('staff'), { dn: 'cn=Staff\\, Berlin,dc=x', name: 'Staff, Berlin' }, group('staff')] }), mapping);
+    expect(fields.groups).toEqual(['staff']);
+    expect(fields.groupsLeftOut).toEqual(['Staff, Berlin']);
+  });
+});

@@ -74,12 +74,15 @@ function ldapDirectory(deps: DirectoryDeps, ldap: LdapDirectory): Directory {
   const { db, clock, logger } = deps;
   const settings = deps.config.directory.ldap;
   const mapping = { role_groups: settings.role_groups, type_groups: settings.type_groups };
+  const noSuchEntry = `cn=recourse-no-such-entry,${settings.base_dn}`;
 
   async function verifyFirstFactor(login: string, password: string): Promise<FirstFactorOutcome> {
     const local = await findUserByEmail(db, login);
     if (local && local.directoryId === null) return verifyLocally(db, login, password, local);
     const found = await ldap.find(login);
     if (found.found !== 'one') {
+      // A bind no entry can pass, so an unknown name costs the round trip a known one does.
+      await ldap.bindAs(noSuchEntry, password);
       if (found.found !== 'none') logger.warn({ event: 'directory.lookup', found: found.found, ...('problem' in found ? { problem: found.problem } : {}) }, 'directory: what was typed matches no single usable entry');
       return { ok: false, reason: found.found === 'many' ? 'ambiguous' : 'unknown_user' };
     }

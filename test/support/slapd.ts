@@ -25,6 +25,8 @@ export const SERVICE_PASSWORD = 'service-password';
 export interface RunningSlapd {
   url: string;
   port: number;
+  /** With `tls`: the ldaps:// listener (ldap:// then offers StartTLS too). */
+  ldapsUrl: string | null;
   dir: string;
   /** Stops the server, keeping its data (for "the directory went away" tests). */
   stop(): Promise<void>;
@@ -42,11 +44,12 @@ export interface RunningSlapd {
  * locked account), seeded with slapadd. The service account reads everything and may write
  * passwords; each user may bind and change their own.
  */
-export async function startSlapd(options: { ldif?: string } = {}): Promise<RunningSlapd> {
+export async function startSlapd(options: { ldif?: string; tls?: { certFile: string; keyFile: string; hostname: string } } = {}): Promise<RunningSlapd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-slapd-'));
   const at = (name: string) => path.join(dir, name);
   fs.mkdirSync(at('data'));
   const port = await freePort();
+  const tlsPort = options.tls ? await freePort() : null;
   const conf = [
     ...['core', 'cosine', 'inetorgperson', 'nis'].map((name) => `include ${SCHEMA_DIR}/${name}.schema`),
     `modulepath ${MODULE_DIR}`,
@@ -54,6 +57,7 @@ export async function startSlapd(options: { ldif?: string } = {}): Promise<Runni
     'moduleload ppolicy',
     `pidfile ${at('slapd.pid')}`,
     `argsfile ${at('slapd.args')}`,
+    ...(options.tls ? [`TLSCertificateFile ${options.tls.certFile}`, `TLSCertificateKeyFile ${options.tls.keyFile}`] : []),
     'database mdb',
     `suffix "${BASE_DN}"`,
     `rootdn "${ADMIN_DN}"`,
@@ -74,14 +78,17 @@ export async function startSlapd(options: { ldif?: string } = {}): Promise<Runni
     fs.rmSync(dir, { recursive: true, force: true });
     throw new Error(`slapadd failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
   }
-  const url = `ldap://127.0.0.1:${port}`;
+  const host = options.tls?.hostname ?? '127.0.0.1';
+  const url = `ldap://${host}:${port}`;
+  const ldapsUrl = tlsPort ? `ldaps://${host}:${tlsPort}` : null;
+  const listen = [`ldap://127.0.0.1:${port}/`, ...(tlsPort ? [`ldaps://127.0.0.1:${tlsPort}/`] : [])].join(' ');
   let child: ChildProcess | undefined;
   const handle: RunningSlapd = {
-    url, port, dir,
+    url, port, dir, ldapsUrl,
     async start() {
       if (child) return;
       // -d 0: stay in the foreground (a child we can stop), logging nothing.
-      const started = spawn(SLAPD_BIN, ['-f', at('slapd.conf'), '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const started = spawn(SLAPD_BIN, ['-f', at('slapd.conf'), '-h', listen, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       started.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
       child = started;
@@ -93,7 +100,7 @@ export async function startSlapd(options: { ldif?: string } = {}): Promise<Runni
       if (running) await stopChild(running);
     },
     async modify(ldif) {
-      await runWithInput('ldapmodify', ['-x', '-H', url, '-D', ADMIN_DN, '-w', ADMIN_PASSWORD], ldif);
+      await runWithInput('ldapmodify', ['-x', '-H', `ldap://127.0.0.1:${port}`, '-D', ADMIN_DN, '-w', ADMIN_PASSWORD], ldif);
     },
     async close() {
       await handle.stop();

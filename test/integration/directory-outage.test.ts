@@ -130,5 +130,7 @@ describe.skipIf(!hasSlapd)('the directory unreachable', () => {
       'directory.ldap.attributes.username: required with implementation: custom',
       'directory.ldap.attributes.email: required with implementation: custom',
     ]);
+    expect(problems({ session: { secret: TEST_SECRET }, ...directoryConfig({ url: 'ldap://127.0.0.1:1' }, dir, { implementation: 'activedirectory', password_reset: true }) }))
+      .toEqual(['directory.ldap.password_reset: Active Directory changes passwords only over TLS: use ldaps:// or start_tls']);
   });
 });

@@ -13,6 +13,7 @@ import { insertApiToken } from '../../db/queries/api-tokens.js';
 import { findUserByEmail } from '../../db/queries/users.js';
 import { assistanceRequests, auditLog, outbox } from '../../db/schema/index.js';
 import { newApiToken } from '../../gateway/auth/api-token.js';
+import { signedIn, PASSWORD } from '../http/admin-support.js';
 import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
 import { deliveredEmail } from '../support/mailbox.js';
@@ -23,7 +24,7 @@ const REASON = 'Identity verified by phone';
 if (!hasSlapd) console.warn(`skipping directory recovery tests: ${SLAPD_MISSING}`);
 
 async function adminToken(fixture: ProxiedTestGateway): Promise<string> {
-  const id = await fixture.gw.addUser({ email: 'root@example.com', password: 'root password here', role: 'super_admin' });
+  const id = await fixture.gw.addUser({ email: 'root@example.com', password: PASSWORD, role: 'super_admin' });
   const { token, tokenHash } = newApiToken();
   await insertApiToken(fixture.storage.db, { name: 'root', userId: id, tokenHash, now: fixture.gw.clock.now() });
   return token;
@@ -115,6 +116,16 @@ describe.skipIf(!hasSlapd)('recovery with a directory', () => {
       expect(mail.text).not.toContain('/password/reset');
       const [audit] = await fixture.storage.db.select().from(auditLog).where(and(eq(auditLog.event, 'access_email.sent'), eq(auditLog.userId, row.id)));
       expect(audit!.details).toMatchObject({ password_link: false });
+    });
+
+    it('the dashboard shows where each account lives', async () => {
+      const admin = await signedIn(fixture.gw, 'root@example.com');
+      const alice = (await findUserByEmail(fixture.storage.db, 'alice@example.org'))!;
+      const { html: list } = await admin.page(`${P}/admin/users`);
+      expect(/data-user="[^"]+">(?:(?!<\/tr>)[\s\S])*alice@example\.org(?:(?!<\/tr>)[\s\S])*class="account-source">directory</.test(list)).toBe(true);
+      expect(/root@example\.com(?:(?!<\/tr>)[\s\S])*class="account-source">local</.test(list)).toBe(true);
+      const { html: page } = await admin.page(`${P}/admin/users/${alice.id}`);
+      expect(page).toContain('id="account-source">directory (identity and password from the organisation');
     });
   });
 });

@@ -3,7 +3,7 @@
  * for searches, a fresh connection per user bind, and the password change. Everything that is not
  * a refused password or an unknown entry becomes DirectoryUnavailableError, so callers fail closed.
  */
-import { Attribute, Change, Client, ConstraintViolationError, Filter, InvalidCredentialsError, UnwillingToPerformError, type ClientOptions, type Entry } from 'ldapts';
+import { Attribute, Change, Client, ConstraintViolationError, Filter, InvalidCredentialsError, SizeLimitExceededError, UnwillingToPerformError, type ClientOptions, type Entry } from 'ldapts';
 import type { Config } from '../config/schema.js';
 import { groupFromDn, readEntry, uuidToGuidBytes, type DirectoryGroup, type DirectoryPerson } from './entry.js';
 import { DirectoryUnavailableError } from './errors.js';
@@ -112,7 +112,8 @@ export function createLdapDirectory(ldap: LdapSettings): LdapDirectory {
   async function findOne(filter: string): Promise<FindOutcome> {
     // Two are enough to know the input is ambiguous.
     const entries = await search(filter, attributes, { sizeLimit: 2 }).catch((error: unknown) => {
-      if (error instanceof DirectoryUnavailableError && /size ?limit/i.test(String((error.cause as Error)?.message ?? ''))) return [{}, {}] as Entry[];
+      // More than the two asked for: the server stops with sizeLimitExceeded (RFC 4511 §4.5.2).
+      if (error instanceof DirectoryUnavailableError && error.cause instanceof SizeLimitExceededError) return [{ dn: '' }, { dn: '' }] as Entry[];
       throw error;
     });
     if (entries.length === 0) return { found: 'none' };

@@ -55,6 +55,8 @@ import type { PolicyStore } from './policy/watch.js';
 import type { Limits } from './ratelimit/limits.js';
 import type { SessionManager } from './session/manager.js';
 import type { SessionView } from './session/store.js';
+import type { Directory } from './directory/directory.js';
+import { DIRECTORY_UNAVAILABLE_MESSAGE, DirectoryUnavailableError } from './directory/errors.js';
 
 export interface AppDeps {
   config: Config;
@@ -66,6 +68,7 @@ export interface AppDeps {
   access: AccessDecider;
   policies: PolicyStore;
   limits: Limits;
+  directory: Directory;
   delivery: { poke(): Promise<void> };
   geoip: GeoIp;
   metrics?: Metrics;
@@ -104,7 +107,7 @@ export function createApp(deps: AppDeps) {
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
-    limits: deps.limits, delivery: deps.delivery, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
+    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
   };
 
   // Before any page renders: keeps Node 20's promise hooks off the proxy path (see the module).
@@ -119,6 +122,12 @@ export function createApp(deps: AppDeps) {
     if (error instanceof PasswordHashBusyError) {
       markHashBusy(c, error);
       return c.text(HASH_BUSY_MESSAGE, 503);
+    }
+    if (error instanceof DirectoryUnavailableError) {
+      // Fail closed with a page that says why, never a 500 (the directory is someone else's server).
+      c.get('log')?.error({ event: 'directory.unavailable', err: error.message, path: c.req.path }, 'directory unreachable');
+      c.header('Retry-After', '30');
+      return renderMessage(c, 503, 'Directory unavailable', DIRECTORY_UNAVAILABLE_MESSAGE);
     }
     // Every route that needs the database fails the same way while it is gone: 503, not 500.
     if (isDatabaseUnavailable(error)) {
@@ -144,7 +153,12 @@ export function createApp(deps: AppDeps) {
     // Auth pages must never be cached (SECURITY S8); static assets set their own policy.
     if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
   });
-  gateway.route('/', healthRoutes({ ping: () => storage.ping() }));
+  gateway.route('/', healthRoutes({
+    checks: [
+      { name: 'database', check: () => storage.ping() },
+      ...(deps.directory.ldap ? [{ name: 'directory', check: deps.directory.ldap.ping }] : []),
+    ],
+  }));
   gateway.route('/', staticRoutes());
   if (deps.metricsRoute) {
     const mayReadMetrics = createMetricsAccess(config.server.metrics_allow);

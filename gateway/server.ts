@@ -23,6 +23,9 @@ import { createLimits } from './ratelimit/create.js';
 import { createSessionManager } from './session/manager.js';
 import { connectRevocationBus } from './session/revocation-bus.js';
 import { setHashQueueLimit } from './security/password.js';
+import { createDirectory, type Directory } from './directory/directory.js';
+import { DirectoryUnavailableError } from './directory/errors.js';
+import { startDirectoryRefresh, type DirectoryRefresh } from './directory/refresh.js';
 
 export interface StartOptions {
   config: Config;
@@ -43,6 +46,9 @@ export interface RunningGateway {
   delivery: DeliveryWorker;
   metrics: Metrics;
   clock: Clock;
+  directory: Directory;
+  /** Under directory.kind ldap: the background refresh (tests run one at once with refreshNow). */
+  directoryRefresh: DirectoryRefresh | null;
   close(): Promise<void>;
 }
 
@@ -124,14 +130,24 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       }
     }
 
+    // Bound once the directory's refresh exists (it needs the sessions to end them).
+    let directoryVouches: () => boolean = () => true;
     const sessions = createSessionManager({
       db: storage.db, clock, secret: config.session.secret,
+      admit: (view) => !view.user.fromDirectory || directoryVouches(),
       maxAgeMs: config.session.max_age, idleTimeoutMs: config.session.idle_timeout,
       onRecheckError: (error) => logger.warn({ err: String(error) }, 'session re-check failed; requests will wait for the database'),
     });
     if (config.redis.url) {
       const bus = await connectRevocationBus(config.redis.url, sessions, logger);
       cleanups.push(() => bus.close());
+    }
+    const directory = createDirectory({ config, db: storage.db, clock, logger, userChanged: (userId) => sessions.forgetUser(userId) });
+    cleanups.push(() => directory.close());
+    const directoryRefresh = await startDirectory(config, directory, { db: storage.db, clock, logger, sessions });
+    if (directoryRefresh) {
+      cleanups.push(() => directoryRefresh.stop());
+      directoryVouches = directoryRefresh.vouches;
     }
     const forwarder = createForwarder({ timeoutMs: config.proxy.timeout, connectTimeoutMs: config.proxy.connect_timeout });
     cleanups.push(() => forwarder.close());
@@ -155,7 +171,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
 
     const appDeps: AppDeps = {
       metrics, metricsRoute: config.server.metrics_listen ? null : metricsRoute,
-      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, delivery, geoip,
+      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, directory, delivery, geoip,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
     };
     const app = createApp(appDeps);
@@ -181,6 +197,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       delivery,
       metrics,
       clock,
+      directory,
+      directoryRefresh,
       async close() {
         // Stop accepting, let in-flight requests finish, then release dependencies.
         // A keep-alive connection whose answer is done would sit idle until keepAliveTimeout and
@@ -198,6 +216,33 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Under directory.kind ldap: a service account the directory refuses stops start-up with one line
+ * naming its keys; an unreachable directory does not (sign-ins of directory users fail closed and
+ * readiness names it until it answers). Then the background refresh starts, with one run at once.
+ */
+async function startDirectory(
+  config: Config, directory: Directory,
+  deps: Pick<Parameters<typeof startDirectoryRefresh>[0], 'db' | 'clock' | 'logger' | 'sessions'>,
+): Promise<DirectoryRefresh | null> {
+  if (!directory.ldap) return null;
+  const { ldap } = config.directory;
+  try {
+    if (await directory.ldap.checkServiceBind() === 'refused') {
+      throw new StartupError([`directory.ldap.bind_dn, directory.ldap.bind_password_file: the directory refused the service account ${ldap.bind_dn} (invalid credentials)`]);
+    }
+  } catch (error) {
+    if (!(error instanceof DirectoryUnavailableError)) throw error;
+    deps.logger.error({ event: 'directory.unavailable', err: error.message }, 'directory unreachable at start-up; directory users cannot sign in until it answers');
+  }
+  const refresh = startDirectoryRefresh({
+    ...deps, ldap: directory.ldap, serverSecret: config.session.secret, intervalMs: config.directory.refresh,
+    mapping: { role_groups: ldap.role_groups, type_groups: ldap.type_groups },
+  });
+  void refresh.refreshNow();
+  return refresh;
 }
 
 function splitListen(listen: string): [string, string] {

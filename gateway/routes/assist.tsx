@@ -74,7 +74,7 @@ export function assistRoutes(deps: RouteDeps) {
     let outcome;
     try {
       outcome = await submitAssistanceRequest({
-        db: deps.db, clock: deps.clock, geoip: deps.geoip, limits: deps.limits, policy, serverSecret: deps.config.session.secret,
+        db: deps.db, clock: deps.clock, geoip: deps.geoip, limits: deps.limits, policy, serverSecret: deps.config.session.secret, accountByEmail: deps.directory.accountByEmail,
         dashboardUrl: (reference) => `${deps.config.server.public_url}${prefix}/admin/requests/${reference}`,
       }, {
         email, type: type as AssistanceType, message, ip: c.get('clientIp'),

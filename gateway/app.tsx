@@ -6,6 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { MessagePage } from '../views/pages/message.js';
 import type { Storage } from '../db/client.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Config } from './config/schema.js';
 import type { GeoIp } from './context/geoip.js';
 import type { Metrics } from './metrics/registry.js';
@@ -14,11 +15,13 @@ import { createClientIpResolver } from './http/client-ip.js';
 import { csrfCookieName } from './http/cookies.js';
 import { refuseUnreadableForms } from './http/form.js';
 import { createCsrfProtection } from './http/csrf.js';
+import { createMetricsAccess } from './http/metrics-access.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
 import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from './http/hash-busy.js';
 import { lingerAfterAnswer } from './http/linger.js';
+import { answerUnavailable } from './http/unavailable.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
 import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
@@ -100,6 +103,7 @@ export function createApp(deps: AppDeps) {
   };
   const renderMessage = (c: Context<AppEnv>, status: MessageStatus, title: string, message: string) =>
     c.html(<MessagePage prefix={prefix} title={title} message={message} />, status);
+  const notFoundPage = (c: Context<AppEnv>) => renderMessage(c, 404, 'Not found', 'There is no page at this address.');
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
@@ -124,6 +128,11 @@ export function createApp(deps: AppDeps) {
       c.get('log')?.error({ event: 'directory.unavailable', err: error.message, path: c.req.path }, 'directory unreachable');
       c.header('Retry-After', '30');
       return renderMessage(c, 503, 'Directory unavailable', DIRECTORY_UNAVAILABLE_MESSAGE);
+    }
+    // Every route that needs the database fails the same way while it is gone: 503, not 500.
+    if (isDatabaseUnavailable(error)) {
+      c.get('log')?.error({ err: String(error), path: c.req.path }, 'request refused: database unavailable');
+      return answerUnavailable(c, prefix);
     }
     c.get('log')?.error({ err: error }, 'request failed');
     return c.text('Something went wrong. Try again in a moment.', 500);
@@ -151,7 +160,16 @@ export function createApp(deps: AppDeps) {
     ],
   }));
   gateway.route('/', staticRoutes());
-  if (deps.metricsRoute) gateway.route('/', deps.metricsRoute);
+  if (deps.metricsRoute) {
+    const mayReadMetrics = createMetricsAccess(config.server.metrics_allow);
+    gateway.use('/metrics', async function metricsForAllowedClients(c, next) {
+      const peerTrusted = clientIp.isTrusted(c.env?.incoming?.socket.remoteAddress ?? '');
+      if (mayReadMetrics({ clientIp: c.get('clientIp'), peerTrusted, header: (name) => c.req.header(name) })) return next();
+      c.get('log').info({ event: 'metrics.refused', clientIp: c.get('clientIp'), peerTrusted }, 'metrics refused to a remote client');
+      return notFoundPage(c);
+    });
+    gateway.route('/', deps.metricsRoute);
+  }
   gateway.route('/', verifyRoutes(routeDeps));
   // After forward-auth: bodyLimit reads c.req.raw.body, which builds a full web Request even for a
   // GET (half of P/verify's CPU in the bench); the GET-only routes above take no body anyway.
@@ -162,7 +180,7 @@ export function createApp(deps: AppDeps) {
       await resolveSession(c);
     } catch (error) {
       c.get('log').error({ err: String(error) }, 'session store unavailable');
-      return c.text('Sign-in is unavailable right now. Try again in a moment.', 503);
+      return answerUnavailable(c, prefix);
     }
     return next();
   });
@@ -188,7 +206,7 @@ export function createApp(deps: AppDeps) {
   gateway.route('/', reenrollRoutes(routeDeps));
   gateway.route('/', policiesPageRoutes(routeDeps));
   // Anything under the prefix that no route claimed is the gateway's 404, never proxied upstream.
-  gateway.all('*', (c) => renderMessage(c, 404, 'Not found', 'There is no page at this address.'));
+  gateway.all('*', notFoundPage);
   app.route(prefix, gateway);
 
   app.all('*', createProxyHandler({

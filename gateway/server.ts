@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { openStorage, type Storage } from '../db/client.js';
 import { claimDataDir } from './cli/owner-lock.js';
+import { makeGatewayFilesPrivate, makeTreePrivate } from './cli/private-files.js';
 import { createApp, createRequestListener, type AppDeps } from './app.js';
 import { recordAudit } from './audit/write.js';
 import type { Config } from './config/schema.js';
@@ -101,11 +102,21 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     }
     cleanups.push(() => geoip.close());
 
-    if (!options.storage && !config.storage.database_url) cleanups.push(claimDataDir(config.storage.data_dir));
+    const embedded = !options.storage && !config.storage.database_url;
+    const privacy = makeGatewayFilesPrivate(config, { dataDir: embedded });
+    if (!privacy.ok) throw new StartupError(privacy.lines);
+    if (privacy.fixed.length > 0) logger.warn({ event: 'files.made_private', count: privacy.fixed.length, first: privacy.fixed.slice(0, 5) }, 'data files other users could read were made private');
+    if (embedded) cleanups.push(claimDataDir(config.storage.data_dir));
     const storage = options.storage ?? await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
     if (!options.storage) {
       cleanups.push(() => storage.close());
       await storage.migrate();
+    }
+    if (embedded) {
+      // PGlite unpacks a new database with every file chmod-ed 0666, past the umask; once more now
+      // that they exist. Files it creates later honour the umask (cli/main.ts).
+      const unpacked = makeTreePrivate(config.storage.data_dir, { create: false });
+      if (!unpacked.ok) throw new StartupError([`storage.data_dir: ${unpacked.problem}`]);
     }
 
     const upstreams = [];

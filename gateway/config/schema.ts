@@ -40,6 +40,8 @@ export const configSchema = z.strictObject({
     trust_proxy: z.array(cidr).default([]),
     time_zone: timeZone.default('UTC'),
     metrics_listen: z.union([listen, z.literal('')]).default(''),
+    // Beyond loopback, the clients that may read P/metrics under the prefix (http/metrics-access.ts).
+    metrics_allow: z.array(cidr).default([]),
     body_limit: z.number().int().positive().default(64 * 1024),
     // Hashes that may wait for a thread-pool slot; past that, 503 (security/password.ts).
     password_hash_queue: z.number().int().min(0).default(128),

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/env.js';
+import { UNAVAILABLE_RETRY_AFTER_S } from '../http/unavailable.js';
 
 /** A dependency readiness waits for; `check` throws when it cannot be reached. */
 export interface ReadinessCheck {
@@ -33,6 +34,7 @@ export function healthRoutes(deps: HealthDeps) {
     }));
     const failing = results.filter((name): name is string => name !== null);
     if (failing.length === 0) return c.json({ status: 'ready' });
+    c.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
     return c.json({ status: 'unavailable', reason: failing.map((name) => `${name} unreachable`).join(', '), failing }, 503);
   });
   return app;

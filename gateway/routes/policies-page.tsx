@@ -70,7 +70,7 @@ export function policiesPageRoutes(deps: RouteDeps) {
       <PoliciesPage
         prefix={prefix} csrfToken={shell.csrfToken} user={shell.user} timeZone={config.server.time_zone}
         superAdmins={shell.superAdmins}
-        policy={{ yaml: policyAsYaml(snapshot.policy), version: snapshot.version, files: snapshot.files, loadedAt: snapshot.loadedAt, lastError: snapshot.lastError }}
+        policy={{ yaml: policyAsYaml(snapshot.policy), version: snapshot.version, files: snapshot.files, loadedAt: snapshot.loadedAt, lastError: snapshot.lastError, warnings: snapshot.warnings }}
         lookup={await lookup(c.req.query('email'))}
       />,
     );

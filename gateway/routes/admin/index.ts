@@ -5,11 +5,12 @@ import { adminAuditRoutes } from './audit.js';
 import { createGuards } from '../guards/index.js';
 import { adminOverviewRoutes } from './overview.js';
 import { adminRequestRoutes } from './requests.js';
+import { adminSettingsRoutes } from './settings.js';
 import { adminUserRoutes } from './users.js';
 
 /**
- * The dashboard (issue 7): `P/admin`, `P/admin/requests`, `P/admin/users`, `P/admin/audit`. Every
- * page and form goes through `requireAdmin` (routes/guards); `P/admin/backup-codes` and `P/admin/policies` live in
+ * The dashboard (issue 7): `P/admin`, `P/admin/requests`, `P/admin/users`, `P/admin/audit`,
+ * `P/admin/settings`. Every page and form goes through `requireAdmin` (routes/guards); `P/admin/backup-codes` and `P/admin/policies` live in
  * their own route groups.
  */
 export function adminRoutes(deps: RouteDeps) {
@@ -19,5 +20,6 @@ export function adminRoutes(deps: RouteDeps) {
   app.route('/', adminRequestRoutes(deps, guards));
   app.route('/', adminUserRoutes(deps, guards));
   app.route('/', adminAuditRoutes(deps, guards));
+  app.route('/', adminSettingsRoutes(deps, guards));
   return app;
 }

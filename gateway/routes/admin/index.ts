@@ -6,6 +6,7 @@ import { createGuards } from '../guards/index.js';
 import { adminOverviewRoutes } from './overview.js';
 import { adminRequestRoutes } from './requests.js';
 import { adminSettingsRoutes } from './settings.js';
+import { adminUserPickerRoutes } from './user-picker.js';
 import { adminUserRoutes } from './users.js';
 
 /**
@@ -21,5 +22,6 @@ export function adminRoutes(deps: RouteDeps) {
   app.route('/', adminUserRoutes(deps, guards));
   app.route('/', adminAuditRoutes(deps, guards));
   app.route('/', adminSettingsRoutes(deps, guards));
+  app.route('/', adminUserPickerRoutes(deps, guards));
   return app;
 }

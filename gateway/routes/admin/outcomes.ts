@@ -30,7 +30,7 @@ export function failureCode(failure: ActionFailure): string {
 const FIELD_MESSAGES: Readonly<Record<string, string>> = {
   reason: 'Choose a reason from the list.',
   details: 'Details are too long (2,000 characters at most).',
-  on_behalf_of: 'On behalf of is too long (200 characters at most).',
+  on_behalf_of: 'On behalf of names no active user: pick one from the search, or type their email.',
   delivery: 'Choose email or SMS delivery.',
 };
 
@@ -44,7 +44,11 @@ const CONFLICT_MESSAGES: Readonly<Record<string, string>> = {
 export function failureMessage(failure: ActionFailure, what = 'object'): string {
   switch (failure.reason) {
     case 'forbidden': return describeRefusal(failure.refusal);
-    case 'invalid': return FIELD_MESSAGES[failure.field] ?? 'The request is not valid.';
+    case 'invalid':
+      if (failure.field === 'on_behalf_of' && failure.candidates?.length) {
+        return `On behalf of matches more than one user: type the email of one of ${failure.candidates.join(', ')}.`;
+      }
+      return FIELD_MESSAGES[failure.field] ?? 'The request is not valid.';
     case 'not_found': return `There is no such ${what}.`;
     case 'conflict': return CONFLICT_MESSAGES[failure.problem] ?? 'This cannot be done now.';
   }
@@ -56,6 +60,7 @@ export const NOTICES: Readonly<Record<string, string>> = {
   access_sent: 'A password-reset link is on its way to the user.',
   reset: 'The second factors were removed and the user was signed out everywhere.',
   cancelled: 'The request was cancelled and closed.',
+  duplicates: 'The account\'s other open requests were cancelled as duplicates.',
   permissions: 'Permissions saved.',
   groups: 'Groups saved.',
 };

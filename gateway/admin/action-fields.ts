@@ -5,8 +5,9 @@
  * user (on-behalf-of.ts resolves it).
  */
 
-const MAX_DETAILS = 2_000;
-const MAX_ON_BEHALF_OF = 200;
+export const MAX_DETAILS = 2_000;
+// Room for any email address (RFC 5321 caps a path at 256 octets) or a name typed to find one.
+export const MAX_ON_BEHALF_OF = 320;
 // Control characters other than the line break make audit rows and CSV exports unreadable.
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
 

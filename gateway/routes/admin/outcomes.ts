@@ -41,6 +41,11 @@ const CONFLICT_MESSAGES: Readonly<Record<string, string>> = {
   sms_unavailable: 'SMS is not available: the user has no phone number or SMS is not configured (sms.webhook_url).',
 };
 
+/** The sentence for a refused field, whether the domain or the API's schema refused it. */
+export function fieldMessage(field: string): string {
+  return FIELD_MESSAGES[field] ?? `The ${field} field is not valid.`;
+}
+
 export function failureMessage(failure: ActionFailure, what = 'object'): string {
   switch (failure.reason) {
     case 'forbidden': return describeRefusal(failure.refusal);
@@ -48,7 +53,7 @@ export function failureMessage(failure: ActionFailure, what = 'object'): string 
       if (failure.field === 'on_behalf_of' && failure.candidates?.length) {
         return `On behalf of matches more than one user: type the email of one of ${failure.candidates.join(', ')}.`;
       }
-      return FIELD_MESSAGES[failure.field] ?? 'The request is not valid.';
+      return fieldMessage(failure.field);
     case 'not_found': return `There is no such ${what}.`;
     case 'conflict': return CONFLICT_MESSAGES[failure.problem] ?? 'This cannot be done now.';
   }

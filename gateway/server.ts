@@ -12,6 +12,7 @@ import { startDemoApp } from './demo/echo-app.js';
 import { createTransports } from './delivery/transports.js';
 import { openGeoIp, type GeoIp } from './context/geoip.js';
 import { startDeliveryWorker, type DeliveryWorker } from './delivery/worker.js';
+import { startAssistanceWorker, type AssistanceWorker } from './recovery/assistance-worker.js';
 import { createPolicyStore, type PolicyStore } from './policy/watch.js';
 import { observeAudit } from './audit/write.js';
 import { pendingCount } from '../db/queries/outbox.js';
@@ -40,6 +41,7 @@ export interface RunningGateway {
   policies: PolicyStore;
   sessions: ReturnType<typeof createSessionManager>;
   delivery: DeliveryWorker;
+  assistance: AssistanceWorker;
   metrics: Metrics;
   clock: Clock;
   close(): Promise<void>;
@@ -134,6 +136,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       await delivery.stop();
       transports.email.close();
     });
+    const assistance = startAssistanceWorker({
+      db: storage.db, clock, logger, geoip, delivery, policy: () => policies.current().policy, serverSecret: config.session.secret,
+      dashboardUrl: (reference) => `${config.server.public_url}${config.server.prefix}/admin/requests/${reference}`,
+    });
+    // Stopped before the delivery worker (cleanups run in reverse), which its alerts go to.
+    cleanups.push(() => assistance.stop());
 
     const metricsRoute = metricsRoutes(metrics, async () => metrics.outboxDepth.set(await pendingCount(storage.db)));
     if (config.server.metrics_listen) {
@@ -144,7 +152,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
 
     const appDeps: AppDeps = {
       metrics, metricsRoute: config.server.metrics_listen ? null : metricsRoute,
-      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, delivery, geoip,
+      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, delivery, assistance, geoip,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
     };
     const app = createApp(appDeps);
@@ -168,6 +176,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       policies,
       sessions,
       delivery,
+      assistance,
       metrics,
       clock,
       async close() {

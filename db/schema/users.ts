@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const ROLES = ['super_admin', 'owner', 'admin', 'user'] as const;
 export const USER_TYPES = ['user', 'employee', 'customer'] as const;
@@ -26,3 +26,17 @@ export const users = pgTable('users', {
 ]);
 
 export type UserRow = typeof users.$inferSelect;
+
+/**
+ * Named groups a user belongs to (CONTRACT §8.2): set by administrators or filled from the
+ * directory, sent to apps in the groups header and the assertion, matched by access rules.
+ * Names follow gateway/core/groups.ts; one row per membership.
+ */
+export const userGroups = pgTable('user_groups', {
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+}, (t) => [
+  primaryKey({ columns: [t.userId, t.name] }),
+  // Who is in a group (directory sync, the dashboard).
+  index('user_groups_name_idx').on(t.name),
+]);

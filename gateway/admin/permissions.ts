@@ -44,7 +44,9 @@ export type Capability =
   | 'issue_recovery_code'
   | 'reset_2fa'
   /** Setting another administrator's data-protection level and expert mode. */
-  | 'manage_admins';
+  | 'manage_admins'
+  /** Setting another user's named groups (they can open access rules, CONTRACT §8.2). */
+  | 'manage_groups';
 
 export type Refusal =
   | 'inactive'
@@ -97,6 +99,7 @@ export function mayUse(actor: AdminActor, capability: Capability, rules: Permiss
     case 'reset_2fa':
       return superAdmin || rules.reset2faRoles.includes(actor.role) ? ALLOWED : refuse('reset_role');
     case 'manage_admins':
+    case 'manage_groups':
       return MANAGER_ROLES.has(actor.role) ? ALLOWED : refuse('not_manager');
   }
 }
@@ -141,7 +144,7 @@ export function describeRefusal(refusal: Refusal): string {
     case 'expert_mode': return 'This needs expert mode on your administrator account.';
     case 'second_factor_required': return 'Confirm with your second factor first: this action needs one passed within the last 10 minutes.';
     case 'reset_role': return 'Your role may not reset two-factor sign-in (policy recovery.reset_2fa_roles).';
-    case 'not_manager': return 'Only owners and super administrators manage administrator permissions.';
+    case 'not_manager': return 'Only owners and super administrators manage permissions and groups.';
     case 'self': return 'Nobody acts on their own account; ask another administrator.';
     case 'outranked': return 'This account has a higher role than yours.';
     case 'not_an_administrator': return 'Permissions apply to administrators (admin or owner) only.';

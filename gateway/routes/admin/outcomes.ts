@@ -50,4 +50,5 @@ export const NOTICES: Readonly<Record<string, string>> = {
   reset: 'The second factors were removed and the user was signed out everywhere.',
   cancelled: 'The request was cancelled and closed.',
   permissions: 'Permissions saved.',
+  groups: 'Groups saved.',
 };

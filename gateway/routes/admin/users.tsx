@@ -4,6 +4,9 @@ import { UserDetailPage } from '../../../views/pages/admin/user-detail.js';
 import { UsersPage } from '../../../views/pages/admin/users.js';
 import { recentRequestsOf } from '../../../db/queries/admin.js';
 import { describeUser, searchUsers } from '../../../db/queries/admin-users.js';
+import { groupsOfUser } from '../../../db/queries/user-groups.js';
+import { setGroupsFromDashboard } from '../../admin/groups.js';
+import { describeGroupsProblem } from '../../core/groups.js';
 import { resetUserSecondFactor, sendAccessEmail, sendRecoveryCodeEmail, type ActionFailure } from '../../admin/actions.js';
 import { pageOf, userCursor } from '../../admin/cursor.js';
 import { parseUserQuery } from '../../admin/filters.js';
@@ -93,6 +96,24 @@ export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
     return c.redirect(`${userPath}?notice=permissions`, 303);
   });
 
+  app.post(`/admin/users/${USER_ID}/groups`, async (c) => {
+    const userId = c.req.param('id').toLowerCase();
+    const userPath = `${prefix}/admin/users/${userId}`;
+    const pass = await gate(c, 'dashboard', userPath);
+    if (!pass.ok) return pass.response;
+    const form = await c.req.parseBody();
+    const outcome = await setGroupsFromDashboard(deps, pass.who, userId, typeof form.groups === 'string' ? form.groups : '');
+    if (!outcome.ok) {
+      c.get('log').info({ event: 'admin.groups_refused', target: userId, reason: outcome.reason }, 'group change refused');
+      if (outcome.reason === 'forbidden') return renderUser(c, pass, userId, { error: describeRefusal(outcome.refusal), status: 403 });
+      if (outcome.reason === 'not_found') return renderUser(c, pass, userId, {});
+      return renderUser(c, pass, userId, { error: `Groups not saved: ${describeGroupsProblem(outcome.problem)}.`, status: 400 });
+    }
+    // This instance at once; others re-read the session within their re-check window (1 s).
+    deps.sessions.forgetUser(userId);
+    return c.redirect(`${userPath}?notice=groups`, 303);
+  });
+
   function refused(c: Ctx, pass: AdminPass, userId: string, failure: ActionFailure, userPath: string) {
     if (failure.reason === 'forbidden' && failure.refusal === 'second_factor_required') return adminRefusal(c, pass.shell, failure.refusal, userPath);
     return renderUser(c, pass, userId, { error: failureMessage(failure, 'user'), status: failureStatus(failure) });
@@ -107,6 +128,7 @@ export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
     const rules = permissionRules(policy);
     const nowMs = deps.clock.nowMs();
     const manage = mayUseOn(pass.who.actor, 'manage_admins', rules, pass.who.credential, nowMs, target, pass.shell.superAdmins);
+    const editGroups = mayUseOn(pass.who.actor, 'manage_groups', rules, pass.who.credential, nowMs, target, pass.shell.superAdmins);
     return c.html(
       <UserDetailPage
         {...pass.shell} target={target} timeZone={timeZone} reasons={policy.recovery.reasons}
@@ -116,6 +138,7 @@ export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
           unavailable: accountActionAvailability(pass, rules, nowMs, target),
         } : null}
         managePermissions={manage.ok ? { maxLevel: MAX_DATA_PROTECTION_LEVEL } : null}
+        groups={await groupsOfUser(deps.db, target.id)} editGroups={editGroups.ok}
         error={options.error ?? null} notice={options.notice ?? null}
       />,
       options.status ?? 200,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Policy } from '../policy/schema.js';
@@ -37,16 +38,28 @@ export async function createLimits(options: CreateLimitsOptions): Promise<Limits
     async chargeLogin(email, ip) {
       const { user, ip: byIp } = loginCounters();
       const account = accountKey(email);
-      const [userCharge, ipCharge] = await Promise.all([
-        chargeAttempt(user.limiter, account, user.spec.points),
-        chargeAttempt(byIp.limiter, ip, byIp.spec.points),
-      ]);
-      if (!userCharge.ok || !ipCharge.ok) {
+      const chargeBoth = async () => {
+        const [userCharge, ipCharge] = await Promise.all([
+          chargeAttempt(user.limiter, account, user.spec.points),
+          chargeAttempt(byIp.limiter, ip, byIp.spec.points),
+        ]);
+        if (userCharge.ok && ipCharge.ok) return { ok: true as const, userCharge, ipCharge };
         // Nothing is checked: the scope that was let through gets its charge back.
         if (userCharge.ok) await refundAttempt(user.limiter, account);
         if (ipCharge.ok) await refundAttempt(byIp.limiter, ip);
-        return longerRefusal({ user: userCharge, ip: ipCharge });
+        const banned = (charge: Charge) => !charge.ok && charge.banned;
+        return { ok: false as const, refusal: longerRefusal({ user: userCharge, ip: ipCharge }), banned: banned(userCharge) || banned(ipCharge) };
+      };
+      // Full but not banned: max_retries checks are in flight (an office's sign-ins at nine, or a
+      // burst). Each may still fail, so none more may start; this one waits for them to settle
+      // instead of being refused, and is refused only by a ban or after the wait.
+      let charged = await chargeBoth();
+      for (let wait = 0; !charged.ok && !charged.banned && wait < FULL_WAITS_MS.length; wait++) {
+        await sleep(FULL_WAITS_MS[wait]!);
+        charged = await chargeBoth();
       }
+      if (!charged.ok) return charged.refusal;
+      const { userCharge, ipCharge } = charged;
       return {
         ok: true,
         async failed() {
@@ -97,6 +110,12 @@ export async function createLimits(options: CreateLimitsOptions): Promise<Limits
     },
   };
 }
+
+/**
+ * How long a login waits, in steps, for a full count to make room: about 5 s in all, short steps
+ * first, as a check in flight (one argon2id hash and a transaction) takes tens of milliseconds.
+ */
+const FULL_WAITS_MS = [10, 20, 40, 80, ...Array<number>(48).fill(100)];
 
 /** Accounts are counted by email as typed, case-folded, whether or not the account exists. */
 function accountKey(email: string): string {

@@ -64,11 +64,15 @@ describe.skipIf(!REDIS_URL)('limits shared through Redis', () => {
     expect((await Promise.all(through.map((charge) => charge.failed()))).filter((check) => !check.ok)).toHaveLength(1);
     expect((await secondFactorCheck(a, user)).ok).toBe(false);
 
-    const logins = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).chargeLogin(email('burst'), ip(20))));
-    const checked = logins.filter((charge) => charge.ok);
-    expect(checked).toHaveLength(3);
-    const failures = await Promise.all(checked.map((charge) => charge.failed()));
-    expect(failures.flatMap((failure) => failure.started).sort()).toEqual(['ip', 'user']);
+    let checked = 0;
+    const logins = await Promise.all(Array.from({ length: 60 }, async (_, i) => {
+      const charge = await (i % 2 ? a : b).chargeLogin(email('burst'), ip(20));
+      if (!charge.ok) return [];
+      checked++;
+      return (await charge.failed()).started;
+    }));
+    expect(checked).toBe(3);
+    expect(logins.flat().sort()).toEqual(['ip', 'user']);
   });
 
   it('two instances count the same second-factor failures and rates; a reset on one lifts the block on the other', async () => {

@@ -45,12 +45,19 @@ export async function insertAssistanceRequest(tx: Executor, input: NewAssistance
 }
 
 /**
- * The oldest request whose account work is still to do, locked for this transaction; SKIP LOCKED
- * keeps two workers (two instances) off the same row.
+ * The oldest request whose account work is still to do and that no worker holds right now (SKIP
+ * LOCKED passes over a row another instance is processing; the lock ends with the statement).
  */
-export async function claimUnprocessedRequest(tx: Executor): Promise<AssistanceRequestRow | undefined> {
-  const [row] = await tx.select().from(assistanceRequests).where(isNull(assistanceRequests.processedAt))
+export async function nextUnprocessedRequest(db: Executor): Promise<AssistanceRequestRow | undefined> {
+  const [row] = await db.select().from(assistanceRequests).where(isNull(assistanceRequests.processedAt))
     .orderBy(asc(assistanceRequests.createdAt)).limit(1).for('update', { skipLocked: true });
+  return row;
+}
+
+/** That request, locked for the transaction that processes it, unless another worker has it or has done it. */
+export async function lockUnprocessedRequest(tx: Executor, id: string): Promise<AssistanceRequestRow | undefined> {
+  const [row] = await tx.select().from(assistanceRequests).where(and(eq(assistanceRequests.id, id), isNull(assistanceRequests.processedAt)))
+    .for('update', { skipLocked: true });
   return row;
 }
 

@@ -17,12 +17,16 @@ export const users = pgTable('users', {
   active: boolean('active').notNull().default(true),
   dataProtectionLevel: integer('data_protection_level').notNull().default(0),
   expertMode: boolean('expert_mode').notNull().default(false),
+  /** The directory's immutable id (entryUUID, objectGUID); null for a local account. */
+  directoryId: text('directory_id'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
 }, (t) => [
   // Email is an identity: Alice@x and alice@x are the same person.
   uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
   index('users_role_idx').on(t.role),
+  // One local row per directory entry: a rename or a new email finds the same row.
+  uniqueIndex('users_directory_id_key').on(t.directoryId).where(sql`${t.directoryId} is not null`),
 ]);
 
 export type UserRow = typeof users.$inferSelect;

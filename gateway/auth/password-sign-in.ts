@@ -1,5 +1,7 @@
 import type { Database } from '../../db/client.js';
+import type { UserRow } from '../../db/schema/index.js';
 import { findUserByEmail, replacePasswordHash } from '../../db/queries/users.js';
+import type { Directory, FirstFactorFailure } from '../directory/directory.js';
 import { recordAudit, writeAudit } from '../audit/write.js';
 import type { Clock } from '../core/clock.js';
 import { isValidEmail } from '../core/email.js';
@@ -8,7 +10,7 @@ import { recordSignInAttempt } from '../context/history.js';
 import type { Charged, LoginBanScope, LoginFailure, Limits } from '../ratelimit/limits.js';
 import { detectNewLocation } from '../recovery/new-location.js';
 import { fireReenrollmentTrigger, type ReenrollmentDeps } from '../recovery/reenrollment.js';
-import { hashPassword, PasswordHashBusyError, passwordNeedsRehash, verifyPassword } from '../security/password.js';
+import { hashPassword, PasswordHashBusyError, passwordNeedsRehash } from '../security/password.js';
 import type { SessionManager } from '../session/manager.js';
 
 export interface PasswordSignInDeps {
@@ -16,6 +18,8 @@ export interface PasswordSignInDeps {
   clock: Clock;
   sessions: SessionManager;
   limits: Pick<Limits, 'chargeLogin'>;
+  /** Finds the account and checks the password: the local argon2 hash, or a bind to the directory. */
+  directory: Pick<Directory, 'verifyFirstFactor'>;
   geoip: GeoIp;
   /** The `reenrollment` rules (`new_location`). */
   policies: ReenrollmentDeps['policies'];
@@ -34,14 +38,11 @@ export interface PasswordSignInInput {
   previousIdHash?: string;
 }
 
-type FailureReason = 'unknown_user' | 'bad_password' | 'inactive' | 'no_password';
-type UserRow = NonNullable<Awaited<ReturnType<typeof findUserByEmail>>>;
-
 export type PasswordSignInOutcome =
   | { ok: true; userId: string; cookieValue: string; expiresAt: Date }
   | {
       ok: false;
-      reason: FailureReason | 'locked';
+      reason: FirstFactorFailure | 'locked';
       userId?: string;
       /** Set when the account or the IP is banned (login regulation): how long the ban lasts. */
       lockedForMs?: number;
@@ -57,18 +58,17 @@ export type PasswordSignInOutcome =
 export async function signInWithPassword(deps: PasswordSignInDeps, input: PasswordSignInInput): Promise<PasswordSignInOutcome> {
   const charge = await deps.limits.chargeLogin(input.email, input.ip);
   if (!charge.ok) return refuseLocked(deps, input, charge);
-  const user = await refundOnError(charge, () => findUserByEmail(deps.db, input.email));
-  const passwordOk = await refundOnError(charge, () => verifyPassword(user?.passwordHash, input.password));
-  const failure = !user ? 'unknown_user' : !user.passwordHash ? 'no_password' : !passwordOk ? 'bad_password' : !user.active ? 'inactive' : null;
-  if (failure || !user) return recordFailure(deps, input, user, failure ?? 'unknown_user', await charge.failed());
-  const signedIn = await refundOnError(charge, () => startSession(deps, input, user));
+  // Throws DirectoryUnavailableError when the directory cannot answer: the charge is given back then.
+  const checked = await refundOnError(charge, () => deps.directory.verifyFirstFactor(input.email, input.password));
+  if (!checked.ok) return recordFailure(deps, input, checked.user, checked.reason, await charge.failed());
+  const signedIn = await refundOnError(charge, () => startSession(deps, input, checked.user));
   await charge.succeeded();
   return signedIn;
 }
 
 /**
- * A check that never finished (the hash queue was full, storage failed) judged no password, so
- * its charge is given back: a full queue must never ban an office's address.
+ * A check that never finished (the hash queue was full, the directory or storage did not answer)
+ * judged no password, so its charge is given back: a full queue must never ban an office's address.
  */
 async function refundOnError<T>(charge: Charged<LoginFailure>, step: () => Promise<T>): Promise<T> {
   try {
@@ -90,7 +90,7 @@ async function refuseLocked(deps: PasswordSignInDeps, input: PasswordSignInInput
 }
 
 async function recordFailure(
-  deps: PasswordSignInDeps, input: PasswordSignInInput, user: UserRow | undefined, failure: FailureReason, ban: LoginFailure,
+  deps: PasswordSignInDeps, input: PasswordSignInInput, user: UserRow | undefined, failure: FirstFactorFailure, ban: LoginFailure,
 ): Promise<PasswordSignInOutcome> {
   const { audit, email, attempt } = attemptRecord(deps, input);
   await deps.db.transaction(async (tx) => {

@@ -6,8 +6,10 @@
  * claimed with SKIP LOCKED, so any instance may do it, and once only.
  */
 import type { Database } from '../../db/client.js';
-import { claimUnprocessedRequest, completeRequestIntake, countRecentRequestsFor, countRecentRequestsFromNetwork } from '../../db/queries/assistance.js';
-import { findUserByEmail } from '../../db/queries/users.js';
+import {
+  completeRequestIntake, countRecentRequestsFor, countRecentRequestsFromNetwork, lockUnprocessedRequest, nextUnprocessedRequest,
+} from '../../db/queries/assistance.js';
+import type { UserRow } from '../../db/schema/index.js';
 import { writeAudit } from '../audit/write.js';
 import { describeLocation, describeNetwork, type GeoIp } from '../context/geoip.js';
 import type { Clock } from '../core/clock.js';
@@ -29,6 +31,11 @@ export interface IntakeDeps {
   serverSecret: string;
   /** The request on the dashboard, for the administrators' alert. */
   dashboardUrl: (reference: string) => string;
+  /**
+   * The account an address belongs to: the local row, or under a directory the entry with that
+   * email attribute. Asked outside the transaction: a directory's round trip holds no connection.
+   */
+  accountByEmail: (email: string) => Promise<UserRow | undefined>;
 }
 
 export interface Intake {
@@ -38,11 +45,17 @@ export interface Intake {
   flags: SuspiciousFlag[];
 }
 
-/** Does the account work of the oldest request still waiting for it; null when none is. */
-export async function processNextAssistanceRequest(deps: IntakeDeps): Promise<Intake | null> {
+/**
+ * Does the account work of the oldest request still waiting for it: `none` when no request is,
+ * `taken` when another worker claimed it first.
+ */
+export async function processNextAssistanceRequest(deps: IntakeDeps): Promise<Intake | 'none' | 'taken'> {
+  const waiting = await nextUnprocessedRequest(deps.db);
+  if (!waiting) return 'none';
+  const user = await deps.accountByEmail(waiting.submittedEmail);
   return deps.db.transaction(async (tx) => {
-    const request = await claimUnprocessedRequest(tx);
-    if (!request) return null;
+    const request = await lockUnprocessedRequest(tx, waiting.id);
+    if (!request) return 'taken' as const;
     const policy = deps.policy();
     const now = deps.clock.now();
     const sent = request.context as { userAgent?: string | null; requestId?: string | null };
@@ -53,7 +66,6 @@ export async function processNextAssistanceRequest(deps: IntakeDeps): Promise<In
     const suspicious = policy.recovery.assistance.suspicious;
     const since = new Date(request.createdAt.getTime() - suspicious.window);
 
-    const user = await findUserByEmail(tx, request.submittedEmail);
     const state = await gatherAccountState(tx, user, ipContext);
     const findings = findSuspiciousPatterns({
       requestsForAccount: await countRecentRequestsFor(tx, { userId: user?.id ?? null, email: request.submittedEmail }, since, request.id) + 1,

@@ -24,7 +24,8 @@ export function startAssistanceWorker(options: AssistanceWorkerOptions) {
   async function drain(): Promise<void> {
     do {
       again = false;
-      for (let intake = await processNextAssistanceRequest(options); intake && !stopped; intake = await processNextAssistanceRequest(options)) {
+      for (let intake = await processNextAssistanceRequest(options); intake !== 'none' && !stopped; intake = await processNextAssistanceRequest(options)) {
+        if (intake === 'taken') continue;
         log.info({
           event: 'assistance.submitted', reference: intake.reference, matched: intake.userId !== null,
           notified: intake.notified.length, flags: intake.flags,

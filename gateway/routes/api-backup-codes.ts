@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { loadBackupCodeStats } from '../factors/backup-codes.js';
 import type { AppEnv } from '../http/env.js';
-import { authenticateApi } from '../admin/api-auth.js';
 import type { RouteDeps } from './deps.js';
+import { createGuards } from './guards/index.js';
 
 /**
  * `GET P/api/v1/backup-codes/stats` (CONTRACT §5), for an admin session with a second factor or an
@@ -10,13 +10,9 @@ import type { RouteDeps } from './deps.js';
  */
 export function backupCodeApiRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
+  const { requireAdmin } = createGuards(deps);
 
-  app.get('/backup-codes/stats', async (c) => {
-    const auth = await authenticateApi(deps.db, c);
-    if (!auth.ok) {
-      c.get('log').info({ event: 'api.refused', path: c.req.path, why: auth.why }, 'backup-code statistics refused');
-      return c.json({ error: { code: auth.code, message: auth.message } }, auth.status);
-    }
+  app.get('/backup-codes/stats', requireAdmin('dashboard', { answer: 'json' }), async (c) => {
     const stats = await loadBackupCodeStats(deps.db, {
       policy: deps.policies.current().policy, timeZone: deps.config.server.time_zone, now: deps.clock.now(),
     });

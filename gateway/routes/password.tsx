@@ -10,6 +10,7 @@ import { formSecret, formText } from '../http/form.js';
 import type { PolicyStore } from '../policy/watch.js';
 import type { Limits } from '../ratelimit/limits.js';
 import type { SessionManager } from '../session/manager.js';
+import type { Directory } from '../directory/directory.js';
 
 export interface PasswordRouteDeps {
   db: Database;
@@ -18,6 +19,7 @@ export interface PasswordRouteDeps {
   sessions: SessionManager;
   limits: Pick<Limits, 'consume'>;
   policies: PolicyStore;
+  directory: Pick<Directory, 'passwordOwner' | 'setDirectoryPassword'>;
 }
 
 /** `P/password/reset`: the one-time admin setup link and password-reset access emails. */

@@ -14,6 +14,8 @@ export interface SessionUser {
   type: UserType;
   /** Named groups (CONTRACT §8.2), sorted; re-read with the rest of the view. */
   groups: readonly string[];
+  /** The account lives in the organisation's directory (its sessions last only while it can be checked). */
+  fromDirectory?: boolean;
 }
 
 export interface SessionView {
@@ -70,7 +72,10 @@ export async function loadSession(db: Executor, idHash: string): Promise<Session
   const { session, user } = row;
   return {
     idHash: session.idHash,
-    user: { id: user.id, email: user.email, name: user.name, role: user.role, type: user.type, groups: parseGroupsJson(row.groups) },
+    user: {
+      id: user.id, email: user.email, name: user.name, role: user.role, type: user.type, groups: parseGroupsJson(row.groups),
+      fromDirectory: user.directoryId !== null,
+    },
     authLevel: session.authLevel === 2 ? 2 : 1,
     restricted: session.restricted,
     secondFactorAt: session.secondFactorAt,

@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { DbCommand } from '../context.js';
 import { adminBootstrap } from './admin.js';
+import { directorySync } from './directory.js';
 import { auditExport, auditVerify } from './audit.js';
 import { tokenCreate, tokenRevoke } from './token.js';
 import { userAdd, userList, userSetGroups } from './user.js';
@@ -64,6 +65,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   'audit export': { usage: 'recourse audit export [--format csv|jsonl] [--since ISO] [--config FILE]', summary: 'write the audit log to stdout', options: { ...config, format: { type: 'string' }, since: { type: 'string' } }, db: auditExport },
   'admin bootstrap': { usage: 'recourse admin bootstrap --email E [--config FILE]', summary: 'create or promote a super_admin and print a one-time setup link', options: { ...config, email: { type: 'string' } }, db: adminBootstrap },
+  'directory sync': {
+    usage: 'recourse directory sync [--apply] [--config FILE]',
+    summary: 'show the users the directory would create, change and disable here; --apply does it (audited directory.synced)',
+    options: { ...config, apply: { type: 'boolean' } },
+    db: directorySync,
+  },
   'policy check': { usage: 'recourse policy check [DIR] [--config FILE]', summary: 'validate policy files (exit 0 valid, 1 invalid)', options: config, positionals: true },
 };
 

@@ -1,6 +1,6 @@
 /** How an administrator action's failure reads: one status and one sentence per kind (HTML and API alike). */
 import type { ActionFailure } from '../../admin/actions.js';
-import { describeRefusal } from '../../admin/permissions.js';
+import { describeRefusal, type Refusal } from '../../admin/permissions.js';
 
 export function failureStatus(failure: ActionFailure): 400 | 403 | 404 | 409 {
   switch (failure.reason) {
@@ -11,9 +11,16 @@ export function failureStatus(failure: ActionFailure): 400 | 403 | 404 | 409 {
   }
 }
 
+/** The API's `error.code` for a refusal: the two a caller can act on have codes of their own. */
+export function refusalCode(refusal: Refusal): string {
+  if (refusal === 'second_factor_required') return 'step_up_required';
+  if (refusal === 'token_not_allowed') return 'token_not_allowed';
+  return 'forbidden';
+}
+
 export function failureCode(failure: ActionFailure): string {
   switch (failure.reason) {
-    case 'forbidden': return failure.refusal === 'second_factor_required' ? 'step_up_required' : 'forbidden';
+    case 'forbidden': return refusalCode(failure.refusal);
     case 'invalid': return 'invalid_request';
     case 'not_found': return 'not_found';
     case 'conflict': return failure.problem;

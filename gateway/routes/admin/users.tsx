@@ -15,7 +15,7 @@ import { describeRefusal, hasDataProtection, mayUseOn, permissionRules } from '.
 import type { AppEnv } from '../../http/env.js';
 import type { RouteDeps } from '../deps.js';
 import { accountActionAvailability, postedFields } from './availability.js';
-import { adminRefusal, herePath, type AdminGate, type AdminPass } from './gate.js';
+import { adminRefusal, type AdminPass, type Guards } from '../guards/index.js';
 import { failureMessage, failureStatus, NOTICES } from './outcomes.js';
 import { pokeDelivery } from './poke.js';
 
@@ -27,14 +27,13 @@ const ACTIONS = ':action{send-recovery-code|send-access-email|reset-2fa}';
 const RECENT_REQUESTS = 10;
 
 /** `P/admin/users`: search and filters, one user's page, the actions on an account, and admins' permissions. */
-export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
+export function adminUserRoutes(deps: RouteDeps, { requireAdmin }: Guards) {
   const prefix = deps.config.server.prefix;
   const timeZone = deps.config.server.time_zone;
   const app = new Hono<AppEnv>();
 
-  app.get('/admin/users', async (c) => {
-    const pass = await gate(c, 'dashboard', herePath(c));
-    if (!pass.ok) return pass.response;
+  app.get('/admin/users', requireAdmin('dashboard'), async (c) => {
+    const pass = c.var.admin;
     const parsed = parseUserQuery(c.req.query(), PAGE_SIZE + 1);
     const search = parsed.ok ? parsed.value : { q: '', role: null, type: null, status: null, after: null, limit: PAGE_SIZE + 1 };
     if (!parsed.ok) c.get('log').info({ event: 'admin.bad_filter', param: parsed.param }, 'user filter refused; showing everyone');
@@ -49,18 +48,16 @@ export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
     );
   });
 
-  app.get(`/admin/users/${USER_ID}`, async (c) => {
-    const pass = await gate(c, 'dashboard', herePath(c));
-    if (!pass.ok) return pass.response;
-    return renderUser(c, pass, c.req.param('id').toLowerCase(), { notice: NOTICES[c.req.query('notice') ?? ''] ?? null });
+  app.get(`/admin/users/${USER_ID}`, requireAdmin('dashboard'), async (c) => {
+    return renderUser(c, c.var.admin, c.req.param('id').toLowerCase(), { notice: NOTICES[c.req.query('notice') ?? ''] ?? null });
   });
 
-  app.post(`/admin/users/${USER_ID}/${ACTIONS}`, async (c) => {
+  // The action's own capability (and its fresh second factor) is checked by the action itself.
+  app.post(`/admin/users/${USER_ID}/${ACTIONS}`, requireAdmin('dashboard'), async (c) => {
     const userId = c.req.param('id').toLowerCase();
     const action = c.req.param('action');
     const userPath = `${prefix}/admin/users/${userId}`;
-    const pass = await gate(c, 'dashboard', userPath);
-    if (!pass.ok) return pass.response;
+    const pass = c.var.admin;
     const fields = postedFields(await c.req.parseBody());
     const target = { userId };
     const outcome = action === 'send-recovery-code' ? await sendRecoveryCodeEmail(deps, pass.who, target, fields)
@@ -76,11 +73,10 @@ export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
     return c.redirect(`${userPath}?notice=${notice}`, 303);
   });
 
-  app.post(`/admin/users/${USER_ID}/permissions`, async (c) => {
+  app.post(`/admin/users/${USER_ID}/permissions`, requireAdmin('dashboard'), async (c) => {
     const userId = c.req.param('id').toLowerCase();
     const userPath = `${prefix}/admin/users/${userId}`;
-    const pass = await gate(c, 'dashboard', userPath);
-    if (!pass.ok) return pass.response;
+    const pass = c.var.admin;
     const form = await c.req.parseBody();
     const levelText = typeof form.data_protection_level === 'string' ? form.data_protection_level.trim() : '';
     const outcome = await setAdminPermissions(deps, pass.who, userId, {
@@ -96,11 +92,10 @@ export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
     return c.redirect(`${userPath}?notice=permissions`, 303);
   });
 
-  app.post(`/admin/users/${USER_ID}/groups`, async (c) => {
+  app.post(`/admin/users/${USER_ID}/groups`, requireAdmin('dashboard'), async (c) => {
     const userId = c.req.param('id').toLowerCase();
     const userPath = `${prefix}/admin/users/${userId}`;
-    const pass = await gate(c, 'dashboard', userPath);
-    if (!pass.ok) return pass.response;
+    const pass = c.var.admin;
     const form = await c.req.parseBody();
     const outcome = await setGroupsFromDashboard(deps, pass.who, userId, typeof form.groups === 'string' ? form.groups : '');
     if (!outcome.ok) {

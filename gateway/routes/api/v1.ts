@@ -10,14 +10,14 @@ import { listRecoveryRequests, type RequestQueueRow } from '../../../db/queries/
 import {
   cancelRequest, generateRecoveryCodeForRequest, resetUserSecondFactor, sendAccessEmail, sendRecoveryCodeEmail, type ActionFailure,
 } from '../../admin/actions.js';
-import { authenticateApi } from '../../admin/api-auth.js';
 import { auditCursor, pageOf, requestCursor } from '../../admin/cursor.js';
 import { parseAuditQuery, parseRequestQuery } from '../../admin/filters.js';
-import { describeRefusal, mayUse, permissionRules, type Capability } from '../../admin/permissions.js';
+import type { Capability } from '../../admin/permissions.js';
 import type { AppEnv } from '../../http/env.js';
 import { failureCode, failureMessage, failureStatus } from '../admin/outcomes.js';
 import { pokeDelivery } from '../admin/poke.js';
 import type { RouteDeps } from '../deps.js';
+import { createGuards } from '../guards/index.js';
 import { REFERENCE_ID_PATTERN } from '../../security/codes.js';
 
 type Ctx = Context<AppEnv>;
@@ -26,6 +26,12 @@ const PAGE_SIZE = 50;
 const REFERENCE = `:reference{${REFERENCE_ID_PATTERN}}`;
 const USER_ID = ':id{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}}';
 const MAX_BODY_FIELD = 4_000;
+// What each account action needs (CONTRACT §7): checked by the guard before the body is read.
+const ACCOUNT_ACTIONS: Readonly<Record<string, Capability>> = {
+  'send-access-email': 'send_access_email',
+  'send-recovery-code': 'issue_recovery_code',
+  'reset-2fa': 'reset_2fa',
+};
 
 function apiError(c: Ctx, status: 400 | 401 | 403 | 404 | 409, code: string, message: string) {
   return c.json({ error: { code, message } }, status);
@@ -76,83 +82,63 @@ function actionFields(body: Record<string, unknown>) {
 
 export function apiRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
-
-  /** 401 / 403 before anything else; the capability check for reads (actions check their own). */
-  async function credentials(c: Ctx, capability: Capability) {
-    const auth = await authenticateApi(deps.db, c);
-    if (!auth.ok) {
-      c.get('log').info({ event: 'api.refused', path: c.req.path, why: auth.why }, 'API call refused');
-      return { ok: false as const, response: apiError(c, auth.status, auth.code, auth.message) };
-    }
-    const check = mayUse(auth.who.actor, capability, permissionRules(deps.policies.current().policy), auth.who.credential, deps.clock.nowMs());
-    if (!check.ok) {
-      c.get('log').info({ event: 'api.refused', path: c.req.path, why: check.refusal }, 'API call refused');
-      return { ok: false as const, response: apiError(c, 403, 'forbidden', describeRefusal(check.refusal)) };
-    }
-    return { ok: true as const, who: auth.who };
-  }
+  const { requireAdmin } = createGuards(deps);
+  // 401 / 403 before anything else (routes/guards/admin.tsx); the actions check their capability
+  // again, with the account, inside their transaction.
+  const api = (capability: Capability | ((c: Ctx) => Capability)) => requireAdmin(capability, { answer: 'json' });
 
   function failed(c: Ctx, failure: ActionFailure, what: string) {
     c.get('log').info({ event: 'api.action_refused', path: c.req.path, outcome: failure }, 'administrator action refused');
     return apiError(c, failureStatus(failure), failureCode(failure), failureMessage(failure, what));
   }
 
-  app.get('/recovery-requests', async (c) => {
-    const auth = await credentials(c, 'see_requests');
-    if (!auth.ok) return auth.response;
+  app.get('/recovery-requests', api('see_requests'), async (c) => {
     const parsed = parseRequestQuery(c.req.query(), PAGE_SIZE + 1, null);
     if (!parsed.ok) return apiError(c, 400, 'invalid_parameter', `The ${parsed.param} parameter is not valid.`);
     const page = pageOf(await listRecoveryRequests(deps.db, parsed.value), PAGE_SIZE, requestCursor);
     return c.json({ items: page.items.map(requestItem), next_cursor: page.nextCursor });
   });
 
-  app.post(`/recovery-requests/${REFERENCE}/generate-code`, async (c) => {
-    const auth = await credentials(c, 'dashboard');
-    if (!auth.ok) return auth.response;
+  app.post(`/recovery-requests/${REFERENCE}/generate-code`, api('issue_recovery_code'), async (c) => {
     const body = await jsonObject(c);
     if (!body) return apiError(c, 400, 'invalid_request', 'Send a JSON object: {delivery, reason, details?, on_behalf_of?}.');
-    const outcome = await generateRecoveryCodeForRequest(deps, auth.who, c.req.param('reference'), { ...actionFields(body), delivery: body.delivery ?? 'email' });
+    const outcome = await generateRecoveryCodeForRequest(deps, c.var.apiAdmin.who, c.req.param('reference'), { ...actionFields(body), delivery: body.delivery ?? 'email' });
     if (!outcome.ok) return failed(c, outcome, 'request');
     await pokeDelivery(deps.delivery, c);
     return c.json({ reference: outcome.reference, status: 'approved', delivery: 'pending', channel: outcome.delivery, expires_at: outcome.expiresAt.toISOString() });
   });
 
-  app.post(`/recovery-requests/${REFERENCE}/cancel`, async (c) => {
-    const auth = await credentials(c, 'dashboard');
-    if (!auth.ok) return auth.response;
+  app.post(`/recovery-requests/${REFERENCE}/cancel`, api('cancel_request'), async (c) => {
     const body = await jsonObject(c);
     if (!body) return apiError(c, 400, 'invalid_request', 'Send a JSON object: {reason}.');
-    const outcome = await cancelRequest(deps, auth.who, c.req.param('reference'), actionFields(body));
+    const outcome = await cancelRequest(deps, c.var.apiAdmin.who, c.req.param('reference'), actionFields(body));
     if (!outcome.ok) return failed(c, outcome, 'request');
     await pokeDelivery(deps.delivery, c);
     return c.json({ reference: outcome.reference, status: 'cancelled' });
   });
 
-  app.post(`/users/${USER_ID}/:action{send-access-email|send-recovery-code|reset-2fa}`, async (c) => {
-    const auth = await credentials(c, 'dashboard');
-    if (!auth.ok) return auth.response;
+  app.post(`/users/${USER_ID}/:action{send-access-email|send-recovery-code|reset-2fa}`, api((c) => ACCOUNT_ACTIONS[c.req.param('action')!]!), async (c) => {
+    const { who } = c.var.apiAdmin;
     const body = await jsonObject(c);
     if (!body) return apiError(c, 400, 'invalid_request', 'Send a JSON object: {reason, details?, on_behalf_of?}.');
     const target = { userId: c.req.param('id').toLowerCase() };
     const fields = actionFields(body);
     const action = c.req.param('action');
     if (action === 'reset-2fa') {
-      const outcome = await resetUserSecondFactor(deps, auth.who, target, fields);
+      const outcome = await resetUserSecondFactor(deps, who, target, fields);
       if (!outcome.ok) return failed(c, outcome, 'user');
       await pokeDelivery(deps.delivery, c);
       return c.json({ user: outcome.userId, removed: outcome.removed });
     }
     const outcome = action === 'send-access-email'
-      ? await sendAccessEmail(deps, auth.who, target, fields)
-      : await sendRecoveryCodeEmail(deps, auth.who, target, fields);
+      ? await sendAccessEmail(deps, who, target, fields)
+      : await sendRecoveryCodeEmail(deps, who, target, fields);
     if (!outcome.ok) return failed(c, outcome, 'user');
     await pokeDelivery(deps.delivery, c);
     return c.json({ user: outcome.userId, delivery: 'email', expires_at: outcome.expiresAt.toISOString() });
   });
 
-  app.get('/audit-logs', async (c) => {
-    const auth = await credentials(c, 'see_requests');
-    if (!auth.ok) return auth.response;
+  app.get('/audit-logs', api('see_requests'), async (c) => {
     const parsed = await parseAuditQuery(deps.db, c.req.query(), PAGE_SIZE + 1);
     if (!parsed.ok) return apiError(c, 400, 'invalid_parameter', `The ${parsed.param} parameter is not valid.`);
     if (!parsed.value.matches) return c.json({ items: [], next_cursor: null });

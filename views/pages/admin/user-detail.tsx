@@ -44,6 +44,7 @@ export function UserDetailPage(props: UserDetailPageProps) {
           <tr><th scope="row">Role / type</th><td>{ROLE_LABELS[target.role] ?? target.role} / {TYPE_LABELS[target.type] ?? target.type}</td></tr>
           <tr><th scope="row">Groups</th><td>{props.groups.length > 0 ? props.groups.join(', ') : <span class="aside">none</span>}</td></tr>
           <tr><th scope="row">Status</th><td>{target.active ? 'active' : 'disabled'}{target.hasPhone ? ' · has a phone number' : ''}</td></tr>
+          <tr><th scope="row">Account</th><td id="account-source">{target.source === 'directory' ? "directory (identity and password from the organisation's directory)" : 'local (identity and password kept by Recourse)'}</td></tr>
           <tr><th scope="row">Second factors</th><td><SecondFactorState row={target} /></td></tr>
           <tr><th scope="row">Backup codes left</th><td>{target.codesLeft}</td></tr>
           <tr><th scope="row">Last sign-in</th><td><When at={target.lastSignInAt} timeZone={timeZone} /></td></tr>

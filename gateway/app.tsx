@@ -42,7 +42,6 @@ import { loginRoutes } from './routes/login.js';
 import { verifyRoutes } from './routes/verify.js';
 import { webauthnRoutes } from './routes/webauthn.js';
 import { backupCodeRoutes } from './routes/backup-codes.js';
-import { backupCodeApiRoutes } from './routes/api-backup-codes.js';
 import { emailOtpRoutes } from './routes/email-otp.js';
 import { passwordRoutes } from './routes/password.js';
 import { staticRoutes } from './routes/static.js';
@@ -200,7 +199,6 @@ export function createApp(deps: AppDeps) {
   gateway.route('/', webauthnRoutes(routeDeps));
   gateway.route('/', assistRoutes(routeDeps));
   gateway.route('/', backupCodeRoutes(routeDeps));
-  gateway.route('/api/v1', backupCodeApiRoutes(routeDeps));
   gateway.route('/', emailOtpRoutes(routeDeps));
   gateway.route('/', adminRoutes(routeDeps));
   gateway.route('/api/v1', apiRoutes(routeDeps));

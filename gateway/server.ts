@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { openStorage, type Storage } from '../db/client.js';
 import { claimDataDir } from './cli/owner-lock.js';
 import { makeGatewayFilesPrivate, makeTreePrivate } from './cli/private-files.js';
-import { createApp, createRequestListener, type AppDeps } from './app.js';
+import { createApp, createRequestListener, type App, type AppDeps } from './app.js';
 import { recordAudit } from './audit/write.js';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -41,6 +41,8 @@ export interface StartOptions {
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The Hono app being served: its `routes` are what is mounted (the API's description is checked against them). */
+  app: App;
   storage: Storage;
   policies: PolicyStore;
   sessions: ReturnType<typeof createSessionManager>;
@@ -200,6 +202,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       port,
+      app,
       storage,
       policies,
       sessions,

@@ -96,7 +96,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     cleanups.push(() => geoip.close());
 
     if (!options.storage && !config.storage.database_url) cleanups.push(claimDataDir(config.storage.data_dir));
-    const storage = options.storage ?? await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
+    const storage = options.storage ?? await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir, embeddedSharedBuffers: config.storage.embedded_shared_buffers });
     if (!options.storage) {
       cleanups.push(() => storage.close());
       await storage.migrate();

@@ -6,6 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { MessagePage } from '../views/pages/message.js';
 import type { Storage } from '../db/client.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Config } from './config/schema.js';
 import type { GeoIp } from './context/geoip.js';
 import type { Metrics } from './metrics/registry.js';
@@ -14,11 +15,13 @@ import { createClientIpResolver } from './http/client-ip.js';
 import { csrfCookieName } from './http/cookies.js';
 import { refuseUnreadableForms } from './http/form.js';
 import { createCsrfProtection } from './http/csrf.js';
+import { createMetricsAccess } from './http/metrics-access.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
 import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from './http/hash-busy.js';
 import { lingerAfterAnswer } from './http/linger.js';
+import { answerUnavailable } from './http/unavailable.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
 import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
@@ -39,7 +42,6 @@ import { loginRoutes } from './routes/login.js';
 import { verifyRoutes } from './routes/verify.js';
 import { webauthnRoutes } from './routes/webauthn.js';
 import { backupCodeRoutes } from './routes/backup-codes.js';
-import { backupCodeApiRoutes } from './routes/api-backup-codes.js';
 import { emailOtpRoutes } from './routes/email-otp.js';
 import { passwordRoutes } from './routes/password.js';
 import { staticRoutes } from './routes/static.js';
@@ -52,6 +54,8 @@ import type { PolicyStore } from './policy/watch.js';
 import type { Limits } from './ratelimit/limits.js';
 import type { SessionManager } from './session/manager.js';
 import type { SessionView } from './session/store.js';
+import type { Directory } from './directory/directory.js';
+import { DIRECTORY_UNAVAILABLE_MESSAGE, DirectoryUnavailableError } from './directory/errors.js';
 
 export interface AppDeps {
   config: Config;
@@ -63,6 +67,7 @@ export interface AppDeps {
   access: AccessDecider;
   policies: PolicyStore;
   limits: Limits;
+  directory: Directory;
   delivery: { poke(): Promise<void> };
   geoip: GeoIp;
   metrics?: Metrics;
@@ -97,10 +102,11 @@ export function createApp(deps: AppDeps) {
   };
   const renderMessage = (c: Context<AppEnv>, status: MessageStatus, title: string, message: string) =>
     c.html(<MessagePage prefix={prefix} title={title} message={message} />, status);
+  const notFoundPage = (c: Context<AppEnv>) => renderMessage(c, 404, 'Not found', 'There is no page at this address.');
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
-    limits: deps.limits, delivery: deps.delivery, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
+    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
   };
 
   // Before any page renders: keeps Node 20's promise hooks off the proxy path (see the module).
@@ -115,6 +121,17 @@ export function createApp(deps: AppDeps) {
     if (error instanceof PasswordHashBusyError) {
       markHashBusy(c, error);
       return c.text(HASH_BUSY_MESSAGE, 503);
+    }
+    if (error instanceof DirectoryUnavailableError) {
+      // Fail closed with a page that says why, never a 500 (the directory is someone else's server).
+      c.get('log')?.error({ event: 'directory.unavailable', err: error.message, path: c.req.path }, 'directory unreachable');
+      c.header('Retry-After', '30');
+      return renderMessage(c, 503, 'Directory unavailable', DIRECTORY_UNAVAILABLE_MESSAGE);
+    }
+    // Every route that needs the database fails the same way while it is gone: 503, not 500.
+    if (isDatabaseUnavailable(error)) {
+      c.get('log')?.error({ err: String(error), path: c.req.path }, 'request refused: database unavailable');
+      return answerUnavailable(c, prefix);
     }
     c.get('log')?.error({ err: error }, 'request failed');
     return c.text('Something went wrong. Try again in a moment.', 500);
@@ -135,9 +152,23 @@ export function createApp(deps: AppDeps) {
     // Auth pages must never be cached (SECURITY S8); static assets set their own policy.
     if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
   });
-  gateway.route('/', healthRoutes({ ping: () => storage.ping() }));
+  gateway.route('/', healthRoutes({
+    checks: [
+      { name: 'database', check: () => storage.ping() },
+      ...(deps.directory.ldap ? [{ name: 'directory', check: deps.directory.ldap.ping }] : []),
+    ],
+  }));
   gateway.route('/', staticRoutes());
-  if (deps.metricsRoute) gateway.route('/', deps.metricsRoute);
+  if (deps.metricsRoute) {
+    const mayReadMetrics = createMetricsAccess(config.server.metrics_allow);
+    gateway.use('/metrics', async function metricsForAllowedClients(c, next) {
+      const peerTrusted = clientIp.isTrusted(c.env?.incoming?.socket.remoteAddress ?? '');
+      if (mayReadMetrics({ clientIp: c.get('clientIp'), peerTrusted, header: (name) => c.req.header(name) })) return next();
+      c.get('log').info({ event: 'metrics.refused', clientIp: c.get('clientIp'), peerTrusted }, 'metrics refused to a remote client');
+      return notFoundPage(c);
+    });
+    gateway.route('/', deps.metricsRoute);
+  }
   gateway.route('/', verifyRoutes(routeDeps));
   // After forward-auth: bodyLimit reads c.req.raw.body, which builds a full web Request even for a
   // GET (half of P/verify's CPU in the bench); the GET-only routes above take no body anyway.
@@ -148,7 +179,7 @@ export function createApp(deps: AppDeps) {
       await resolveSession(c);
     } catch (error) {
       c.get('log').error({ err: String(error) }, 'session store unavailable');
-      return c.text('Sign-in is unavailable right now. Try again in a moment.', 503);
+      return answerUnavailable(c, prefix);
     }
     return next();
   });
@@ -166,7 +197,6 @@ export function createApp(deps: AppDeps) {
   gateway.route('/', webauthnRoutes(routeDeps));
   gateway.route('/', assistRoutes(routeDeps));
   gateway.route('/', backupCodeRoutes(routeDeps));
-  gateway.route('/api/v1', backupCodeApiRoutes(routeDeps));
   gateway.route('/', emailOtpRoutes(routeDeps));
   gateway.route('/', adminRoutes(routeDeps));
   gateway.route('/api/v1', apiRoutes(routeDeps));
@@ -174,7 +204,7 @@ export function createApp(deps: AppDeps) {
   gateway.route('/', reenrollRoutes(routeDeps));
   gateway.route('/', policiesPageRoutes(routeDeps));
   // Anything under the prefix that no route claimed is the gateway's 404, never proxied upstream.
-  gateway.all('*', (c) => renderMessage(c, 404, 'Not found', 'There is no page at this address.'));
+  gateway.all('*', notFoundPage);
   app.route(prefix, gateway);
 
   app.all('*', createProxyHandler({

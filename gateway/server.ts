@@ -4,7 +4,8 @@ import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { openStorage, type Storage } from '../db/client.js';
 import { claimDataDir } from './cli/owner-lock.js';
-import { createApp, createRequestListener, type AppDeps } from './app.js';
+import { makeGatewayFilesPrivate, makeTreePrivate } from './cli/private-files.js';
+import { createApp, createRequestListener, type App, type AppDeps } from './app.js';
 import { recordAudit } from './audit/write.js';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -22,6 +23,9 @@ import { createLimits } from './ratelimit/create.js';
 import { createSessionManager } from './session/manager.js';
 import { connectRevocationBus } from './session/revocation-bus.js';
 import { setHashQueueLimit } from './security/password.js';
+import { createDirectory, type Directory } from './directory/directory.js';
+import { DirectoryUnavailableError } from './directory/errors.js';
+import { startDirectoryRefresh, type DirectoryRefresh } from './directory/refresh.js';
 
 export interface StartOptions {
   config: Config;
@@ -36,12 +40,17 @@ export interface StartOptions {
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The Hono app being served: its `routes` are what is mounted (the API's description is checked against them). */
+  app: App;
   storage: Storage;
   policies: PolicyStore;
   sessions: ReturnType<typeof createSessionManager>;
   delivery: DeliveryWorker;
   metrics: Metrics;
   clock: Clock;
+  directory: Directory;
+  /** Under directory.kind ldap: the background refresh (tests run one at once with refreshNow). */
+  directoryRefresh: DirectoryRefresh | null;
   close(): Promise<void>;
 }
 
@@ -95,11 +104,21 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     }
     cleanups.push(() => geoip.close());
 
-    if (!options.storage && !config.storage.database_url) cleanups.push(claimDataDir(config.storage.data_dir));
+    const embedded = !options.storage && !config.storage.database_url;
+    const privacy = makeGatewayFilesPrivate(config, { dataDir: embedded });
+    if (!privacy.ok) throw new StartupError(privacy.lines);
+    if (privacy.fixed.length > 0) logger.warn({ event: 'files.made_private', count: privacy.fixed.length, first: privacy.fixed.slice(0, 5) }, 'data files other users could read were made private');
+    if (embedded) cleanups.push(claimDataDir(config.storage.data_dir));
     const storage = options.storage ?? await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir, embeddedSharedBuffers: config.storage.embedded_shared_buffers });
     if (!options.storage) {
       cleanups.push(() => storage.close());
       await storage.migrate();
+    }
+    if (embedded) {
+      // PGlite unpacks a new database with every file chmod-ed 0666, past the umask; once more now
+      // that they exist. Files it creates later honour the umask (cli/main.ts).
+      const unpacked = makeTreePrivate(config.storage.data_dir, { create: false });
+      if (!unpacked.ok) throw new StartupError([`storage.data_dir: ${unpacked.problem}`]);
     }
 
     const upstreams = [];
@@ -113,14 +132,24 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       }
     }
 
+    // Bound once the directory's refresh exists (it needs the sessions to end them).
+    let directoryVouches: () => boolean = () => true;
     const sessions = createSessionManager({
       db: storage.db, clock, secret: config.session.secret,
+      admit: (view) => !view.user.fromDirectory || directoryVouches(),
       maxAgeMs: config.session.max_age, idleTimeoutMs: config.session.idle_timeout,
       onRecheckError: (error) => logger.warn({ err: String(error) }, 'session re-check failed; requests will wait for the database'),
     });
     if (config.redis.url) {
       const bus = await connectRevocationBus(config.redis.url, sessions, logger);
       cleanups.push(() => bus.close());
+    }
+    const directory = createDirectory({ config, db: storage.db, clock, logger, userChanged: (userId) => sessions.forgetUser(userId) });
+    cleanups.push(() => directory.close());
+    const directoryRefresh = await startDirectory(config, directory, { db: storage.db, clock, logger, sessions });
+    if (directoryRefresh) {
+      cleanups.push(() => directoryRefresh.stop());
+      directoryVouches = directoryRefresh.vouches;
     }
     const forwarder = createForwarder({ timeoutMs: config.proxy.timeout, connectTimeoutMs: config.proxy.connect_timeout });
     cleanups.push(() => forwarder.close());
@@ -144,7 +173,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
 
     const appDeps: AppDeps = {
       metrics, metricsRoute: config.server.metrics_listen ? null : metricsRoute,
-      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, delivery, geoip,
+      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, directory, delivery, geoip,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
     };
     const app = createApp(appDeps);
@@ -164,12 +193,15 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       port,
+      app,
       storage,
       policies,
       sessions,
       delivery,
       metrics,
       clock,
+      directory,
+      directoryRefresh,
       async close() {
         // Stop accepting, let in-flight requests finish, then release dependencies.
         // A keep-alive connection whose answer is done would sit idle until keepAliveTimeout and
@@ -187,6 +219,33 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Under directory.kind ldap: a service account the directory refuses stops start-up with one line
+ * naming its keys; an unreachable directory does not (sign-ins of directory users fail closed and
+ * readiness names it until it answers). Then the background refresh starts, with one run at once.
+ */
+async function startDirectory(
+  config: Config, directory: Directory,
+  deps: Pick<Parameters<typeof startDirectoryRefresh>[0], 'db' | 'clock' | 'logger' | 'sessions'>,
+): Promise<DirectoryRefresh | null> {
+  if (!directory.ldap) return null;
+  const { ldap } = config.directory;
+  try {
+    if (await directory.ldap.checkServiceBind() === 'refused') {
+      throw new StartupError([`directory.ldap.bind_dn, directory.ldap.bind_password_file: the directory refused the service account ${ldap.bind_dn} (invalid credentials)`]);
+    }
+  } catch (error) {
+    if (!(error instanceof DirectoryUnavailableError)) throw error;
+    deps.logger.error({ event: 'directory.unavailable', err: error.message }, 'directory unreachable at start-up; directory users cannot sign in until it answers');
+  }
+  const refresh = startDirectoryRefresh({
+    ...deps, ldap: directory.ldap, serverSecret: config.session.secret, intervalMs: config.directory.refresh,
+    mapping: { role_groups: ldap.role_groups, type_groups: ldap.type_groups },
+  });
+  void refresh.refreshNow();
+  return refresh;
 }
 
 function splitListen(listen: string): [string, string] {

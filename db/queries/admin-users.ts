@@ -32,6 +32,8 @@ export interface UserListRow {
   securityKeys: number;
   codesLeft: number;
   lastSignInAt: Date | null;
+  /** Where the account lives: the gateway's own store, or the organisation's directory. */
+  source: 'local' | 'directory';
 }
 
 /** `%`, `_` and `\` typed into the search box are matched literally. */
@@ -69,7 +71,7 @@ export async function describeUser(db: Executor, userId: string): Promise<UserLi
   return row ? toUserListRow(row) : undefined;
 }
 
-const COLUMNS = sql.raw('u.id, u.email, u.name, u.role, u.type, u.active, u.phone, u.data_protection_level, u.expert_mode');
+const COLUMNS = sql.raw('u.id, u.email, u.name, u.role, u.type, u.active, u.phone, u.data_protection_level, u.expert_mode, u.directory_id');
 
 /** Per-user lookups, each on its per-user index (totp_user_idx, webauthn_user_idx, backup_codes_unused_idx, sign_in_user_idx). */
 function factsOf(id: SQL): SQL {
@@ -94,5 +96,6 @@ function toUserListRow(row: Record<string, unknown>): UserListRow {
     securityKeys: Number(row.security_keys ?? 0),
     codesLeft: Number(row.codes_left ?? 0),
     lastSignInAt: row.last_sign_in_at == null ? null : new Date(row.last_sign_in_at as string | Date),
+    source: row.directory_id == null ? 'local' : 'directory',
   };
 }

@@ -12,6 +12,8 @@ export interface NewUser {
   passwordHash?: string | null;
   dataProtectionLevel?: number;
   expertMode?: boolean;
+  /** The directory entry's immutable id, for a user whose identity and password live there. */
+  directoryId?: string | null;
 }
 
 export type CreateUserOutcome = { ok: true; user: UserRow } | { ok: false; reason: 'duplicate_email' };
@@ -30,6 +32,7 @@ export async function createUser(db: Executor, input: NewUser, now: Date): Promi
       passwordHash: input.passwordHash ?? null,
       dataProtectionLevel: input.dataProtectionLevel ?? 0,
       expertMode: input.expertMode ?? false,
+      directoryId: input.directoryId ?? null,
       createdAt: now,
       updatedAt: now,
     }).returning();

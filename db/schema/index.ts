@@ -4,3 +4,4 @@ export * from './audit.js';
 export * from './user-tokens.js';
 export * from './factors.js';
 export * from './operations.js';
+export * from './signing-keys.js';

@@ -13,6 +13,8 @@ export const sessions = pgTable('sessions', {
   /** A recovery-code session may only enrol a new factor. */
   restricted: boolean('restricted').notNull().default(false),
   secondFactorAt: timestamp('second_factor_at', { withTimezone: true }),
+  /** How the second factor was passed, as an RFC 8176 `amr` value (otp, hwk, swk); null before it. */
+  secondFactorAmr: text('second_factor_amr'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),

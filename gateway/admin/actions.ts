@@ -16,7 +16,8 @@ import type { Config } from '../config/schema.js';
 import { describeLocation, type GeoIp } from '../context/geoip.js';
 import type { Clock } from '../core/clock.js';
 import { enqueueEmail, enqueueSms } from '../delivery/outbox.js';
-import { accessEmail, recoveryCodeEmail, recoveryNoticeEmail } from '../delivery/templates/index.js';
+import { accessEmail, directoryPasswordEmail, recoveryCodeEmail, recoveryNoticeEmail } from '../delivery/templates/index.js';
+import type { Directory } from '../directory/directory.js';
 import type { Policy } from '../policy/schema.js';
 import { issueRecoveryCode } from '../recovery/recovery-codes.js';
 import { resetSecondFactor } from '../recovery/reset-second-factor.js';
@@ -32,6 +33,8 @@ export interface AdminActionDeps {
   geoip: GeoIp;
   sessions: { announceRevoked(idHashes: string[]): void; forgetUser(userId: string): void };
   limits: { resetSecondFactor(userId: string): Promise<void> };
+  /** Who owns a user's password: an access email to a directory user may carry no link. */
+  directory: Pick<Directory, 'passwordOwner'>;
 }
 
 /** Who acts, on what credential, from where. */
@@ -147,17 +150,21 @@ export async function sendAccessEmail(deps: AdminActionDeps, who: ActingAdmin, t
     const { policy } = deps.policies.current();
     const now = deps.clock.now();
     const ttlMs = policy.recovery.access_email.ttl;
-    const token = await issuePasswordLink(tx, { userId: user.id, purpose: 'password_reset', ttlMs, now });
-    const link = `${deps.config.server.public_url.replace(/\/+$/, '')}${deps.config.server.prefix}/password/reset?token=${token}`;
-    await enqueueEmail(tx, deps.config.session.secret, {
-      kind: 'access_email', to: user.email, userId: user.id, requestId: request?.id ?? null,
-      email: accessEmail({ name: user.name, link, ttlMinutes: minutesOf(ttlMs) }),
-    }, now);
+    // The directory owns this password and Recourse may not change it: the email says so, with no link.
+    const withLink = deps.directory.passwordOwner(user) !== 'directory_only';
+    const message = { kind: 'access_email', to: user.email, userId: user.id, requestId: request?.id ?? null };
+    if (withLink) {
+      const token = await issuePasswordLink(tx, { userId: user.id, purpose: 'password_reset', ttlMs, now });
+      const link = `${deps.config.server.public_url.replace(/\/+$/, '')}${deps.config.server.prefix}/password/reset?token=${token}`;
+      await enqueueEmail(tx, deps.config.session.secret, { ...message, email: accessEmail({ name: user.name, link, ttlMinutes: minutesOf(ttlMs) }) }, now);
+    } else {
+      await enqueueEmail(tx, deps.config.session.secret, { ...message, email: directoryPasswordEmail({ name: user.name }) }, now);
+    }
     if (request) await setRequestStatus(tx, request.id, { status: 'approved', delivery: 'pending' }, now);
     const expiresAt = new Date(now.getTime() + ttlMs);
     await writeAudit(tx, deps.config.session.secret, {
       ...auditBase(deps, who, resolved, now), event: 'access_email.sent',
-      details: { reference: request?.reference ?? null, expires_at: expiresAt.toISOString(), ...fieldDetails(resolved.fields) },
+      details: { reference: request?.reference ?? null, expires_at: expiresAt.toISOString(), ...(withLink ? {} : { password_link: false }), ...fieldDetails(resolved.fields) },
     });
     return { ok: true, userId: user.id, reference: request?.reference ?? null, expiresAt };
   });

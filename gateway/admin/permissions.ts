@@ -44,7 +44,9 @@ export type Capability =
   | 'issue_recovery_code'
   | 'reset_2fa'
   /** Setting another administrator's data-protection level and expert mode. */
-  | 'manage_admins';
+  | 'manage_admins'
+  /** Setting another user's named groups (they can open access rules, CONTRACT §8.2). */
+  | 'manage_groups';
 
 export type Refusal =
   | 'inactive'
@@ -52,6 +54,8 @@ export type Refusal =
   | 'data_protection'
   | 'expert_mode'
   | 'second_factor_required'
+  /** An API token asked for an action that bypasses a second factor; only a session can (SECURITY T1). */
+  | 'token_not_allowed'
   | 'reset_role'
   | 'not_manager'
   | 'self'
@@ -77,6 +81,16 @@ export function hasFreshSecondFactor(credential: Credential, nowMs: number): boo
   return credential.kind === 'session' && secondFactorIsFresh(credential.secondFactorAt, nowMs);
 }
 
+/**
+ * Issuing a recovery code and resetting 2FA let someone in without the account's second factor,
+ * so whoever does it must have passed their own within the last 10 minutes (SECURITY D2, T1;
+ * CONTRACT §8.4). An API token never passed one, whoever holds it.
+ */
+function bypassesSecondFactor(credential: Credential, nowMs: number): Check {
+  if (credential.kind === 'token') return refuse('token_not_allowed');
+  return hasFreshSecondFactor(credential, nowMs) ? ALLOWED : refuse('second_factor_required');
+}
+
 /** May this actor use this capability at all (before any particular account is considered)? */
 export function mayUse(actor: AdminActor, capability: Capability, rules: PermissionRules, credential: Credential, nowMs: number): Check {
   if (!actor.active) return refuse('inactive');
@@ -92,11 +106,12 @@ export function mayUse(actor: AdminActor, capability: Capability, rules: Permiss
     case 'issue_recovery_code':
       if (!hasDataProtection(actor, rules)) return refuse('data_protection');
       if (!superAdmin && !actor.expertMode) return refuse('expert_mode');
-      // An API token never passed a second factor: issuing codes stays with fresh sessions (D2).
-      return hasFreshSecondFactor(credential, nowMs) ? ALLOWED : refuse('second_factor_required');
+      return bypassesSecondFactor(credential, nowMs);
     case 'reset_2fa':
-      return superAdmin || rules.reset2faRoles.includes(actor.role) ? ALLOWED : refuse('reset_role');
+      if (!superAdmin && !rules.reset2faRoles.includes(actor.role)) return refuse('reset_role');
+      return bypassesSecondFactor(credential, nowMs);
     case 'manage_admins':
+    case 'manage_groups':
       return MANAGER_ROLES.has(actor.role) ? ALLOWED : refuse('not_manager');
   }
 }
@@ -140,8 +155,9 @@ export function describeRefusal(refusal: Refusal): string {
     case 'data_protection': return 'This needs the data-protection permission at the level the policy requires.';
     case 'expert_mode': return 'This needs expert mode on your administrator account.';
     case 'second_factor_required': return 'Confirm with your second factor first: this action needs one passed within the last 10 minutes.';
+    case 'token_not_allowed': return 'API tokens cannot do this: it bypasses a second factor, so it needs an administrator signed in with a second factor passed within the last 10 minutes.';
     case 'reset_role': return 'Your role may not reset two-factor sign-in (policy recovery.reset_2fa_roles).';
-    case 'not_manager': return 'Only owners and super administrators manage administrator permissions.';
+    case 'not_manager': return 'Only owners and super administrators manage permissions and groups.';
     case 'self': return 'Nobody acts on their own account; ask another administrator.';
     case 'outranked': return 'This account has a higher role than yours.';
     case 'not_an_administrator': return 'Permissions apply to administrators (admin or owner) only.';

@@ -9,6 +9,7 @@ import { hashPassword, passwordProblem } from '../security/password.js';
 import { randomToken } from '../security/random.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Executor } from '../../db/client.js';
+import type { Directory } from '../directory/directory.js';
 
 /** Creates a single-use link token (only its hash is stored) and returns the raw token. */
 export async function issuePasswordLink(tx: Executor, input: { userId: string; purpose: TokenPurpose; ttlMs: number; now: Date }): Promise<string> {
@@ -27,28 +28,46 @@ export async function describePasswordLink(db: Database, token: string, now: Dat
 
 export type SetPasswordOutcome = { ok: true; userId: string } | { ok: false; reason: 'invalid_link' | 'weak_password'; message?: string };
 
+const DIRECTORY_REFUSED = 'Your organisation\'s directory did not accept this password. Choose a longer or more varied one.';
+
 /**
  * Consumes the link and sets the password in one transaction, revoking every session of the user
- * so a stolen session does not outlive the reset.
+ * so a stolen session does not outlive the reset. A directory user's password is changed in the
+ * directory, inside that transaction: when the directory refuses or cannot be reached, the link
+ * stays unused.
  */
 export async function setPasswordWithLink(
-  deps: { db: Database; clock: Clock; sessions: SessionManager; config: { session: { secret: string } } },
+  deps: { db: Database; clock: Clock; sessions: SessionManager; config: { session: { secret: string } }; directory: Pick<Directory, 'passwordOwner' | 'setDirectoryPassword'> },
   input: { token: string; password: string; ip: string; requestId: string },
 ): Promise<SetPasswordOutcome> {
   const problem = passwordProblem(input.password);
   if (problem) return { ok: false, reason: 'weak_password', message: `Password ${problem}.` };
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(input.token)) return { ok: false, reason: 'invalid_link' };
-  const passwordHash = await hashPassword(input.password);
+  const holder = (await describePasswordLink(deps.db, input.token, deps.clock.now()))?.user;
+  const owner = holder ? deps.directory.passwordOwner(holder) : 'local';
+  const passwordHash = owner === 'local' ? await hashPassword(input.password) : null;
   return deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     const row = await consumeUserToken(tx, sha256Hex(input.token), now);
-    if (!row) return { ok: false as const, reason: 'invalid_link' as const };
-    await updateUser(tx, row.userId, { passwordHash }, now);
+    // The holder read before is the one consumed, or the link is treated as gone.
+    if (!row || (holder && row.userId !== holder.id)) return { ok: false as const, reason: 'invalid_link' as const };
+    if (owner === 'directory_only') return { ok: false as const, reason: 'invalid_link' as const };
+    if (owner === 'directory') {
+      if (await deps.directory.setDirectoryPassword(holder!, input.password) === 'refused') throw new DirectoryRefusedPassword();
+    } else {
+      await updateUser(tx, row.userId, { passwordHash }, now);
+    }
     const revoked = await deps.sessions.revokeAllForUser(tx, row.userId);
     await writeAudit(tx, deps.config.session.secret, {
       event: 'password.reset', at: now, actor: { userId: row.userId }, userId: row.userId, ip: input.ip, requestId: input.requestId,
-      details: { via: row.purpose, sessions_revoked: revoked.length },
+      details: { via: row.purpose, sessions_revoked: revoked.length, ...(owner === 'directory' ? { changed_in: 'directory' } : {}) },
     });
     return { ok: true as const, userId: row.userId };
+  }).catch((error: unknown) => {
+    if (error instanceof DirectoryRefusedPassword) return { ok: false as const, reason: 'weak_password' as const, message: DIRECTORY_REFUSED };
+    throw error;
   });
 }
+
+/** Rolls the transaction back so the link stays usable for a better password. */
+class DirectoryRefusedPassword extends Error {}

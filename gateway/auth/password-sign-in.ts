@@ -1,5 +1,6 @@
 import type { Database } from '../../db/client.js';
 import { findUserByEmail, replacePasswordHash } from '../../db/queries/users.js';
+import type { Directory, FirstFactorFailure } from '../directory/directory.js';
 import { recordAudit, writeAudit } from '../audit/write.js';
 import type { Clock } from '../core/clock.js';
 import { isValidEmail } from '../core/email.js';
@@ -8,7 +9,7 @@ import { recordSignInAttempt } from '../context/history.js';
 import type { Limits } from '../ratelimit/limits.js';
 import { detectNewLocation } from '../recovery/new-location.js';
 import { fireReenrollmentTrigger, type ReenrollmentDeps } from '../recovery/reenrollment.js';
-import { hashPassword, PasswordHashBusyError, passwordNeedsRehash, verifyPassword } from '../security/password.js';
+import { hashPassword, PasswordHashBusyError, passwordNeedsRehash } from '../security/password.js';
 import type { SessionManager } from '../session/manager.js';
 
 export interface PasswordSignInDeps {
@@ -16,6 +17,8 @@ export interface PasswordSignInDeps {
   clock: Clock;
   sessions: SessionManager;
   limits: Pick<Limits, 'loginAllowed' | 'loginFailed' | 'loginSucceeded'>;
+  /** Finds the account and checks the password: the local argon2 hash, or a bind to the directory. */
+  directory: Pick<Directory, 'verifyFirstFactor'>;
   geoip: GeoIp;
   /** The `reenrollment` rules (`new_location`). */
   policies: ReenrollmentDeps['policies'];
@@ -38,7 +41,7 @@ export type PasswordSignInOutcome =
   | { ok: true; userId: string; cookieValue: string; expiresAt: Date }
   | {
       ok: false;
-      reason: 'unknown_user' | 'bad_password' | 'inactive' | 'no_password' | 'locked';
+      reason: FirstFactorFailure | 'locked';
       userId?: string;
       /** Set when the account or the IP is banned (login regulation): how long the ban lasts. */
       lockedForMs?: number;
@@ -67,9 +70,10 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
     return { ok: false, reason: 'locked', lockedForMs: gate.retryAfterMs, ...(user ? { userId: user.id } : {}) };
   }
 
-  const user = await findUserByEmail(deps.db, input.email);
-  const passwordOk = await verifyPassword(user?.passwordHash, input.password);
-  const failure = !user ? 'unknown_user' : !user.passwordHash ? 'no_password' : !passwordOk ? 'bad_password' : !user.active ? 'inactive' : null;
+  // Throws DirectoryUnavailableError when the directory cannot answer: nothing is counted then.
+  const checked = await deps.directory.verifyFirstFactor(input.email, input.password);
+  const user = checked.user;
+  const failure = checked.ok ? null : checked.reason;
   if (failure || !user) {
     const ban = await deps.limits.loginFailed(input.email, input.ip);
     await deps.db.transaction(async (tx) => {

@@ -19,6 +19,12 @@ function helpText(): string {
 
 /** Parses argv, runs one command and returns its exit code; never prints a stack trace for bad input. */
 export async function runCli(argv: string[]): Promise<number> {
+  // Every file the gateway and its commands create is theirs alone (SECURITY P1): the embedded
+  // database's WAL segments and relations, the session key, outbox mail. PGlite creates them with
+  // mode 0666 minus the umask and takes no mode of its own, so the process umask is the one place
+  // that covers them all; set here, before any command runs, rather than per file. (Not in
+  // startGateway: tests run that inside a test worker, whose umask is not the gateway's to change.)
+  process.umask(0o077);
   const name = [argv.slice(0, 2).join(' '), argv[0] ?? ''].find((candidate) => candidate in COMMANDS);
   if (!name) {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {

@@ -98,6 +98,7 @@ function finalise(data: RawConfig, baseDir: string, file: string | null): Config
       problems.push(`mail.smtp_url_file: cannot read ${resolve(smtpUrlFile)}: ${(error as NodeJS.ErrnoException).code}`);
     }
   }
+  const directory = resolveDirectory(data.directory, resolve, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const config: Config = {
     ...data,
@@ -108,10 +109,36 @@ function finalise(data: RawConfig, baseDir: string, file: string | null): Config
     geoip: { city_db: resolve(data.geoip.city_db), asn_db: resolve(data.geoip.asn_db), anonymous_db: resolve(data.geoip.anonymous_db) },
     policies: { dir: resolve(data.policies.dir) },
     apps: data.apps.map((app) => ({ ...app })),
+    directory,
     baseDir,
     file,
   };
   return deepFreeze(config);
+}
+
+/**
+ * The directory's secrets come from files only, so the bind password is in no config file; they
+ * are read when the directory is used (kind: ldap), each problem naming its key.
+ */
+function resolveDirectory(data: RawConfig['directory'], resolve: (p: string) => string, problems: string[]): Config['directory'] {
+  const ldap = { ...data.ldap, bind_password_file: resolve(data.ldap.bind_password_file), ca_file: resolve(data.ldap.ca_file), bind_password: '', ca: null as string | null };
+  if (data.kind !== 'ldap') return { ...data, ldap };
+  const read = (key: string, file: string): string | null => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push(`directory.ldap.${key}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      return null;
+    }
+  };
+  // One trailing line break is the file's, not the password's.
+  ldap.bind_password = read('bind_password_file', ldap.bind_password_file)?.replace(/\r?\n$/, '') ?? '';
+  if (ldap.bind_password === '' && !problems.some((p) => p.startsWith('directory.ldap.bind_password_file'))) {
+    // An empty password makes a simple bind unauthenticated (RFC 4513 §5.1.2): never a service account.
+    problems.push(`directory.ldap.bind_password_file: ${ldap.bind_password_file} is empty`);
+  }
+  if (ldap.ca_file) ldap.ca = read('ca_file', ldap.ca_file);
+  return { ...data, ldap };
 }
 
 /** A missing secret file is created with 0600 so a fresh install works and the key stays private. */

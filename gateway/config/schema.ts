@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { EMBEDDED_SETTINGS } from '../../db/embedded-settings.js';
 import { parseDuration } from '../core/duration.js';
+import { directorySchema, type DirectoryConfig } from './directory-schema.js';
 
 /** A duration written as `30s`, `10m`, `12h`, `7d`, turned into milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -40,6 +41,8 @@ export const configSchema = z.strictObject({
     trust_proxy: z.array(cidr).default([]),
     time_zone: timeZone.default('UTC'),
     metrics_listen: z.union([listen, z.literal('')]).default(''),
+    // Beyond loopback, the clients that may read P/metrics under the prefix (http/metrics-access.ts).
+    metrics_allow: z.array(cidr).default([]),
     body_limit: z.number().int().positive().default(64 * 1024),
     // Hashes that may wait for a thread-pool slot; past that, 503 (security/password.ts).
     password_hash_queue: z.number().int().min(0).default(128),
@@ -83,6 +86,7 @@ export const configSchema = z.strictObject({
     timeout: duration.prefault('30s'),
     connect_timeout: duration.prefault('5s'),
   }).prefault({}),
+  directory: directorySchema.prefault({}),
   log: z.strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   }).prefault({}),
@@ -100,8 +104,10 @@ export const configSchema = z.strictObject({
 export type RawConfig = z.output<typeof configSchema>;
 
 /** The loaded configuration: the schema's output with secrets resolved and paths made absolute. */
-export type Config = Readonly<Omit<RawConfig, 'session' | 'mail'> & {
+export type Config = Readonly<Omit<RawConfig, 'session' | 'mail' | 'directory'> & {
   session: RawConfig['session'] & { secret: string };
+  /** With the bind password and the CA read from their files (never logged). */
+  directory: DirectoryConfig & { ldap: DirectoryConfig['ldap'] & { bind_password: string; ca: string | null } };
   mail: Omit<RawConfig['mail'], 'smtp_url_file'>;
   /** Directory of the config file; relative paths were resolved against it. */
   baseDir: string;

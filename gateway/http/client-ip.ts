@@ -8,17 +8,7 @@ const MAX_REMEMBERED_PEERS = 10_000;
  * (SECURITY S5: a client cannot choose its own address by sending the header).
  */
 export function createClientIpResolver(trustProxy: readonly string[]) {
-  const trusted = new net.BlockList();
-  for (const entry of trustProxy) {
-    const [address, bits] = entry.split('/');
-    const family = net.isIPv6(address!) ? 'ipv6' : 'ipv4';
-    if (bits === undefined) trusted.addAddress(address!, family);
-    else trusted.addSubnet(address!, Number(bits), family);
-  }
-  const checkTrusted = (ip: string) => {
-    const plain = stripMapped(ip);
-    return net.isIP(plain) !== 0 && trusted.check(plain, net.isIPv6(plain) ? 'ipv6' : 'ipv4');
-  };
+  const checkTrusted = addressMatcher(trustProxy);
   // BlockList.check builds a SocketAddress on every call (~2% of a proxied request in the bench
   // profile); peers repeat, and trust_proxy is fixed for the life of the process.
   const verdicts = new Map<string, boolean>();
@@ -44,6 +34,21 @@ export function createClientIpResolver(trustProxy: readonly string[]) {
       }
       return hops[0] ?? socketIp;
     },
+  };
+}
+
+/** Whether an address (IPv4-mapped IPv6 read as IPv4) is in a list of addresses and CIDRs as config validates them. */
+export function addressMatcher(entries: readonly string[]): (ip: string) => boolean {
+  const list = new net.BlockList();
+  for (const entry of entries) {
+    const [address, bits] = entry.split('/');
+    const family = net.isIPv6(address!) ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(address!, family);
+    else list.addSubnet(address!, Number(bits), family);
+  }
+  return (ip) => {
+    const plain = stripMapped(ip);
+    return net.isIP(plain) !== 0 && list.check(plain, net.isIPv6(plain) ? 'ipv6' : 'ipv4');
   };
 }
 

@@ -26,6 +26,6 @@ function buildIdentityHeaders(session: SessionView): Record<string, string> {
     'remote-user': user.id,
     'remote-email': headerSafe(user.email),
     'remote-name': headerSafe(user.name),
-    'remote-groups': [user.role, user.type].filter((group, i, all) => all.indexOf(group) === i).join(','),
+    'remote-groups': [user.role, user.type, ...user.groups].filter((group, i, all) => all.indexOf(group) === i).map(headerSafe).join(','),
   };
 }

@@ -16,6 +16,8 @@ export interface AccessRequest {
   method: string;
   /** The user's role and user type; `[]` for an anonymous request. */
   roles: readonly string[];
+  /** The user's named groups, sorted (the session view keeps them so); `[]` for an anonymous request. */
+  groups: readonly string[];
 }
 
 export interface CompiledPolicy {
@@ -41,6 +43,7 @@ interface CompiledRule {
   methods?: ReadonlySet<string>;
   /** `signed_in` for `roles: ["*"]`: any user, but never an anonymous request. */
   roles?: ReadonlySet<string> | 'signed_in';
+  groups?: ReadonlySet<string>;
   level: AccessLevel;
 }
 
@@ -58,6 +61,7 @@ function compileRule(rule: AccessRule): CompiledRule {
   if (path) compiled.path = path;
   if (rule.methods && !rule.methods.includes(EVERYONE)) compiled.methods = new Set(rule.methods);
   if (rule.roles) compiled.roles = rule.roles.includes(EVERYONE) ? 'signed_in' : new Set(rule.roles);
+  if (rule.groups) compiled.groups = new Set(rule.groups);
   return compiled;
 }
 
@@ -74,10 +78,12 @@ function firstMatch(
   path: string,
   method: string,
   roles: readonly string[],
+  groups: readonly string[],
 ): AccessLevel {
   for (const rule of rules) {
     if (rule.methods && !rule.methods.has(method)) continue;
     if (!matchesRoles(rule.roles, roles)) continue;
+    if (rule.groups && !groups.some((group) => rule.groups!.has(group))) continue;
     if (rule.host && !rule.host(host)) continue;
     if (rule.path && !rule.path(path)) continue;
     return rule.level;
@@ -97,14 +103,23 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
   if (cached) return cached;
   const rules = policy.access.rules.map(compileRule);
   const fallback = policy.access.default;
+  // Only the groups some rule names can change an answer, so only they go into the cache key:
+  // users whose other groups differ share answers, and a user in many groups keeps a short key.
+  const namedGroups = new Set(policy.access.rules.flatMap((rule) => rule.groups ?? []));
   const decisions = new Map<string, AccessLevel>();
   const compiled: CompiledPolicy = {
     policy,
-    decideAccess({ host, path, method, roles }) {
-      // Method and host are sent by the client, so their lengths fix where each ends; roles are
-      // ours and cannot hold NUL (PostgreSQL text refuses it); the path, last, takes the rest.
+    decideAccess({ host, path, method, roles, groups }) {
+      // Method and host are sent by the client, so their lengths fix where each ends; roles and
+      // groups are ours and cannot hold NUL (PostgreSQL text refuses it), and each list starts
+      // with its length; the path, last, takes the rest.
       let key = `${method.length}:${host.length}:${method}${host}${roles.length}`;
       for (const role of roles) key += `\0${role}`;
+      const relevant = namedGroups.size === 0 ? groups : groups.filter((group) => namedGroups.has(group));
+      if (namedGroups.size > 0) {
+        key += `\0${relevant.length}`;
+        for (const group of relevant) key += `\0${group}`;
+      }
       key += `\0${path}`;
       const known = decisions.get(key);
       if (known !== undefined) return known;
@@ -112,7 +127,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
       const verb = method.toUpperCase();
       // First match wins per reading of the path; across readings the strictest answer stands.
       const level = pathReadings(path)
-        .map((reading) => firstMatch(rules, fallback, hostName, reading, verb, roles))
+        .map((reading) => firstMatch(rules, fallback, hostName, reading, verb, roles, relevant))
         .reduce(stricter);
       if (key.length <= DECISION_CACHE_MAX_KEY) {
         // Oldest first: a Map iterates in insertion order.

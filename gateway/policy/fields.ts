@@ -2,6 +2,7 @@
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { parseDuration, parseRate } from '../core/duration.js';
+import { GROUP_NAME_RULE, isGroupName } from '../core/groups.js';
 
 /** CONTRACT §7. */
 export const ROLES = ['super_admin', 'owner', 'admin', 'user'] as const;
@@ -81,3 +82,9 @@ const ROLE_OR_TYPE = [...new Set<string>([EVERYONE, ...ROLES, ...USER_TYPES])] a
 export const roleOrType = z.enum(ROLE_OR_TYPE);
 export const roleName = z.enum([EVERYONE, ...ROLES]);
 export const userType = z.enum([EVERYONE, ...USER_TYPES]);
+
+/** A user's named group (CONTRACT §8.2); `*` is not one, since `roles: ["*"]` already means "signed in". */
+export const groupName = z
+  .string()
+  .refine((name) => name !== EVERYONE, { error: 'groups take names; for any signed-in user write roles: ["*"]' })
+  .refine((name) => name === EVERYONE || isGroupName(name), { error: `expected a group name: ${GROUP_NAME_RULE}` });

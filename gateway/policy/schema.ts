@@ -8,6 +8,7 @@ import {
   deadline,
   duration,
   EVERYONE,
+  groupName,
   hostGlob,
   httpMethod,
   matchList,
@@ -35,6 +36,8 @@ const rule = z.strictObject({
   paths: matchList(pathGlob).optional(),
   methods: matchList(httpMethod).optional(),
   roles: matchList(roleOrType).optional(),
+  // Any of the user's named groups; with `roles` too, both must match.
+  groups: matchList(groupName).optional(),
   policy: level,
 });
 

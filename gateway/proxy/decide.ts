@@ -6,7 +6,7 @@ import type { SessionView } from '../session/store.js';
 export type AccessLevel = 'bypass' | 'one_factor' | 'two_factor' | 'deny';
 
 export interface AccessDecider {
-  decideAccess(request: { host: string; path: string; method: string; roles: readonly string[] }): AccessLevel;
+  decideAccess(request: { host: string; path: string; method: string; roles: readonly string[]; groups: readonly string[] }): AccessLevel;
 }
 
 export type RequestDecision =
@@ -65,7 +65,8 @@ export function decideForSession(
   request: { host: string; path: string; method: string; pageLoad: boolean },
 ): RequestDecision {
   const roles = session ? [session.user.role, session.user.type] : [];
-  const level = deps.access.decideAccess({ host: request.host, path: request.path, method: request.method, roles });
+  const groups = session ? session.user.groups : [];
+  const level = deps.access.decideAccess({ host: request.host, path: request.path, method: request.method, roles, groups });
   if (level === 'deny') return { kind: 'deny' };
   if (level === 'bypass') return { kind: 'allow', session };
   if (!session) return { kind: 'sign_in' };

@@ -109,7 +109,10 @@ export function createProxyLane(deps: ProxyLaneDeps) {
 
   function writePage(outgoing: ServerResponse, page: MessagePageText): void {
     const html = messagePageHtml({ prefix, title: page.title, message: page.message });
-    outgoing.writeHead(page.status, { 'content-type': 'text/html; charset=UTF-8', 'content-length': Buffer.byteLength(html) }).end(html);
+    outgoing.writeHead(page.status, {
+      'content-type': 'text/html; charset=UTF-8', 'content-length': Buffer.byteLength(html),
+      ...(page.retryAfterS ? { 'retry-after': String(page.retryAfterS) } : {}),
+    }).end(html);
   }
 
   /** Serves the request or hands it to `hono` (the app's own Node listener). */

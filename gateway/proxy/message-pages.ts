@@ -2,13 +2,16 @@
  * The pages the proxy answers with when the answer is not the app's own, shared by the Hono route
  * (proxy/route.ts) and the Node lane (proxy/lane.ts) so both say the same thing.
  */
+import { UNAVAILABLE_RETRY_AFTER_S } from '../http/unavailable.js';
+
 export type MessageStatus = 403 | 404 | 502 | 503 | 504;
 
-export interface MessagePageText { status: MessageStatus; title: string; message: string }
+export interface MessagePageText { status: MessageStatus; title: string; message: string; retryAfterS?: number }
 
 export const DECISION_PAGES = {
   deny: { status: 403, title: 'Access denied', message: 'You do not have access to this page.' },
-  unavailable: { status: 503, title: 'Temporarily unavailable', message: 'Sign-in is unavailable right now. Try again in a moment.' },
+  // The session store (database) is down: a 503 with Retry-After like every gateway route (http/unavailable.tsx).
+  unavailable: { status: 503, title: 'Temporarily unavailable', message: 'Sign-in is unavailable right now. Try again in a moment.', retryAfterS: UNAVAILABLE_RETRY_AFTER_S },
   unknownSite: { status: 404, title: 'Unknown site', message: 'No application is configured for this address.' },
 } as const satisfies Record<string, MessagePageText>;
 

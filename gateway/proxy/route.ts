@@ -8,7 +8,7 @@ import { targetPath } from '../policy/request-target.js';
 import type { SessionView } from '../session/store.js';
 import type { AppTarget } from './hosts.js';
 import { decideRequest, isPageLoad, type AccessDecider, type RequestDecision } from './decide.js';
-import { DECISION_PAGES, UPSTREAM_FAILURE_PAGES, type MessageStatus } from './message-pages.js';
+import { DECISION_PAGES, UPSTREAM_FAILURE_PAGES, type MessagePageText, type MessageStatus } from './message-pages.js';
 import type { PassThrough } from './pass-through.js';
 
 export interface ProxyDeps {
@@ -62,7 +62,8 @@ export function createProxyHandler(deps: ProxyDeps) {
     switch (decision.kind) {
       case 'deny':
       case 'unavailable': {
-        const page = DECISION_PAGES[decision.kind];
+        const page: MessagePageText = DECISION_PAGES[decision.kind];
+        if (page.retryAfterS) c.header('Retry-After', String(page.retryAfterS));
         return deps.renderMessage(c, page.status, page.title, page.message);
       }
       case 'sign_in':

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/client.js';
 import { countRecentRequestsFor, countRecentRequestsFromNetwork, insertAssistanceRequest } from '../../db/queries/assistance.js';
-import { findUserByEmail, pgErrorCode } from '../../db/queries/users.js';
+import { pgErrorCode } from '../../db/queries/users.js';
+import type { UserRow } from '../../db/schema/index.js';
 import { writeAudit } from '../audit/write.js';
 import { describeLocation, describeNetwork, type GeoIp } from '../context/geoip.js';
 import type { Clock } from '../core/clock.js';
@@ -32,6 +33,11 @@ export interface AssistanceDeps {
   serverSecret: string;
   /** The request on the dashboard, for the administrators' alert. */
   dashboardUrl: (reference: string) => string;
+  /**
+   * The account an address belongs to: the local row, or under a directory the entry with that
+   * email attribute (one search whether or not it exists, SECURITY A1).
+   */
+  accountByEmail: (email: string) => Promise<UserRow | undefined>;
 }
 
 export interface AssistanceSubmission {
@@ -62,16 +68,17 @@ export async function submitAssistanceRequest(deps: AssistanceDeps, input: Assis
   const byEmail = await deps.limits.consume('assistance_email', input.email.toLowerCase(), limits.per_email);
   if (!byEmail.ok) return { ok: false, reason: 'rate_limited', scope: 'email', retryAfterMs: byEmail.retryAfterMs };
 
+  const user = await deps.accountByEmail(input.email);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await recordAndNotify(deps, input, generateReferenceId());
+      return await recordAndNotify(deps, input, user, generateReferenceId());
     } catch (error) {
       if (pgErrorCode(error) !== UNIQUE_VIOLATION || attempt >= REFERENCE_ATTEMPTS) throw error;
     }
   }
 }
 
-async function recordAndNotify(deps: AssistanceDeps, input: AssistanceSubmission, reference: string): Promise<AssistanceOutcome> {
+async function recordAndNotify(deps: AssistanceDeps, input: AssistanceSubmission, user: UserRow | undefined, reference: string): Promise<AssistanceOutcome> {
   const { policy } = deps;
   const now = deps.clock.now();
   const id = randomUUID();
@@ -83,7 +90,6 @@ async function recordAndNotify(deps: AssistanceDeps, input: AssistanceSubmission
   const since = new Date(now.getTime() - suspicious.window);
 
   return deps.db.transaction(async (tx) => {
-    const user = await findUserByEmail(tx, input.email);
     const state = await gatherAccountState(tx, user, ipContext);
     const findings = findSuspiciousPatterns({
       requestsForAccount: await countRecentRequestsFor(tx, { userId: user?.id ?? null, email: input.email }, since) + 1,

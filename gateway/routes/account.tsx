@@ -1,15 +1,16 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { AccountPage, type AccountSessionView } from '../../views/pages/account.js';
 import { ObligationsNotice } from '../../views/components/obligations-notice.js';
 import { openObligations, withState } from '../recovery/reenrollment.js';
 import { writeAudit } from '../audit/write.js';
-import { accountFactors, userFactors } from '../factors/summary.js';
+import { accountFactors } from '../factors/summary.js';
 import { clearSessionCookie } from '../http/cookies.js';
 import type { AppEnv } from '../http/env.js';
 import { factorAllowed } from '../policy/engine.js';
-import { listUserSessions, type SessionView } from '../session/store.js';
+import { listUserSessions } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
-import { headerUser, mustPassSecondFactor, redirectToLogin, withRd } from './second-factor-gate.js';
+import { createGuards } from './guards/index.js';
+import { headerUser } from './second-factor-gate.js';
 
 const NOTICES: Record<string, string> = {
   'totp-enrolled': 'Your authenticator app is set up. You will be asked for a code when you sign in.',
@@ -20,22 +21,12 @@ export function accountRoutes(deps: RouteDeps) {
   const { config } = deps;
   const prefix = config.server.prefix;
   const app = new Hono<AppEnv>();
+  // Signed in; a user with a second factor passes it before seeing devices and sessions. The
+  // enrolment rule: where a first factor is set up, and a recovery session's new one.
+  const mayOpen = createGuards(deps).requireSecondFactor({ enrolment: true, back: () => `${prefix}/account` });
 
-  /** Signed in; a user with a second factor shows it before seeing devices and sessions. */
-  async function gate(c: Context<AppEnv>): Promise<{ ok: true; session: SessionView } | { ok: false; response: Response }> {
-    const here = `${prefix}/account`;
-    const session = c.get('session');
-    if (!session) return { ok: false, response: redirectToLogin(c, prefix, here) };
-    if (mustPassSecondFactor(session, await userFactors(deps.db, session.user.id))) {
-      return { ok: false, response: c.redirect(withRd(`${prefix}/2fa`, here), c.req.method === 'GET' ? 302 : 303) };
-    }
-    return { ok: true, session };
-  }
-
-  app.get('/account', async (c) => {
-    const g = await gate(c);
-    if (!g.ok) return g.response;
-    const { session } = g;
+  app.get('/account', mayOpen, async (c) => {
+    const session = c.var.signedIn;
     const { user } = session;
     const { policy } = deps.policies.current();
     const factors = await accountFactors(deps.db, user.id);
@@ -59,10 +50,8 @@ export function accountRoutes(deps: RouteDeps) {
     );
   });
 
-  app.post('/account/sessions/revoke-all', async (c) => {
-    const g = await gate(c);
-    if (!g.ok) return g.response;
-    const { user } = g.session;
+  app.post('/account/sessions/revoke-all', mayOpen, async (c) => {
+    const { user } = c.var.signedIn;
     const count = await deps.db.transaction(async (tx) => {
       const revoked = await deps.sessions.revokeAllForUser(tx, user.id);
       await writeAudit(tx, deps.config.session.secret, {

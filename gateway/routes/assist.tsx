@@ -6,6 +6,7 @@ import { isValidEmail } from '../core/email.js';
 import { oneLine } from '../delivery/templates/index.js';
 import type { AppEnv } from '../http/env.js';
 import { formText } from '../http/form.js';
+import { answerUnavailable } from '../http/unavailable.js';
 import { submitAssistanceRequest, type AssistanceType } from '../recovery/assistance.js';
 import type { RouteDeps } from './deps.js';
 
@@ -73,7 +74,7 @@ export function assistRoutes(deps: RouteDeps) {
     let outcome;
     try {
       outcome = await submitAssistanceRequest({
-        db: deps.db, clock: deps.clock, geoip: deps.geoip, limits: deps.limits, policy, serverSecret: deps.config.session.secret,
+        db: deps.db, clock: deps.clock, geoip: deps.geoip, limits: deps.limits, policy, serverSecret: deps.config.session.secret, accountByEmail: deps.directory.accountByEmail,
         dashboardUrl: (reference) => `${deps.config.server.public_url}${prefix}/admin/requests/${reference}`,
       }, {
         email, type: type as AssistanceType, message, ip: c.get('clientIp'),
@@ -81,7 +82,8 @@ export function assistRoutes(deps: RouteDeps) {
       });
     } catch (error) {
       log.error({ event: 'assistance.failed', err: String(error) }, 'assistance request not recorded');
-      const response = c.html(<MessagePage prefix={prefix} title="Try again" message="Your request could not be sent. Try again in a moment." />, 503);
+      // The same answer for every address (SECURITY A1), like any outage: 503 with Retry-After.
+      const response = answerUnavailable(c, prefix, 'Your request could not be sent. Try again in a moment.');
       return { response, enqueued: false };
     }
     if (!outcome.ok) {

@@ -10,7 +10,6 @@ import {
   backupCodesAllowed,
   countUnusedBackupCodes,
   generateBackupCodeSet,
-  hasFreshSecondFactor,
   isLowOnBackupCodes,
   loadBackupCodeStats,
   recordBackupCodeUse,
@@ -20,10 +19,9 @@ import {
 import type { AppEnv } from '../http/env.js';
 import { completeObligations, fireReenrollmentTrigger } from '../recovery/reenrollment.js';
 import { formText } from '../http/form.js';
-import type { SessionView } from '../session/store.js';
-import { backupCodeStatsAccess } from './backup-code-access.js';
 import { headerUser, withRd } from './second-factor-gate.js';
 import type { RouteDeps } from './deps.js';
+import { createGuards } from './guards/index.js';
 
 const HOLDERS_PER_PAGE = 50;
 const MAX_PAGE = 10_000;
@@ -36,6 +34,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
   const prefix = deps.config.server.prefix;
   const policy = () => deps.policies.current().policy;
   const app = new Hono<AppEnv>();
+  const { requireSecondFactor, requireAdmin } = createGuards(deps);
 
   const message = (c: Ctx, status: 403 | 404 | 429, title: string, text: string, link?: { href: string; label: string }) =>
     c.html(<MessagePage prefix={prefix} title={title} message={text} {...(link ? { link } : {})} />, status);
@@ -62,16 +61,10 @@ export function backupCodeRoutes(deps: RouteDeps) {
     );
   });
 
-  app.post('/backup-codes/regenerate', async (c) => {
-    const session = c.get('session');
-    if (!session) return toLogin(c, `${prefix}/account`);
+  // A new set voids the old one and is shown at once: a fresh second factor first (SECURITY B4).
+  app.post('/backup-codes/regenerate', requireSecondFactor({ fresh: true, back: () => `${prefix}/account` }), async (c) => {
+    const session = c.var.signedIn;
     if (!backupCodesAllowed(policy(), session.user)) return notAvailable(c);
-    if (!hasFreshSecondFactor(session, deps.clock.nowMs())) {
-      c.get('log').info({ event: 'backup_codes.regenerate_refused', reason: 'stale_second_factor' }, 'regeneration needs a fresh second factor');
-      return message(c, 403, 'Confirm it is you', 'To generate new backup codes, confirm with your second factor first, then try again.', {
-        href: `${withRd(`${prefix}/2fa`, `${prefix}/account`)}&reason=stepup`, label: 'Confirm with your second factor',
-      });
-    }
     const outcome = await deps.db.transaction(async (tx) => {
       const generated = await generateBackupCodeSet(tx, deps, session.user.id, { userId: session.user.id }, c.get('clientIp'), c.get('requestId'));
       // Re-enrolment: a new set meets `regenerate_backup_codes`.
@@ -150,9 +143,8 @@ export function backupCodeRoutes(deps: RouteDeps) {
     return c.redirect(rd, 303);
   });
 
-  app.get('/admin/backup-codes', async (c) => {
-    const admin = requireAdmin(c);
-    if (!admin.ok) return admin.response;
+  app.get('/admin/backup-codes', requireAdmin('dashboard'), async (c) => {
+    const admin = c.var.admin;
     const stats = await loadBackupCodeStats(deps.db, { policy: policy(), timeZone: deps.config.server.time_zone, now: deps.clock.now() });
     const table = await holdersPage(pageOf(c));
     return c.html(
@@ -163,9 +155,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
     );
   });
 
-  app.get('/admin/backup-codes/table', async (c) => {
-    const admin = requireAdmin(c);
-    if (!admin.ok) return admin.response;
+  app.get('/admin/backup-codes/table', requireAdmin('dashboard', { back: () => `${prefix}/admin/backup-codes` }), async (c) => {
     return c.html(<BackupCodeHoldersTable {...await holdersPage(pageOf(c))} />);
   });
 
@@ -175,15 +165,6 @@ export function backupCodeRoutes(deps: RouteDeps) {
       prefix, page, holders: rows.slice(0, HOLDERS_PER_PAGE), hasMore: rows.length > HOLDERS_PER_PAGE,
       lowThreshold: policy().factors.backup_codes.low_threshold, timeZone: deps.config.server.time_zone,
     };
-  }
-
-  function requireAdmin(c: Ctx): { ok: true; session: SessionView } | { ok: false; response: Response | Promise<Response> } {
-    const session = c.get('session');
-    const access = backupCodeStatsAccess(session);
-    if (access === 'allowed' && session) return { ok: true, session };
-    if (access === 'anonymous') return { ok: false, response: toLogin(c, `${prefix}/admin/backup-codes`) };
-    c.get('log').info({ event: 'admin.refused', path: c.req.path, role: session?.user.role, level: session?.authLevel }, 'backup-code statistics refused');
-    return { ok: false, response: message(c, 403, 'Not allowed', 'Only administrators signed in with their second factor can see this page.') };
   }
 
   function tooManyAttempts(c: Ctx, retryAfterMs?: number): Response | Promise<Response> {

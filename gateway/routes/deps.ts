@@ -10,6 +10,7 @@ import type { Clock } from '../core/clock.js';
 import type { PolicyStore } from '../policy/watch.js';
 import type { Limits } from '../ratelimit/limits.js';
 import type { SessionManager } from '../session/manager.js';
+import type { Directory } from '../directory/directory.js';
 
 /** What every route group of the gateway may use; each takes only what it needs from it. */
 export interface RouteDeps {
@@ -21,6 +22,8 @@ export interface RouteDeps {
   sessions: SessionManager;
   policies: PolicyStore;
   limits: Limits;
+  /** Where accounts live: the gateway's own store or the organisation's directory. */
+  directory: Directory;
   /** City / ASN lookups for sign-in history and request context ("unknown" without databases). */
   geoip: GeoIp;
   /** Wakes the delivery worker after a transaction that enqueued a message has committed. */

@@ -4,7 +4,7 @@ import { EnrollPage, type TotpEnrolmentView } from '../../views/pages/enroll.js'
 import { MessagePage } from '../../views/pages/message.js';
 import { writeAudit } from '../audit/write.js';
 import { finishStepUp, stepUpSession } from '../auth/second-factor.js';
-import { userFactors, type UserFactors } from '../factors/summary.js';
+import type { UserFactors } from '../factors/summary.js';
 import { afterEnrolment, issueBackupCodesIfNone } from '../factors/first-enrolment.js';
 import { confirmTotpEnrolment, loadPendingTotp, resumeTotpEnrolment, startTotpEnrolment, totpSealingKey, type PendingTotp } from '../factors/totp.js';
 import type { AppEnv } from '../http/env.js';
@@ -13,7 +13,8 @@ import { formText } from '../http/form.js';
 import { totpUri } from '../security/totp.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
-import { headerUser, mustPassSecondFactor, redirectToLogin, withRd } from './second-factor-gate.js';
+import { createGuards } from './guards/index.js';
+import { headerUser, withRd } from './second-factor-gate.js';
 
 const WRONG_CODE = 'That code is not valid. Check that the clock on your phone is right and enter the code the app shows now.';
 const EXPIRED = 'This setup took too long or was replaced in another window. Scan the new code below and try again.';
@@ -24,21 +25,17 @@ export function enrollRoutes(deps: RouteDeps) {
   const prefix = config.server.prefix;
   const key = totpSealingKey(config.session.secret);
   const app = new Hono<AppEnv>();
+  const { requireSecondFactor } = createGuards(deps);
 
-  type Gate = { ok: true; session: SessionView; factors: UserFactors } | { ok: false; response: Response };
-
-  /** Signed in, and — when the user already has a factor — past it (or on a recovery session). */
-  async function gate(c: Context<AppEnv>, rd: string): Promise<Gate> {
-    const here = withRd(`${prefix}/enroll`, rd);
-    const session = c.get('session');
-    if (!session) return { ok: false, response: redirectToLogin(c, prefix, here) };
-    const factors = await userFactors(deps.db, session.user.id);
-    if (mustPassSecondFactor(session, factors)) {
-      c.get('log').info({ event: 'enroll.refused', reason: 'second_factor_required' }, 'enrolment needs the existing second factor first');
-      return { ok: false, response: c.redirect(withRd(`${prefix}/2fa`, here), c.req.method === 'GET' ? 302 : 303) };
-    }
-    return { ok: true, session, factors };
-  }
+  /** Where to go once enrolled: the page's `rd`, from the query or the posted form. */
+  const rdOf = async (c: Context<AppEnv>) =>
+    deps.safeRedirect(c.req.method === 'GET' ? c.req.query('rd') : formText((await c.req.parseBody()).rd, 2048), c.req.header('host'), '');
+  /**
+   * Anyone may set up a first factor, and a recovery session its new one (SECURITY R3); a user who
+   * holds a factor adds or replaces one only with a second factor passed within the last 10
+   * minutes, as for new backup codes: a stale or stolen session must not swap the authenticator.
+   */
+  const mayEnrol = requireSecondFactor({ fresh: true, enrolment: true, back: async (c) => withRd(`${prefix}/enroll`, await rdOf(c)) });
 
   const pendingInput = (session: SessionView, now = deps.clock.now()) => ({ userId: session.user.id, sessionIdHash: session.idHash, now });
 
@@ -64,10 +61,9 @@ export function enrollRoutes(deps: RouteDeps) {
     );
   }
 
-  app.get('/enroll', async (c) => {
-    const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '');
-    const g = await gate(c, rd);
-    if (!g.ok) return g.response;
+  app.get('/enroll', mayEnrol, async (c) => {
+    const rd = await rdOf(c);
+    const g = { session: c.var.signedIn, factors: c.var.factors };
     const totpEnabled = deps.policies.current().policy.factors.totp.enabled;
     // Showing a secret means storing it (sealed, unconfirmed, bound to this session) so the code
     // typed next can be checked. Idempotent per session: a reload shows the same secret.
@@ -75,11 +71,10 @@ export function enrollRoutes(deps: RouteDeps) {
     return page(c, g, rd, pending, null, 200);
   });
 
-  app.post('/enroll/totp', async (c) => {
+  app.post('/enroll/totp', mayEnrol, async (c) => {
     const form = await c.req.parseBody();
-    const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '');
-    const g = await gate(c, rd);
-    if (!g.ok) return g.response;
+    const rd = await rdOf(c);
+    const g = { session: c.var.signedIn, factors: c.var.factors };
     const { session } = g;
     const log = c.get('log');
     if (!deps.policies.current().policy.factors.totp.enabled) {

@@ -1,22 +1,41 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/env.js';
+import { UNAVAILABLE_RETRY_AFTER_S } from '../http/unavailable.js';
 
-export interface HealthDeps {
-  ping(): Promise<void>;
+/** A dependency readiness waits for; `check` throws when it cannot be reached. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
 }
 
-/** Liveness says the process answers; readiness says it can reach its database (fail closed). */
+export interface HealthDeps {
+  /** The database first; the directory when one is configured. */
+  checks: readonly ReadinessCheck[];
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+/**
+ * Liveness says the process answers; readiness says it can reach what it needs (fail closed),
+ * naming every dependency that failed so an operator sees which one.
+ */
 export function healthRoutes(deps: HealthDeps) {
   const app = new Hono<AppEnv>();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
-    try {
-      await withTimeout(deps.ping(), 2_000);
-      return c.json({ status: 'ready' });
-    } catch (error) {
-      c.get('log').warn({ err: String(error) }, 'readiness check failed: database unreachable');
-      return c.json({ status: 'unavailable', reason: 'database unreachable' }, 503);
-    }
+    const results = await Promise.all(deps.checks.map(async ({ name, check }) => {
+      try {
+        await withTimeout(check(), CHECK_TIMEOUT_MS);
+        return null;
+      } catch (error) {
+        c.get('log').warn({ dependency: name, err: String(error) }, `readiness check failed: ${name} unreachable`);
+        return name;
+      }
+    }));
+    const failing = results.filter((name): name is string => name !== null);
+    if (failing.length === 0) return c.json({ status: 'ready' });
+    c.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
+    return c.json({ status: 'unavailable', reason: failing.map((name) => `${name} unreachable`).join(', '), failing }, 503);
   });
   return app;
 }

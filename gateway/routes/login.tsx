@@ -8,6 +8,7 @@ import type { AppEnv } from '../http/env.js';
 import { formSecret, formText } from '../http/form.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from '../http/hash-busy.js';
 import { PasswordHashBusyError } from '../security/password.js';
+import { DIRECTORY_UNAVAILABLE_MESSAGE, DirectoryUnavailableError } from '../directory/errors.js';
 import type { RouteDeps } from './deps.js';
 
 
@@ -22,11 +23,12 @@ function lockedMessage(retryAfterMs: number): string {
 export function loginRoutes(deps: RouteDeps) {
   const { config } = deps;
   const prefix = config.server.prefix;
+  const usernames = deps.directory.kind === 'ldap';
   const app = new Hono<AppEnv>();
 
   app.get('/login', (c) => {
     const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
-    return c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} notice={NOTICES[c.req.query('notice') ?? ''] ?? null} />);
+    return c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} notice={NOTICES[c.req.query('notice') ?? ''] ?? null} />);
   });
 
   app.post('/login', async (c) => {
@@ -34,7 +36,7 @@ export function loginRoutes(deps: RouteDeps) {
     const email = formText(form.email, 254);
     const password = formSecret(form.password, 1024);
     const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '/');
-    const page = (error: string, status: 400 | 401 | 429 | 503) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} email={email} error={error} />, status);
+    const page = (error: string, status: 400 | 401 | 429 | 503) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} email={email} error={error} />, status);
     if (!email || !password) return page('Enter your email and password.', 400);
     const previous = c.get('session');
     let outcome: Awaited<ReturnType<typeof signInWithPassword>>;
@@ -44,6 +46,12 @@ export function loginRoutes(deps: RouteDeps) {
         ...(previous ? { previousIdHash: previous.idHash } : {}),
       });
     } catch (error) {
+      if (error instanceof DirectoryUnavailableError) {
+        // Fail closed, and say so: a wrong password is not the reason, and nothing was counted.
+        c.get('log').error({ event: 'login.directory_unavailable', err: error.message }, 'sign-in refused: directory unreachable');
+        c.header('Retry-After', '30');
+        return page(DIRECTORY_UNAVAILABLE_MESSAGE, 503);
+      }
       if (!(error instanceof PasswordHashBusyError)) throw error;
       // Overload, not a failed attempt: nothing is counted towards a ban, and every email gets this.
       markHashBusy(c, error);

@@ -8,12 +8,14 @@ import type { Clock } from '../core/clock.js';
 import type { AppEnv } from '../http/env.js';
 import { formSecret, formText } from '../http/form.js';
 import type { SessionManager } from '../session/manager.js';
+import type { Directory } from '../directory/directory.js';
 
 export interface PasswordRouteDeps {
   db: Database;
   clock: Clock;
   config: Config;
   sessions: SessionManager;
+  directory: Pick<Directory, 'passwordOwner' | 'setDirectoryPassword'>;
 }
 
 /** `P/password/reset`: the one-time admin setup link and password-reset access emails. */

@@ -1,17 +1,14 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { Document, isScalar, visit } from 'yaml';
-import { MessagePage } from '../../views/pages/message.js';
 import { PoliciesPage, type PolicyLookup } from '../../views/pages/policies.js';
-import { countActiveSuperAdmins } from '../../db/queries/admin.js';
-import { findUserByEmail, findUserById } from '../../db/queries/users.js';
+import { findUserByEmail } from '../../db/queries/users.js';
 import { formatDuration } from '../core/duration.js';
 import type { AppEnv } from '../http/env.js';
 import type { Policy } from '../policy/schema.js';
 import { canMeet, describeWithin, openObligations, ruleApplies, withState } from '../recovery/reenrollment.js';
 import type { RouteDeps } from './deps.js';
-import { withRd } from './second-factor-gate.js';
+import { createGuards } from './guards/index.js';
 
-const ADMIN_ROLES: ReadonlySet<string> = new Set(['super_admin', 'owner', 'admin']);
 // Keys the schema turns into milliseconds; shown again as written (`10m`), not as numbers.
 const DURATION_KEYS: ReadonlySet<string> = new Set(['ttl', 'find_time', 'ban_time', 'window']);
 
@@ -38,17 +35,13 @@ export function policyAsYaml(policy: Policy): string {
 /**
  * `GET P/admin/policies`: the effective policy, its files, version, last reload and last refused
  * change, the escape hatch for a locked-out sole super_admin, and "what would happen" to one user
- * (`?email=`). Administrators with a level-2, unrestricted session only (SECURITY D1, D2).
+ * (`?email=`). Administrators past their second factor only, through `requireAdmin` (SECURITY D1, D2).
  */
 export function policiesPageRoutes(deps: RouteDeps) {
   const { config } = deps;
   const prefix = config.server.prefix;
   const app = new Hono<AppEnv>();
-
-  const refuse = (c: Context<AppEnv>, reason: string, link?: { href: string; label: string }) => {
-    c.get('log').info({ event: 'admin.refused', path: c.req.path, reason }, 'policies page refused');
-    return c.html(<MessagePage prefix={prefix} title="Not allowed" message="Only administrators signed in with their second factor can see this page." {...(link ? { link } : {})} />, 403);
-  };
+  const { requireAdmin } = createGuards(deps);
 
   async function lookup(email: string | undefined): Promise<PolicyLookup | null> {
     const wanted = email?.trim().slice(0, 254);
@@ -70,21 +63,13 @@ export function policiesPageRoutes(deps: RouteDeps) {
     };
   }
 
-  app.get('/admin/policies', async (c) => {
-    const here = `${prefix}/admin/policies`;
-    const session = c.get('session');
-    if (!session) return c.redirect(withRd(`${prefix}/login`, here), 302);
-    // The role as stored now, not as cached with the session: a demotion counts at once (SECURITY D1).
-    const admin = await findUserById(deps.db, session.user.id);
-    if (!admin || !admin.active || !ADMIN_ROLES.has(admin.role)) return refuse(c, 'not_admin');
-    if (session.restricted) return refuse(c, 'restricted_session');
-    if (session.authLevel < 2) return refuse(c, 'second_factor_required', { href: withRd(`${prefix}/2fa`, here), label: 'Confirm with your second factor' });
-
+  app.get('/admin/policies', requireAdmin('dashboard', { back: () => `${prefix}/admin/policies` }), async (c) => {
+    const { shell } = c.var.admin;
     const snapshot = deps.policies.current();
     return c.html(
       <PoliciesPage
-        prefix={prefix} csrfToken={c.get('csrfToken')} user={{ email: admin.email, name: admin.name }} timeZone={config.server.time_zone}
-        superAdmins={await countActiveSuperAdmins(deps.db)}
+        prefix={prefix} csrfToken={shell.csrfToken} user={shell.user} timeZone={config.server.time_zone}
+        superAdmins={shell.superAdmins}
         policy={{ yaml: policyAsYaml(snapshot.policy), version: snapshot.version, files: snapshot.files, loadedAt: snapshot.loadedAt, lastError: snapshot.lastError }}
         lookup={await lookup(c.req.query('email'))}
       />,

@@ -5,7 +5,8 @@ import type { AppEnv } from '../http/env.js';
 import { formText } from '../http/form.js';
 import { openObligations, snoozeObligations, withState } from '../recovery/reenrollment.js';
 import type { RouteDeps } from './deps.js';
-import { headerUser, redirectToLogin, withRd } from './second-factor-gate.js';
+import { createGuards } from './guards/index.js';
+import { headerUser, withRd } from './second-factor-gate.js';
 
 /**
  * `GET P/reenroll`, `POST P/reenroll/snooze`: the interstitial the proxy shows while a
@@ -17,12 +18,13 @@ export function reenrollRoutes(deps: RouteDeps) {
   const prefix = config.server.prefix;
   const app = new Hono<AppEnv>();
   const destination = (c: Context<AppEnv>, rd: string | undefined) => deps.safeRedirect(rd, c.req.header('host'), `${prefix}/account`);
+  const signedIn = createGuards(deps).requireSession({
+    back: async (c) => withRd(`${prefix}/reenroll`, destination(c, c.req.method === 'GET' ? c.req.query('rd') : formText((await c.req.parseBody()).rd, 2048))),
+  });
 
-  app.get('/reenroll', async (c) => {
+  app.get('/reenroll', signedIn, async (c) => {
     const rd = destination(c, c.req.query('rd'));
-    const here = withRd(`${prefix}/reenroll`, rd);
-    const session = c.get('session');
-    if (!session) return redirectToLogin(c, prefix, here);
+    const session = c.var.signedIn;
     // A recovery session may only enrol a new factor (SECURITY R3).
     if (session.restricted) return c.redirect(withRd(`${prefix}/enroll`, rd), 302);
     const nowMs = deps.clock.nowMs();
@@ -37,11 +39,10 @@ export function reenrollRoutes(deps: RouteDeps) {
     );
   });
 
-  app.post('/reenroll/snooze', async (c) => {
+  app.post('/reenroll/snooze', signedIn, async (c) => {
     const form = await c.req.parseBody();
     const rd = destination(c, formText(form.rd, 2048));
-    const session = c.get('session');
-    if (!session) return redirectToLogin(c, prefix, withRd(`${prefix}/reenroll`, rd));
+    const session = c.var.signedIn;
     const snoozed = await snoozeObligations(deps.db, { userId: session.user.id, now: deps.clock.now() });
     deps.sessions.forgetUser(session.user.id);
     c.get('log').info({ event: 'reenrollment.snoozed', obligations: snoozed.map((o) => o.id) }, 're-enrolment postponed');

@@ -1,6 +1,5 @@
 /** Guards shared by the enrol, challenge and account pages. */
 import type { Context } from 'hono';
-import type { UserFactors } from '../factors/summary.js';
 import type { SessionView } from '../session/store.js';
 import { isAdminRole } from '../admin/permissions.js';
 
@@ -13,15 +12,6 @@ export function withRd(path: string, rd: string | undefined | null): string {
 /** To the sign-in form, coming back to `target` (a gateway path) afterwards. */
 export function redirectToLogin(c: Context, prefix: string, target: string): Response {
   return c.redirect(withRd(`${prefix}/login`, target), c.req.method === 'GET' ? 302 : 303);
-}
-
-/**
- * A password-only session of a user who already holds a second factor must pass it before it
- * may add another factor or see the account: a password thief must not add an authenticator.
- * A restricted recovery session has proved itself another way and may enrol.
- */
-export function mustPassSecondFactor(session: SessionView, factors: UserFactors): boolean {
-  return factors.any && session.authLevel < 2 && !session.restricted;
 }
 
 /** The signed-in user as the page header shows them. */

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/env.js';
 import { identityHeaders } from '../http/identity.js';
+import { UNAVAILABLE_RETRY_AFTER_S } from '../http/unavailable.js';
 import { decideRequest, isPageLoad } from '../proxy/decide.js';
 import { readForwardedRequest, type OriginalRequest } from '../proxy/forwarded-request.js';
 import type { RouteDeps } from './deps.js';
@@ -61,6 +62,7 @@ export function verifyRoutes(deps: RouteDeps) {
         c.get('log').info({ event: 'verify.denied', ...log }, 'forward-auth: access denied by policy');
         return c.text('Access denied', 403);
       case 'unavailable':
+        c.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
         return c.text('Sign-in is unavailable right now. Try again in a moment.', 503);
       case 'sign_in':
         c.get('log').debug({ event: 'verify.sign_in', ...log }, 'forward-auth: sign-in required');

@@ -3,40 +3,32 @@ import { MessagePage } from '../../views/pages/message.js';
 import { writeAudit } from '../audit/write.js';
 import { cleanKeyName, isKeyId, removeWebauthnKey, renameWebauthnKey } from '../factors/webauthn.js';
 import type { AppEnv } from '../http/env.js';
-import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
+import { createGuards } from './guards/index.js';
 
 /**
- * The account page's forms for security keys: rename and remove, both from a level-2 session. A key
- * is found by its id and the session's user together, so another user's key id is not found (404).
+ * The account page's forms for security keys: rename and remove. A key is found by its id and the
+ * session's user together, so another user's key id is not found (404).
  */
 export function webauthnKeyRoutes(deps: RouteDeps) {
   const { config, db, clock } = deps;
   const prefix = config.server.prefix;
   const account = `${prefix}/account`;
   const app = new Hono<AppEnv>();
+  const { requireSecondFactor } = createGuards(deps);
+  const back = () => account;
+  // Whoever holds just the password must not tamper with the keys; a recovery session may only
+  // enrol (SECURITY R3). Removing one needs a second factor at most 10 minutes old: removing the
+  // last factor would open first enrolment, which is replacing the authenticator by another name.
+  const mayRename = requireSecondFactor({ back });
+  const mayRemove = requireSecondFactor({ fresh: true, back });
 
   const message = (c: Context<AppEnv>, status: 400 | 403 | 404, title: string, text: string, link = { href: account, label: 'Back to your account' }) =>
     c.html(<MessagePage prefix={prefix} title={title} message={text} link={link} />, status);
-  /**
-   * Keys are changed only from a session that passed the second factor: whoever holds just the
-   * password must not tamper with them. A recovery session may only enrol (SECURITY R3).
-   */
-  const levelTwoRefusal = (c: Context<AppEnv>, session: SessionView, action: 'rename' | 'remove') => {
-    if (session.restricted) return message(c, 403, 'Not available yet', 'Set up a new second factor first.', { href: `${prefix}/enroll`, label: 'Set one up' });
-    if (session.authLevel >= 2) return null;
-    c.get('log').info({ event: `webauthn.${action}_refused`, reason: 'step_up_required' }, 'changing a key needs a second factor');
-    return message(c, 403, 'Confirm it is you', 'Changing your security keys needs your second factor first.', {
-      href: `${prefix}/2fa?rd=${encodeURIComponent(account)}`, label: 'Confirm with your second factor',
-    });
-  };
   const notFound = (c: Context<AppEnv>) => message(c, 404, 'Key not found', 'There is no such security key on your account.');
 
-  app.post('/account/webauthn/:id/rename', async (c) => {
-    const session = c.get('session');
-    if (!session) return c.redirect(`${prefix}/login?rd=${encodeURIComponent(account)}`, 303);
-    const refused = levelTwoRefusal(c, session, 'rename');
-    if (refused) return refused;
+  app.post('/account/webauthn/:id/rename', mayRename, async (c) => {
+    const session = c.var.signedIn;
     const id = c.req.param('id');
     if (!isKeyId(id)) return notFound(c);
     const name = cleanKeyName((await c.req.parseBody()).name);
@@ -48,11 +40,8 @@ export function webauthnKeyRoutes(deps: RouteDeps) {
     return c.redirect(account, 303);
   });
 
-  app.post('/account/webauthn/:id/remove', async (c) => {
-    const session = c.get('session');
-    if (!session) return c.redirect(`${prefix}/login?rd=${encodeURIComponent(account)}`, 303);
-    const refused = levelTwoRefusal(c, session, 'remove');
-    if (refused) return refused;
+  app.post('/account/webauthn/:id/remove', mayRemove, async (c) => {
+    const session = c.var.signedIn;
     const id = c.req.param('id');
     if (!isKeyId(id)) return notFound(c);
     const removed = await db.transaction(async (tx) => {

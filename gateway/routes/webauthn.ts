@@ -7,13 +7,12 @@ import {
   cleanKeyName, createAuthenticationOptions, createRegistrationOptions, verifyAuthentication, verifyRegistration,
   type CeremonyInput,
 } from '../factors/webauthn.js';
-import { userFactors } from '../factors/summary.js';
 import type { AppEnv } from '../http/env.js';
 import { factorAllowed } from '../policy/engine.js';
 import { completeAfterEnrolment } from '../recovery/reenrollment.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
-import { mustPassSecondFactor } from './second-factor-gate.js';
+import { createGuards } from './guards/index.js';
 import { createRelyingPartyResolver } from './webauthn-rp.js';
 import { webauthnKeyRoutes } from './webauthn-keys.js';
 
@@ -34,6 +33,7 @@ export function webauthnRoutes(deps: RouteDeps) {
   const prefix = config.server.prefix;
   const relyingPartyFor = createRelyingPartyResolver(config, deps.isTrustedPeer);
   const app = new Hono<AppEnv>();
+  const { requireSecondFactor } = createGuards(deps);
 
   const refuse = (c: Context<AppEnv>, status: ErrorStatus, code: string, message: string) => c.json({ error: { code, message } }, status);
   const ceremony = (c: Context<AppEnv>, session: SessionView): CeremonyInput => {
@@ -47,20 +47,19 @@ export function webauthnRoutes(deps: RouteDeps) {
   };
   const webauthnAllowed = (session: SessionView) => factorAllowed(deps.policies.current().policy, 'webauthn', session.user.role, session.user.type);
 
-  /** Who may add a key: anyone before their first factor; afterwards only a session that proved one (or a recovery session). */
-  async function enrolmentGate(c: Context<AppEnv>): Promise<Gate> {
-    const session = c.get('session');
-    if (!session) return refuse(c, 401, 'unauthenticated', 'Sign in first.');
+  /**
+   * Who may add a key: anyone before their first factor and a recovery session; afterwards only a
+   * session whose second factor is at most 10 minutes old (the rule of routes/enroll.tsx).
+   */
+  const mayEnrol = requireSecondFactor({ fresh: true, enrolment: true, answer: 'json' });
+  function enrolmentGate(c: Context<AppEnv>): Gate {
+    const session = c.var.signedIn;
     if (!webauthnAllowed(session)) return refuse(c, 403, 'factor_disabled', 'Security keys are not enabled for your account.');
-    if (mustPassSecondFactor(session, await userFactors(db, session.user.id))) {
-      c.get('log').info({ event: 'webauthn.enrol_refused', reason: 'step_up_required' }, 'enrolment needs a second factor');
-      return refuse(c, 403, 'step_up_required', 'Confirm your second factor before adding another one.');
-    }
     return session;
   }
 
-  app.post('/enroll/webauthn/options', async (c) => {
-    const session = await enrolmentGate(c);
+  app.post('/enroll/webauthn/options', mayEnrol, async (c) => {
+    const session = enrolmentGate(c);
     if (session instanceof Response) return session;
     const options = await createRegistrationOptions(db, clock, {
       ...ceremony(c, session), userName: session.user.email, userDisplayName: session.user.name || session.user.email,
@@ -68,8 +67,8 @@ export function webauthnRoutes(deps: RouteDeps) {
     return c.json(options);
   });
 
-  app.post('/enroll/webauthn/verify', async (c) => {
-    const session = await enrolmentGate(c);
+  app.post('/enroll/webauthn/verify', mayEnrol, async (c) => {
+    const session = enrolmentGate(c);
     if (session instanceof Response) return session;
     const body = await jsonBody(c);
     if (!isCredentialJson(body.response)) return refuse(c, 400, 'webauthn_failed', VERIFY_FAILED);

@@ -15,6 +15,11 @@ export interface SessionManagerOptions {
   /** How stale a cached session may be before the database is asked again (revocation latency). */
   recheckMs?: number;
   cacheSize?: number;
+  /**
+   * Whether a live session may be used now, beyond its own expiry (a directory user's, while the
+   * directory has been checked recently). In memory only: it runs on every proxied request.
+   */
+  admit?(view: SessionView): boolean;
   /** A background re-read of a session failed (the database is unreachable, say). */
   onRecheckError?(error: unknown): void;
 }
@@ -38,6 +43,7 @@ export type SessionManager = ReturnType<typeof createSessionManager>;
  */
 export function createSessionManager(options: SessionManagerOptions) {
   const { db, clock, maxAgeMs, idleTimeoutMs } = options;
+  const admit = options.admit ?? (() => true);
   const key = deriveKey(options.secret, 'session-token');
   const recheckMs = options.recheckMs ?? DEFAULT_RECHECK_MS;
   const tokens = new LRUCache<string, CachedToken>({ max: options.cacheSize ?? 50_000 });
@@ -91,6 +97,7 @@ export function createSessionManager(options: SessionManagerOptions) {
     const view = views.peek(token.idHash);
     if (!view) return undefined;
     const state = liveness(view, nowMs);
+    if (state !== 'dead' && !admit(view)) return null;
     return state === 'live' ? view : state === 'dead' ? null : undefined;
   }
 
@@ -108,7 +115,7 @@ export function createSessionManager(options: SessionManagerOptions) {
     // Checked again: the read may have started before a revocation that committed while it ran.
     if (!view || revokedRecently.has(idHash)) return null;
     const state = liveness(view, nowMs);
-    if (state === 'dead') return null;
+    if (state === 'dead' || !admit(view)) return null;
     if (state === 'touch') {
       view.lastSeenAt = new Date(nowMs);
       await touchSession(db, idHash, view.lastSeenAt);

@@ -2,6 +2,7 @@ import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { sessions, users, type Role, type UserType } from '../../db/schema/index.js';
 import { openObligationsJson, parseOpenObligationsJson, type OpenObligation } from '../../db/queries/obligations.js';
+import { groupsJson, parseGroupsJson } from '../../db/queries/user-groups.js';
 import { sha256Hex } from '../security/hash.js';
 import { randomToken } from '../security/random.js';
 
@@ -11,6 +12,10 @@ export interface SessionUser {
   name: string;
   role: Role;
   type: UserType;
+  /** Named groups (CONTRACT §8.2), sorted; re-read with the rest of the view. */
+  groups: readonly string[];
+  /** The account lives in the organisation's directory (its sessions last only while it can be checked). */
+  fromDirectory?: boolean;
 }
 
 export interface SessionView {
@@ -59,7 +64,7 @@ export async function insertSession(db: Executor, input: NewSession, now: Date, 
 
 /** Loads a live session with its user; inactive users and revoked sessions yield nothing. */
 export async function loadSession(db: Executor, idHash: string): Promise<SessionView | undefined> {
-  const [row] = await db.select({ session: sessions, user: users, obligations: openObligationsJson(users.id) }).from(sessions)
+  const [row] = await db.select({ session: sessions, user: users, obligations: openObligationsJson(users.id), groups: groupsJson(users.id) }).from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.idHash, idHash), isNull(sessions.revokedAt), eq(users.active, true)))
     .limit(1);
@@ -67,7 +72,10 @@ export async function loadSession(db: Executor, idHash: string): Promise<Session
   const { session, user } = row;
   return {
     idHash: session.idHash,
-    user: { id: user.id, email: user.email, name: user.name, role: user.role, type: user.type },
+    user: {
+      id: user.id, email: user.email, name: user.name, role: user.role, type: user.type, groups: parseGroupsJson(row.groups),
+      fromDirectory: user.directoryId !== null,
+    },
     authLevel: session.authLevel === 2 ? 2 : 1,
     restricted: session.restricted,
     secondFactorAt: session.secondFactorAt,

@@ -97,11 +97,11 @@ describe('credentials', () => {
     expect(await withToken.json()).toEqual({ reference, status: 'cancelled' });
   });
 
-  it('issuing a recovery code needs a fresh second factor: a token is refused with step_up_required', async () => {
+  it('issuing a recovery code needs a fresh second factor: a token is refused with token_not_allowed', async () => {
     const reference = await insertRequest(storage, clock, { userId: ids.carol!, email: 'carol@example.com' });
     const res = await bearer(tokens.expert!, { method: 'POST', body: { delivery: 'email', reason: REASON } })(`/recovery-requests/${reference}/generate-code`);
     expect(res.status).toBe(403);
-    expect((await res.json()).error.code).toBe('step_up_required');
+    expect((await res.json()).error.code).toBe('token_not_allowed');
     const session = await signedIn(gw, 'expert@example.com');
     const ok = await session.postJson(`${P}/api/v1/recovery-requests/${reference}/generate-code`, { delivery: 'email', reason: REASON, details: 'verified', on_behalf_of: 'HR' });
     expect(ok.status).toBe(200);
@@ -146,8 +146,10 @@ describe('GET recovery-requests', () => {
   it('actions answer 404 for an unknown object and 400 for a body that is not an object', async () => {
     const post = (path: string, body: unknown) => bearer(tokens.root!, { method: 'POST', body })(path);
     expect((await post('/recovery-requests/AR-ZZZZ-ZZZZ/cancel', { reason: REASON })).status).toBe(404);
-    expect((await post(`/users/${ids.expert}/reset-2fa`, [REASON])).status).toBe(400);
-    const reset = await post(`/users/${ids.carol}/reset-2fa`, { reason: REASON });
+    // Resetting 2FA is for a session with a fresh second factor, never a token (CONTRACT §8.4).
+    const root = await signedIn(gw, 'root@example.com');
+    expect((await root.postJson(`${P}/api/v1/users/${ids.expert}/reset-2fa`, [REASON])).status).toBe(400);
+    const reset = await root.postJson(`${P}/api/v1/users/${ids.carol}/reset-2fa`, { reason: REASON });
     expect(reset.status).toBe(200);
     expect(await reset.json()).toEqual({ user: ids.carol, removed: { totp: 0, keys: 0, codes: 0 } });
   });

@@ -90,6 +90,7 @@ const CASES: Case[] = [
   form('users/:id/send-recovery-code', async () => `${P}/admin/users/${ids.target}/send-recovery-code`, actionForm(), row(303, 403, 403, 403, 303, 303)),
   form('users/:id/reset-2fa', async () => `${P}/admin/users/${ids.target}/reset-2fa`, actionForm(), row(303, 403, 403, 403, 403, 303)),
   form('users/:id/permissions', async () => `${P}/admin/users/${ids.managed}/permissions`, { data_protection_level: '1', expert_mode: 'on' }, row(303, 403, 403, 403, 403, 303)),
+  form('users/:id/groups', async () => `${P}/admin/users/${ids.target}/groups`, { groups: 'ops' }, row(303, 403, 403, 403, 403, 303)),
   api('recovery-requests', 'GET', () => `${P}/api/v1/recovery-requests`, null, row(401, 403, 403, 200, 200, 200)),
   api('recovery-requests/:reference/generate-code', 'POST', () => apiRequestPath('/generate-code'), { ...body, delivery: 'email' }, row(401, 403, 403, 403, 200, 200)),
   api('recovery-requests/:reference/cancel', 'POST', () => apiRequestPath('/cancel'), { reason: body.reason }, row(401, 403, 403, 200, 200, 200)),

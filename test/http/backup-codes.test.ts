@@ -142,8 +142,10 @@ describe('generation and the once-only display', () => {
     const page = await stale.text();
     expect(page).toContain('confirm with your second factor');
     expect(page).toContain(`href="${P}/2fa?rd=${encodeURIComponent(`${P}/account`)}`);
+    // Password only: on to the second factor first (routes/guards/session.tsx).
     const passwordOnly = await regenerate(await signedIn('carol@example.com'));
-    expect(passwordOnly.status).toBe(403);
+    expect(passwordOnly.status).toBe(303);
+    expect(passwordOnly.headers.get('location')).toBe(`${P}/2fa?rd=${encodeURIComponent(`${P}/account`)}`);
     // The old set is untouched.
     expect(await unusedOf(ids.carol!)).toBe(10);
     expect((await submitCode(await signedIn('carol@example.com'), codes[0]!)).status).toBe(303);
@@ -427,6 +429,9 @@ describe('admin statistics (Europe/Berlin, fixed clock at day and month boundari
     const halfAdmin = await sgwSignedIn('admin@example.com', 1);
     // The API, like every /api/v1 call, treats a session without its second factor as no credential.
     expect((await halfAdmin.request(`${P}/api/v1/backup-codes/stats`)).status).toBe(401);
-    expect((await halfAdmin.request(`${P}/admin/backup-codes`)).status).toBe(403);
+    // The page, like every dashboard page, sends it on to the second factor.
+    const page2fa = await halfAdmin.request(`${P}/admin/backup-codes`);
+    expect(page2fa.status).toBe(302);
+    expect(page2fa.headers.get('location')).toBe(`${P}/2fa?rd=${encodeURIComponent(`${P}/admin/backup-codes`)}`);
   });
 });

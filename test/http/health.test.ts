@@ -57,7 +57,7 @@ describe('health and readiness', () => {
     for (let i = 0; i < 3; i++) {
       const ready = await fetch(`${gw.url}${P}/readyz`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ status: 'unavailable', reason: 'database unreachable' });
+      expect(await ready.json()).toEqual({ status: 'unavailable', reason: 'database unreachable', failing: ['database'] });
     }
     const proxied = await client.request('/after');
     expect(proxied.status).toBe(503);

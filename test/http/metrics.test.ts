@@ -58,3 +58,45 @@ describe('GET P/metrics', () => {
     expect(sample(during, 'recourse_password_hashes', { state: 'running' })).toBeGreaterThan(0);
   });
 });
+
+// Attack (issue 32, finding 13): P/metrics answered on every app host, to anyone. Loopback clients
+// only by default, by the resolved client IP (behind nginx every peer is the trusted proxy), or the
+// CIDRs of server.metrics_allow; everyone else gets the gateway's 404 page.
+describe('who may read P/metrics', () => {
+  const metrics = (base: string, headers: Record<string, string> = {}) => fetch(`${base}/.recourse/metrics`, { headers });
+
+  it('behind a trusted proxy: a remote client (X-Forwarded-For) gets 404, plain loopback 200', async () => {
+    const proxied = await startProxiedTestGateway({ config: { server: { trust_proxy: ['127.0.0.1/32'] } } });
+    try {
+      const remote = await metrics(proxied.gw.url, { 'x-forwarded-for': '203.0.113.5' });
+      expect(remote.status).toBe(404);
+      const page = await remote.text();
+      expect(page).toContain('There is no page at this address.');
+      expect(page).not.toContain('recourse_');
+      // nginx's $proxy_add_x_forwarded_for appends the real client to whatever it sent.
+      expect((await metrics(proxied.gw.url, { 'x-forwarded-for': '127.0.0.1, 203.0.113.5' })).status).toBe(404);
+      expect((await metrics(proxied.gw.url)).status).toBe(200);
+      expect((await metrics(proxied.gw.url, { 'x-forwarded-for': '127.0.0.1' })).status).toBe(200);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('relayed by a proxy that is not trusted: 404, though the peer is loopback', async () => {
+    expect((await metrics(gw.url, { 'x-forwarded-for': '203.0.113.5' })).status).toBe(404);
+    expect((await metrics(gw.url, { forwarded: 'for=203.0.113.5' })).status).toBe(404);
+    expect((await metrics(gw.url)).status).toBe(200);
+  });
+
+  it('server.metrics_allow opens it to the CIDRs listed', async () => {
+    const allowed = await startProxiedTestGateway({ config: { server: { trust_proxy: ['127.0.0.1/32'], metrics_allow: ['203.0.113.0/24'] } } });
+    try {
+      const res = await metrics(allowed.gw.url, { 'x-forwarded-for': '203.0.113.5' });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('recourse_process_cpu_user_seconds_total');
+      expect((await metrics(allowed.gw.url, { 'x-forwarded-for': '198.51.100.1' })).status).toBe(404);
+    } finally {
+      await allowed.close();
+    }
+  });
+});

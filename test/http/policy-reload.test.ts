@@ -157,10 +157,15 @@ describe('P/admin/policies', () => {
     expect(anonymous.status).toBe(302);
     expect(anonymous.headers.get('location')).toBe(`${P}/login?rd=${encodeURIComponent(`${P}/admin/policies`)}`);
     expect((await (await signedIn('ulla@example.com', true)).request(`${P}/admin/policies`)).status).toBe(403);
-    expect((await (await signedIn('ada@example.com')).request(`${P}/admin/policies`)).status).toBe(403);
+    // The dashboard's guard (routes/guards/admin.tsx): on to the second factor, a recovery session to enrolment.
+    const passwordOnly = await (await signedIn('ada@example.com')).request(`${P}/admin/policies`);
+    expect(passwordOnly.status).toBe(302);
+    expect(passwordOnly.headers.get('location')).toBe(`${P}/2fa?rd=${encodeURIComponent(`${P}/admin/policies`)}`);
     const restricted = await signedIn('ada@example.com');
     await stepUpClient(gw, restricted, { restricted: true });
-    expect((await restricted.request(`${P}/admin/policies`)).status).toBe(403);
+    const toEnrol = await restricted.request(`${P}/admin/policies`);
+    expect(toEnrol.status).toBe(302);
+    expect(toEnrol.headers.get('location')).toMatch(new RegExp(`^${P}/enroll`));
     expect((await (await signedIn('ada@example.com', true)).request(`${P}/admin/policies`)).status).toBe(200);
   });
 

@@ -222,7 +222,13 @@ describe('an obligation with a deadline (backup code used → new second factor 
     const { html: overdue } = await client.page(detour('reenroll', rd), HTML);
     expect(overdue).not.toContain('Remind me later');
 
-    // The enrolment page is the one way on.
+    // The enrolment page is the one way on; the backup code is an hour old by now, so it asks for a
+    // second factor again first (a stale session must not replace the authenticator, finding 10).
+    const enrol = await navigate(client, detour('enroll', rd));
+    expect(enrol.status).toBe(302);
+    expect(enrol.location).toBe(`${P}/2fa?rd=${encodeURIComponent(detour('enroll', rd))}&stepup=1`);
+    await client.page(`${P}/2fa/backup-code?rd=${encodeURIComponent(detour('enroll', rd))}`);
+    expect((await client.postForm(`${P}/2fa/backup-code`, { code: codes[1]!, rd: detour('enroll', rd) })).status).toBe(303);
     expect((await enrolThroughPage(client, clock, rd)).res.status).toBe(303);
     expect((await navigate(client, '/reports')).status).toBe(200);
     expect(await openObligations(storage.db, userId)).toEqual([]);

@@ -249,9 +249,13 @@ describe('managing keys', () => {
     expect(renamed.headers.get('location')).toBe(`${P}/account`);
     expect((await keysOf('dave'))[0]?.name).toBe('Green key');
 
+    // Password only: sent to the second factor, the key untouched.
     const passwordOnly = await signedIn('dave');
-    expect((await passwordOnly.postForm(`${P}/account/webauthn/${own!.id}/rename`, { name: 'thief' })).status).toBe(403);
-    expect((await passwordOnly.postForm(`${P}/account/webauthn/${own!.id}/remove`, {})).status).toBe(403);
+    for (const action of ['rename', 'remove']) {
+      const refused = await passwordOnly.postForm(`${P}/account/webauthn/${own!.id}/${action}`, { name: 'thief' });
+      expect(refused.status).toBe(303);
+      expect(refused.headers.get('location')).toBe(`${P}/2fa?rd=${encodeURIComponent(`${P}/account`)}`);
+    }
     expect(await keysOf('dave')).toMatchObject([{ name: 'Green key' }]);
 
     const removed = await client.postForm(`${P}/account/webauthn/${own!.id}/remove`, {});

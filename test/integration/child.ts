@@ -115,9 +115,10 @@ export interface CliResult {
 }
 
 /** Runs one CLI command to completion. */
-export function runCli(args: string[], options: { input?: string; env?: Record<string, string>; bin?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { input?: string; env?: Record<string, string>; bin?: string; uid?: number; gid?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const as = options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid };
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'], ...as });
     children.add(child);
     let stdout = '';
     let stderr = '';

@@ -57,6 +57,43 @@ describe('recourse CLI with embedded storage, while the gateway runs', () => {
     expect(users.find((u) => u.email === 'ada@example.com')).toMatchObject({ role: 'user', type: 'user', name: 'Ada', two_factor: false });
   }, SLOW);
 
+  it('user add --groups and user set-groups: stored, listed, and the signed-in user\'s next request carries them', async () => {
+    const added = await runCli(['user', 'add', '--email', 'grace@example.com', '--groups', 'ops, readers', '--password-stdin', ...config()], { input: PASSWORD });
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    const client = new TestClient(install.url);
+    expect((await client.signIn('grace@example.com', PASSWORD, '/')).status).toBe(303);
+    expect(await (await client.request('/')).text()).toMatch(/<th>remote-groups<\/th><td>user,ops,readers<\/td>/);
+
+    const set = await runCli(['user', 'set-groups', '--email', 'GRACE@example.com', '--groups', 'sre,Domain Admins', ...config()]);
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    expect(set.stdout.trim()).toBe('grace@example.com is in Domain Admins, sre.');
+    const listed = JSON.parse((await runCli(['user', 'list', '--json', ...config()])).stdout) as Array<{ email: string; groups: string[] }>;
+    expect(listed.find((u) => u.email === 'grace@example.com')?.groups).toEqual(['Domain Admins', 'sre']);
+    expect(listed.find((u) => u.email === 'ada@example.com')?.groups).toEqual([]);
+    // The gateway forgot its cached session view: the very next request carries the new groups.
+    expect(await (await client.request('/')).text()).toMatch(/<th>remote-groups<\/th><td>user,Domain Admins,sre<\/td>/);
+
+    const again = await runCli(['user', 'set-groups', '--email', 'grace@example.com', '--groups', 'sre, Domain Admins', ...config()]);
+    expect(again.stdout.trim()).toBe('grace@example.com is in Domain Admins, sre (unchanged).');
+    const cleared = await runCli(['user', 'set-groups', '--email', 'grace@example.com', '--groups', '', ...config()]);
+    expect(cleared.stdout.trim()).toBe('grace@example.com is in no groups.');
+  }, SLOW);
+
+  it('refuses a bad group name, an unknown user and a missing --groups, each in one line', async () => {
+    const bad = await runCli(['user', 'add', '--email', 'bad-groups@example.com', '--groups', 'ops,a*b', ...config()]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^user add: --groups: invalid group name "a\*b": expected 1–64 letters/)]);
+    const unknown = await runCli(['user', 'set-groups', '--email', 'nobody@example.com', '--groups', 'ops', ...config()]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim().split('\n')).toEqual(['user set-groups: no user with email nobody@example.com']);
+    const missing = await runCli(['user', 'set-groups', '--email', 'ada@example.com', ...config()]);
+    expect(missing.code).toBe(2);
+    const listed = await runCli(['user', 'list', '--json', ...config()]);
+    expect(listed.stdout).not.toContain('bad-groups@example.com');
+  }, SLOW);
+
   it('refuses a duplicate email (any case) with exit 1 and one line', async () => {
     const dup = await runCli(['user', 'add', '--email', 'ADA@example.com', ...config()]);
     expect(dup.code).toBe(1);

@@ -3,9 +3,13 @@
 // reaches the upstream (not even with a session cached a moment before), no backup code is
 // accepted, readiness fails and the process stays up; when the server returns, the gateway
 // serves again by itself, the same session included, and the code refused meanwhile still works.
+// An outage is answered as one (issue 32, finding 14): every route that needs the database says
+// 503 with Retry-After (a page, or `{error: {code: 'unavailable'}}` for the API), never 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage, type Storage } from '../../db/client.js';
+import { insertApiToken } from '../../db/queries/api-tokens.js';
 import { createUser } from '../../db/queries/users.js';
+import { newApiToken } from '../../gateway/auth/api-token.js';
 import { systemClock } from '../../gateway/core/clock.js';
 import { generateBackupCodeSet, revealBackupCodes } from '../../gateway/factors/backup-codes.js';
 import { defaultPolicy } from '../../gateway/policy/load.js';
@@ -30,6 +34,30 @@ let upstream: Awaited<ReturnType<typeof startEchoUpstream>>;
 let install: Install;
 let serve: ServeChild;
 let codes: string[] = [];
+let adminCodes: string[] = [];
+let apiToken = '';
+
+/** A user with a password and a fresh set of backup codes (their second factor here). */
+async function userWithCodes(email: string, role: 'user' | 'super_admin'): Promise<{ id: string; codes: string[] }> {
+  const created = await createUser(storage.db, {
+    email, name: email, role, type: 'user', passwordHash: await hashPassword(PASSWORD), dataProtectionLevel: 0, expertMode: false, phone: null,
+  }, new Date());
+  if (!created.ok) throw new Error('user exists');
+  const deps = { config: { session: { secret: SECRET } }, clock: systemClock, policies: { current: () => ({ policy: defaultPolicy() }) } };
+  await storage.db.transaction((tx) => generateBackupCodeSet(tx, deps, created.user.id, 'system', null));
+  const shown = await storage.db.transaction((tx) => revealBackupCodes(tx, deps, created.user.id));
+  if (!shown.ok) throw new Error(shown.reason);
+  return { id: created.user.id, codes: shown.codes };
+}
+
+/** 503 with Retry-After and the outage's words, as a page or as the API's JSON. */
+async function expectUnavailable(res: Response, as: 'page' | 'json'): Promise<void> {
+  expect(res.status).toBe(503);
+  expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  if (as === 'json') expect(await res.json()).toEqual({ error: { code: 'unavailable', message: expect.stringContaining('briefly unavailable') } });
+  else expect(await res.text()).toMatch(/briefly unavailable|Sign-in is unavailable right now/);
+  expect(res.headers.getSetCookie().some((c) => c.startsWith('recourse_session='))).toBe(false);
+}
 
 async function waitForReady(url: string): Promise<number> {
   const deadline = Date.now() + RECOVERY_WAIT_MS;
@@ -52,16 +80,12 @@ describe.skipIf(!canRunThrowawayPostgres())('PostgreSQL stopped under a running 
     serve = await startServe(install);
     // The test's own connection, for the user and codes (domain functions) and for checks afterwards.
     storage = await openStorage({ databaseUrl: server.url, dataDir: '', poolSize: 2 });
-    const created = await createUser(storage.db, {
-      email: 'steady@example.com', name: 'Steady', role: 'user', type: 'user', passwordHash: await hashPassword(PASSWORD),
-      dataProtectionLevel: 0, expertMode: false, phone: null,
-    }, new Date());
-    if (!created.ok) throw new Error('user exists');
-    const deps = { config: { session: { secret: SECRET } }, clock: systemClock, policies: { current: () => ({ policy: defaultPolicy() }) } };
-    await storage.db.transaction((tx) => generateBackupCodeSet(tx, deps, created.user.id, 'system', null));
-    const shown = await storage.db.transaction((tx) => revealBackupCodes(tx, deps, created.user.id));
-    if (!shown.ok) throw new Error(shown.reason);
-    codes = shown.codes;
+    ({ codes } = await userWithCodes('steady@example.com', 'user'));
+    const admin = await userWithCodes('root@example.com', 'super_admin');
+    adminCodes = admin.codes;
+    const { token, tokenHash } = newApiToken();
+    await insertApiToken(storage.db, { name: 'outage', userId: admin.id, tokenHash, now: new Date() });
+    apiToken = token;
   }, SLOW);
   afterAll(async () => {
     await cleanUp();
@@ -78,6 +102,14 @@ describe.skipIf(!canRunThrowawayPostgres())('PostgreSQL stopped under a running 
     const coder = new TestClient(install.url);
     expect((await coder.signIn('steady@example.com', PASSWORD)).status).toBe(303);
     expect((await coder.page(`${P}/2fa/backup-code`)).res.status).toBe(200);
+    // An administrator past the second factor (a backup code), on the dashboard.
+    const admin = new TestClient(install.url);
+    expect((await admin.signIn('root@example.com', PASSWORD)).status).toBe(303);
+    await admin.page(`${P}/2fa/backup-code`);
+    expect((await admin.postForm(`${P}/2fa/backup-code`, { code: adminCodes[0]!, rd: `${P}/admin` })).status).toBe(303);
+    expect((await admin.request(`${P}/admin`)).status).toBe(200);
+    const api = () => fetch(`${install.url}${P}/api/v1/audit-logs`, { headers: { authorization: `Bearer ${apiToken}` } });
+    expect((await api()).status).toBe(200);
     const reachedBefore = upstream.seen.length;
 
     await server.stop();
@@ -85,15 +117,17 @@ describe.skipIf(!canRunThrowawayPostgres())('PostgreSQL stopped under a running 
 
     const proxied = await user.request('/during');
     expect(proxied.status).toBe(503);
+    expect(proxied.headers.get('retry-after')).not.toBeNull();
     expect(await proxied.text()).toContain('Sign-in is unavailable right now');
     const json = await user.request('/during.json', { headers: { accept: 'application/json' } });
     expect(json.status).toBe(503);
-    const code = await coder.postForm(`${P}/2fa/backup-code`, { code: codes[0]!, rd: '/' });
-    expect(code.status).toBe(503);
-    expect(code.headers.getSetCookie().some((c) => c.startsWith('recourse_session='))).toBe(false);
-    const signIn = await new TestClient(install.url).signIn('steady@example.com', PASSWORD);
-    expect(signIn.status).toBeGreaterThanOrEqual(500);
-    expect(signIn.headers.getSetCookie().some((c) => c.startsWith('recourse_session='))).toBe(false);
+    expect(json.headers.get('retry-after')).not.toBeNull();
+    // A 2FA post, a sign-in, a dashboard page and an API call: each a 503 with Retry-After.
+    await expectUnavailable(await coder.postForm(`${P}/2fa/backup-code`, { code: codes[0]!, rd: '/' }), 'page');
+    await expectUnavailable(await new TestClient(install.url).signIn('steady@example.com', PASSWORD), 'page');
+    await expectUnavailable(await admin.request(`${P}/admin`), 'page');
+    await expectUnavailable(await api(), 'json');
+    await expectUnavailable(await admin.request(`${P}/api/v1/backup-codes/stats`), 'json');
     expect(upstream.seen.length).toBe(reachedBefore);
 
     const ready = await fetch(`${install.url}${P}/readyz`);
@@ -111,6 +145,8 @@ describe.skipIf(!canRunThrowawayPostgres())('PostgreSQL stopped under a running 
     // The code refused during the outage was never spent: it works now.
     expect((await coder.postForm(`${P}/2fa/backup-code`, { code: codes[0]!, rd: '/' })).status).toBe(303);
     expect((await new TestClient(install.url).signIn('steady@example.com', PASSWORD)).status).toBe(303);
+    expect((await admin.request(`${P}/admin`)).status).toBe(200);
+    expect((await api()).status).toBe(200);
     expect(serve.child.exitCode).toBeNull();
     expect(serve.stderr()).not.toMatch(/^\s+at /m);
   }, SLOW);

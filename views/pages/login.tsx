@@ -7,6 +7,8 @@ export interface LoginPageProps {
   email?: string;
   error?: string | null;
   notice?: string | null;
+  /** With a directory, people sign in with their username too. */
+  usernames?: boolean;
 }
 
 export function LoginPage(props: LoginPageProps) {
@@ -19,8 +21,8 @@ export function LoginPage(props: LoginPageProps) {
       <form method="post" action={`${prefix}/login`} class="card">
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="rd" value={props.rd} />
-        <label for="email">Email</label>
-        <input id="email" name="email" type="email" autocomplete="username" required value={props.email ?? ''} autofocus />
+        <label for="email">{props.usernames ? 'Email or username' : 'Email'}</label>
+        <input id="email" name="email" type={props.usernames ? 'text' : 'email'} autocomplete="username" required value={props.email ?? ''} autofocus />
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">Sign in</button>

@@ -1,9 +1,10 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { DbCommand } from '../context.js';
 import { adminBootstrap } from './admin.js';
+import { directorySync } from './directory.js';
 import { auditExport, auditVerify } from './audit.js';
 import { tokenCreate, tokenRevoke } from './token.js';
-import { userAdd, userList } from './user.js';
+import { userAdd, userList, userSetGroups } from './user.js';
 import { userDisable, userEnable, userResetSecondFactor, userSetRole } from './user-admin.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -24,15 +25,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
   serve: { usage: 'recourse serve [--config FILE]', summary: 'run the gateway', options: config },
   migrate: { usage: 'recourse migrate [--config FILE]', summary: 'apply database migrations, then exit', options: config },
   'user add': {
-    usage: 'recourse user add --email E [--name N] [--role super_admin|owner|admin|user] [--type user|employee|customer] [--phone +E164] [--data-protection LEVEL] [--expert-mode] [--password-stdin] [--config FILE]',
+    usage: 'recourse user add --email E [--name N] [--role super_admin|owner|admin|user] [--type user|employee|customer] [--phone +E164] [--data-protection LEVEL] [--expert-mode] [--groups a,b] [--password-stdin] [--config FILE]',
     summary: 'create a user and print its id',
     options: {
       ...config, email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, type: { type: 'string' },
       phone: { type: 'string' }, 'data-protection': { type: 'string' }, 'expert-mode': { type: 'boolean' }, 'password-stdin': { type: 'boolean' },
+      groups: { type: 'string' },
     },
     db: userAdd,
   },
-  'user list': { usage: 'recourse user list [--json] [--config FILE]', summary: 'list users with role, type, 2FA state and backup codes left', options: { ...config, json: { type: 'boolean' } }, db: userList },
+  'user list': { usage: 'recourse user list [--json] [--config FILE]', summary: 'list users with role, type, 2FA state, backup codes left and groups', options: { ...config, json: { type: 'boolean' } }, db: userList },
   'user disable': { usage: 'recourse user disable --email E [--config FILE]', summary: 'deactivate a user and end their sessions', options: { ...config, email: { type: 'string' } }, db: userDisable },
   'user enable': { usage: 'recourse user enable --email E [--config FILE]', summary: 'reactivate a user', options: { ...config, email: { type: 'string' } }, db: userEnable },
   'user set-role': {
@@ -40,6 +42,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "change a user's role and admin permissions",
     options: { ...config, email: { type: 'string' }, role: { type: 'string' }, 'data-protection': { type: 'string' }, 'expert-mode': { type: 'boolean' }, 'no-expert-mode': { type: 'boolean' } },
     db: userSetRole,
+  },
+  'user set-groups': {
+    usage: 'recourse user set-groups --email E --groups a,b [--config FILE]',
+    summary: 'replace a user\'s named groups (--groups "" removes them all); audited as user.updated',
+    options: { ...config, email: { type: 'string' }, groups: { type: 'string' } },
+    db: userSetGroups,
   },
   'user reset-2fa': {
     usage: 'recourse user reset-2fa --email E --reason TEXT [--config FILE]',
@@ -57,6 +65,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   'audit export': { usage: 'recourse audit export [--format csv|jsonl] [--since ISO] [--config FILE]', summary: 'write the audit log to stdout', options: { ...config, format: { type: 'string' }, since: { type: 'string' } }, db: auditExport },
   'admin bootstrap': { usage: 'recourse admin bootstrap --email E [--config FILE]', summary: 'create or promote a super_admin and print a one-time setup link', options: { ...config, email: { type: 'string' } }, db: adminBootstrap },
+  'directory sync': {
+    usage: 'recourse directory sync [--apply] [--config FILE]',
+    summary: 'show the users the directory would create, change and disable here; --apply does it (audited directory.synced)',
+    options: { ...config, apply: { type: 'boolean' } },
+    db: directorySync,
+  },
   'policy check': { usage: 'recourse policy check [DIR] [--config FILE]', summary: 'validate policy files (exit 0 valid, 1 invalid)', options: config, positionals: true },
 };
 

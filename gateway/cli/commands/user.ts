@@ -1,9 +1,12 @@
-import { createUser, listUsersWithFactors } from '../../../db/queries/users.js';
+import { groupsOfUsers, setUserGroups } from '../../../db/queries/user-groups.js';
+import { createUser, findUserByEmail, listUsersWithFactors } from '../../../db/queries/users.js';
 import { ROLES, USER_TYPES, type Role, type UserType } from '../../../db/schema/index.js';
 import { writeAudit } from '../../audit/write.js';
 import { hashPassword, passwordProblem } from '../../security/password.js';
 import { EXIT, type DbCommand } from '../context.js';
 import { isValidEmail } from '../../core/email.js';
+import { describeGroupsProblem, parseGroupList } from '../../core/groups.js';
+import { replaceUserGroups } from '../../admin/groups.js';
 
 export const userAdd: DbCommand = {
   async run(ctx, values, stdin) {
@@ -19,6 +22,8 @@ export const userAdd: DbCommand = {
     if (phone !== null && !/^\+[1-9]\d{6,14}$/.test(phone)) return fail(ctx, 'user add: --phone must be in E.164 form, e.g. +4915112345678');
     const level = values['data-protection'] === undefined ? 0 : Number(values['data-protection']);
     if (!Number.isInteger(level) || level < 0 || level > 9) return fail(ctx, 'user add: --data-protection must be a whole number from 0 to 9');
+    const groups = parseGroupList(String(values.groups ?? ''));
+    if (!groups.ok) return fail(ctx, `user add: --groups: ${describeGroupsProblem(groups)}`);
     let passwordHash: string | null = null;
     if (values['password-stdin']) {
       const password = (stdin ?? '').replace(/\r?\n$/, '');
@@ -36,7 +41,8 @@ export const userAdd: DbCommand = {
         }, now);
         // The failed INSERT aborted the transaction: it must be rolled back, not committed (PGlite refuses).
         if (!created.ok) throw new DuplicateEmail();
-        await writeAudit(tx, ctx.config.session.secret, { event: 'user.created', at: now, actor: 'cli', userId: created.user.id, details: { role, type } });
+        await writeAudit(tx, ctx.config.session.secret, { event: 'user.created', at: now, actor: 'cli', userId: created.user.id, details: { role, type, groups: groups.groups } });
+        await setUserGroups(tx, created.user.id, groups.groups);
         return created.user.id;
       });
     } catch (error) {
@@ -48,19 +54,39 @@ export const userAdd: DbCommand = {
   },
 };
 
+export const userSetGroups: DbCommand = {
+  async run(ctx, values) {
+    const email = String(values.email ?? '').trim();
+    if (!email) return fail(ctx, 'user set-groups: --email is required', EXIT.usage);
+    if (values.groups === undefined) return fail(ctx, 'user set-groups: --groups is required (--groups "" removes every group)', EXIT.usage);
+    const groups = parseGroupList(String(values.groups));
+    if (!groups.ok) return fail(ctx, `user set-groups: --groups: ${describeGroupsProblem(groups)}`);
+    const user = await findUserByEmail(ctx.db, email);
+    if (!user) return fail(ctx, `user set-groups: no user with email ${email}`);
+    const change = await ctx.db.transaction((tx) => replaceUserGroups(tx, ctx.config.session.secret, { userId: user.id, groups: groups.groups, at: ctx.clock.now(), actor: 'cli' }));
+    ctx.forgetSessions?.();
+    const listed = groups.groups.length > 0 ? groups.groups.join(', ') : 'no groups';
+    const changed = change.added.length + change.removed.length > 0 ? '' : ' (unchanged)';
+    ctx.out(`${user.email} is in ${listed}${changed}.`);
+    return EXIT.ok;
+  },
+};
+
 export const userList: DbCommand = {
   async run(ctx, values) {
     const rows = await listUsersWithFactors(ctx.db);
+    const groups = await groupsOfUsers(ctx.db, rows.map((u) => u.id));
     const view = rows.map((u) => ({
       id: u.id, email: u.email, name: u.name, role: u.role, type: u.type, active: u.active,
-      two_factor: u.twoFactor, backup_codes_left: u.backupCodesLeft,
+      two_factor: u.twoFactor, backup_codes_left: u.backupCodesLeft, groups: groups.get(u.id) ?? [],
     }));
     if (values.json) {
       ctx.out(JSON.stringify(view, null, 2));
       return EXIT.ok;
     }
-    ctx.out(['EMAIL', 'ROLE', 'TYPE', 'ACTIVE', '2FA', 'CODES', 'ID'].join('\t'));
-    for (const u of view) ctx.out([u.email, u.role, u.type, u.active ? 'yes' : 'no', u.two_factor ? 'yes' : 'no', String(u.backup_codes_left), u.id].join('\t'));
+    // GROUPS last, so scripts that read the earlier columns by position keep working.
+    ctx.out(['EMAIL', 'ROLE', 'TYPE', 'ACTIVE', '2FA', 'CODES', 'ID', 'GROUPS'].join('\t'));
+    for (const u of view) ctx.out([u.email, u.role, u.type, u.active ? 'yes' : 'no', u.two_factor ? 'yes' : 'no', String(u.backup_codes_left), u.id, u.groups.join(',')].join('\t'));
     return EXIT.ok;
   },
 };

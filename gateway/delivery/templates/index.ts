@@ -4,6 +4,7 @@ export type { RenderedEmail } from './layout.js';
 export { emailOtpEmail, type EmailOtpInput } from './email-otp.js';
 export { backupCodeUsedEmail, type BackupCodeUsedInput } from './backup-code-used.js';
 export { accessEmail, type AccessEmailInput } from './access-email.js';
+export { directoryPasswordEmail } from './directory-password.js';
 export { recoveryCodeEmail, type RecoveryCodeInput } from './recovery-code.js';
 export { recoveryNoticeEmail, type RecoveryAction, type RecoveryNoticeInput } from './recovery-notice.js';
 export {

@@ -6,7 +6,7 @@ import { auditCursor, pageOf } from '../../admin/cursor.js';
 import { parseAuditQuery } from '../../admin/filters.js';
 import type { AppEnv } from '../../http/env.js';
 import type { RouteDeps } from '../deps.js';
-import { herePath, type AdminGate } from './gate.js';
+import type { Guards } from '../guards/index.js';
 
 const PAGE_SIZE = 100;
 const EXPORT_BATCH = 1_000;
@@ -30,13 +30,12 @@ function csvLine(row: AuditListRow): string {
 }
 
 /** `P/admin/audit` with its filters, and `P/admin/audit.csv`: the whole filtered log, streamed. */
-export function adminAuditRoutes(deps: RouteDeps, gate: AdminGate) {
+export function adminAuditRoutes(deps: RouteDeps, { requireAdmin }: Guards) {
   const app = new Hono<AppEnv>();
   const timeZone = deps.config.server.time_zone;
 
-  app.get('/admin/audit', async (c) => {
-    const pass = await gate(c, 'see_requests', herePath(c));
-    if (!pass.ok) return pass.response;
+  app.get('/admin/audit', requireAdmin('see_requests'), async (c) => {
+    const pass = c.var.admin;
     const query = c.req.query();
     const filterValues = { event: query.event ?? '', user: query.user ?? '', actor: query.actor ?? '', since: query.since ?? '', until: query.until ?? '' };
     const parsed = await parseAuditQuery(deps.db, query, PAGE_SIZE + 1);
@@ -50,9 +49,7 @@ export function adminAuditRoutes(deps: RouteDeps, gate: AdminGate) {
     return c.html(<AuditPage {...pass.shell} rows={page.items} events={AUDIT_EVENTS} filter={filterValues} nextCursor={page.nextCursor} timeZone={timeZone} />);
   });
 
-  app.get('/admin/audit.csv', async (c) => {
-    const pass = await gate(c, 'see_requests', `${deps.config.server.prefix}/admin/audit`);
-    if (!pass.ok) return pass.response;
+  app.get('/admin/audit.csv', requireAdmin('see_requests', { back: () => `${deps.config.server.prefix}/admin/audit` }), async (c) => {
     const parsed = await parseAuditQuery(deps.db, c.req.query(), EXPORT_BATCH);
     if (!parsed.ok) return c.text(`The ${parsed.param} filter is not valid.`, 400);
     const { filter, matches } = parsed.value;

@@ -1,6 +1,6 @@
 /** Which action forms a page offers this administrator; the POST handlers check everything again. */
 import { describeRefusal, mayUseOn, type Capability, type PermissionRules, type TargetAccount } from '../../admin/permissions.js';
-import type { AdminPass } from './gate.js';
+import type { AdminPass } from '../guards/index.js';
 
 /** null when the action is available (a stale second factor is asked for on submit), else why not. */
 export function unavailableReason(pass: AdminPass, capability: Capability, rules: PermissionRules, nowMs: number, target: TargetAccount): string | null {

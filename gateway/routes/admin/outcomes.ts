@@ -1,6 +1,6 @@
 /** How an administrator action's failure reads: one status and one sentence per kind (HTML and API alike). */
 import type { ActionFailure } from '../../admin/actions.js';
-import { describeRefusal } from '../../admin/permissions.js';
+import { describeRefusal, type Refusal } from '../../admin/permissions.js';
 
 export function failureStatus(failure: ActionFailure): 400 | 403 | 404 | 409 {
   switch (failure.reason) {
@@ -11,9 +11,16 @@ export function failureStatus(failure: ActionFailure): 400 | 403 | 404 | 409 {
   }
 }
 
+/** The API's `error.code` for a refusal: the two a caller can act on have codes of their own. */
+export function refusalCode(refusal: Refusal): string {
+  if (refusal === 'second_factor_required') return 'step_up_required';
+  if (refusal === 'token_not_allowed') return 'token_not_allowed';
+  return 'forbidden';
+}
+
 export function failureCode(failure: ActionFailure): string {
   switch (failure.reason) {
-    case 'forbidden': return failure.refusal === 'second_factor_required' ? 'step_up_required' : 'forbidden';
+    case 'forbidden': return refusalCode(failure.refusal);
     case 'invalid': return 'invalid_request';
     case 'not_found': return 'not_found';
     case 'conflict': return failure.problem;
@@ -34,10 +41,15 @@ const CONFLICT_MESSAGES: Readonly<Record<string, string>> = {
   sms_unavailable: 'SMS is not available: the user has no phone number or SMS is not configured (sms.webhook_url).',
 };
 
+/** The sentence for a refused field, whether the domain or the API's schema refused it. */
+export function fieldMessage(field: string): string {
+  return FIELD_MESSAGES[field] ?? `The ${field} field is not valid.`;
+}
+
 export function failureMessage(failure: ActionFailure, what = 'object'): string {
   switch (failure.reason) {
     case 'forbidden': return describeRefusal(failure.refusal);
-    case 'invalid': return FIELD_MESSAGES[failure.field] ?? 'The request is not valid.';
+    case 'invalid': return fieldMessage(failure.field);
     case 'not_found': return `There is no such ${what}.`;
     case 'conflict': return CONFLICT_MESSAGES[failure.problem] ?? 'This cannot be done now.';
   }
@@ -50,4 +62,5 @@ export const NOTICES: Readonly<Record<string, string>> = {
   reset: 'The second factors were removed and the user was signed out everywhere.',
   cancelled: 'The request was cancelled and closed.',
   permissions: 'Permissions saved.',
+  groups: 'Groups saved.',
 };

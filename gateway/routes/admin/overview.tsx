@@ -6,7 +6,7 @@ import { hasDataProtection, permissionRules } from '../../admin/permissions.js';
 import { loadBackupCodeStats } from '../../factors/backup-codes.js';
 import type { AppEnv } from '../../http/env.js';
 import type { RouteDeps } from '../deps.js';
-import { type AdminGate } from './gate.js';
+import type { Guards } from '../guards/index.js';
 
 const RECENT_ACTIVITY = 10;
 // The steps of a recovery, from the request to its end (CONTRACT §6).
@@ -16,12 +16,11 @@ const RECOVERY_EVENTS = [
 ] as const;
 
 /** `P/admin`: pending requests, recent recovery activity, backup-code numbers, the policy in force. */
-export function adminOverviewRoutes(deps: RouteDeps, gate: AdminGate) {
+export function adminOverviewRoutes(deps: RouteDeps, { requireAdmin }: Guards) {
   const app = new Hono<AppEnv>();
 
-  app.get('/admin', async (c) => {
-    const pass = await gate(c, 'dashboard', `${deps.config.server.prefix}/admin`);
-    if (!pass.ok) return pass.response;
+  app.get('/admin', requireAdmin('dashboard'), async (c) => {
+    const pass = c.var.admin;
     const snapshot = deps.policies.current();
     const mayRead = hasDataProtection(pass.who.actor, permissionRules(snapshot.policy));
     const stats = await loadBackupCodeStats(deps.db, { policy: snapshot.policy, timeZone: deps.config.server.time_zone, now: deps.clock.now() });

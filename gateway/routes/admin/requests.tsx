@@ -15,7 +15,7 @@ import type { AppEnv } from '../../http/env.js';
 import type { RouteDeps } from '../deps.js';
 import { REFERENCE_ID_PATTERN } from '../../security/codes.js';
 import { accountActionAvailability, postedFields } from './availability.js';
-import { adminRefusal, herePath, type AdminGate, type AdminPass } from './gate.js';
+import { adminRefusal, type AdminPass, type Guards } from '../guards/index.js';
 import { failureMessage, failureStatus, NOTICES } from './outcomes.js';
 import { pokeDelivery } from './poke.js';
 
@@ -28,7 +28,7 @@ const RECENT_EVENTS = 10;
 const OPEN = new Set(['pending', 'approved']);
 
 /** `P/admin/requests`: the queue, its htmx table, one request's detail, and the actions on it. */
-export function adminRequestRoutes(deps: RouteDeps, gate: AdminGate) {
+export function adminRequestRoutes(deps: RouteDeps, { requireAdmin }: Guards) {
   const prefix = deps.config.server.prefix;
   const timeZone = deps.config.server.time_zone;
   const app = new Hono<AppEnv>();
@@ -45,34 +45,28 @@ export function adminRequestRoutes(deps: RouteDeps, gate: AdminGate) {
     };
   }
 
-  app.get('/admin/requests', async (c) => {
-    const pass = await gate(c, 'see_requests', herePath(c));
-    if (!pass.ok) return pass.response;
+  app.get('/admin/requests', requireAdmin('see_requests'), async (c) => {
     const { status, ...table } = await queue(c);
-    return c.html(<RequestsPage {...pass.shell} {...table} />, status);
+    return c.html(<RequestsPage {...c.var.admin.shell} {...table} />, status);
   });
 
   // The htmx fragment behind Refresh and the filters; the same guard as the page.
-  app.get('/admin/requests/table', async (c) => {
-    const pass = await gate(c, 'see_requests', `${prefix}/admin/requests`);
-    if (!pass.ok) return pass.response;
+  app.get('/admin/requests/table', requireAdmin('see_requests', { back: () => `${prefix}/admin/requests` }), async (c) => {
     const { status, ...table } = await queue(c);
     return c.html(<RequestsTable {...table} />, status);
   });
 
-  app.get(`/admin/requests/${REFERENCE}`, async (c) => {
-    const pass = await gate(c, 'see_requests', herePath(c));
-    if (!pass.ok) return pass.response;
+  app.get(`/admin/requests/${REFERENCE}`, requireAdmin('see_requests'), async (c) => {
     const notice = NOTICES[c.req.query('notice') ?? ''] ?? null;
-    return renderDetail(c, pass, c.req.param('reference'), { notice });
+    return renderDetail(c, c.var.admin, c.req.param('reference'), { notice });
   });
 
-  app.post(`/admin/requests/${REFERENCE}/${ACTIONS}`, async (c) => {
+  // The action's own capability (and its fresh second factor) is checked by the action itself.
+  app.post(`/admin/requests/${REFERENCE}/${ACTIONS}`, requireAdmin('see_requests'), async (c) => {
     const reference = c.req.param('reference');
     const action = c.req.param('action');
     const detailPath = `${prefix}/admin/requests/${reference}`;
-    const pass = await gate(c, 'see_requests', detailPath);
-    if (!pass.ok) return pass.response;
+    const pass = c.var.admin;
     const fields = postedFields(await c.req.parseBody());
     const { who } = pass;
     const outcome = action === 'generate-code' ? await generateRecoveryCodeForRequest(deps, who, reference, fields)

@@ -4,6 +4,9 @@ import { UserDetailPage } from '../../../views/pages/admin/user-detail.js';
 import { UsersPage } from '../../../views/pages/admin/users.js';
 import { recentRequestsOf } from '../../../db/queries/admin.js';
 import { describeUser, searchUsers } from '../../../db/queries/admin-users.js';
+import { groupsOfUser } from '../../../db/queries/user-groups.js';
+import { setGroupsFromDashboard } from '../../admin/groups.js';
+import { describeGroupsProblem } from '../../core/groups.js';
 import { resetUserSecondFactor, sendAccessEmail, sendRecoveryCodeEmail, type ActionFailure } from '../../admin/actions.js';
 import { pageOf, userCursor } from '../../admin/cursor.js';
 import { parseUserQuery } from '../../admin/filters.js';
@@ -12,7 +15,7 @@ import { describeRefusal, hasDataProtection, mayUseOn, permissionRules } from '.
 import type { AppEnv } from '../../http/env.js';
 import type { RouteDeps } from '../deps.js';
 import { accountActionAvailability, postedFields } from './availability.js';
-import { adminRefusal, herePath, type AdminGate, type AdminPass } from './gate.js';
+import { adminRefusal, type AdminPass, type Guards } from '../guards/index.js';
 import { failureMessage, failureStatus, NOTICES } from './outcomes.js';
 import { pokeDelivery } from './poke.js';
 
@@ -24,14 +27,13 @@ const ACTIONS = ':action{send-recovery-code|send-access-email|reset-2fa}';
 const RECENT_REQUESTS = 10;
 
 /** `P/admin/users`: search and filters, one user's page, the actions on an account, and admins' permissions. */
-export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
+export function adminUserRoutes(deps: RouteDeps, { requireAdmin }: Guards) {
   const prefix = deps.config.server.prefix;
   const timeZone = deps.config.server.time_zone;
   const app = new Hono<AppEnv>();
 
-  app.get('/admin/users', async (c) => {
-    const pass = await gate(c, 'dashboard', herePath(c));
-    if (!pass.ok) return pass.response;
+  app.get('/admin/users', requireAdmin('dashboard'), async (c) => {
+    const pass = c.var.admin;
     const parsed = parseUserQuery(c.req.query(), PAGE_SIZE + 1);
     const search = parsed.ok ? parsed.value : { q: '', role: null, type: null, status: null, after: null, limit: PAGE_SIZE + 1 };
     if (!parsed.ok) c.get('log').info({ event: 'admin.bad_filter', param: parsed.param }, 'user filter refused; showing everyone');
@@ -46,18 +48,16 @@ export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
     );
   });
 
-  app.get(`/admin/users/${USER_ID}`, async (c) => {
-    const pass = await gate(c, 'dashboard', herePath(c));
-    if (!pass.ok) return pass.response;
-    return renderUser(c, pass, c.req.param('id').toLowerCase(), { notice: NOTICES[c.req.query('notice') ?? ''] ?? null });
+  app.get(`/admin/users/${USER_ID}`, requireAdmin('dashboard'), async (c) => {
+    return renderUser(c, c.var.admin, c.req.param('id').toLowerCase(), { notice: NOTICES[c.req.query('notice') ?? ''] ?? null });
   });
 
-  app.post(`/admin/users/${USER_ID}/${ACTIONS}`, async (c) => {
+  // The action's own capability (and its fresh second factor) is checked by the action itself.
+  app.post(`/admin/users/${USER_ID}/${ACTIONS}`, requireAdmin('dashboard'), async (c) => {
     const userId = c.req.param('id').toLowerCase();
     const action = c.req.param('action');
     const userPath = `${prefix}/admin/users/${userId}`;
-    const pass = await gate(c, 'dashboard', userPath);
-    if (!pass.ok) return pass.response;
+    const pass = c.var.admin;
     const fields = postedFields(await c.req.parseBody());
     const target = { userId };
     const outcome = action === 'send-recovery-code' ? await sendRecoveryCodeEmail(deps, pass.who, target, fields)
@@ -73,11 +73,10 @@ export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
     return c.redirect(`${userPath}?notice=${notice}`, 303);
   });
 
-  app.post(`/admin/users/${USER_ID}/permissions`, async (c) => {
+  app.post(`/admin/users/${USER_ID}/permissions`, requireAdmin('dashboard'), async (c) => {
     const userId = c.req.param('id').toLowerCase();
     const userPath = `${prefix}/admin/users/${userId}`;
-    const pass = await gate(c, 'dashboard', userPath);
-    if (!pass.ok) return pass.response;
+    const pass = c.var.admin;
     const form = await c.req.parseBody();
     const levelText = typeof form.data_protection_level === 'string' ? form.data_protection_level.trim() : '';
     const outcome = await setAdminPermissions(deps, pass.who, userId, {
@@ -91,6 +90,23 @@ export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
       return renderUser(c, pass, userId, { error: `The data-protection level is a whole number from 0 to ${MAX_DATA_PROTECTION_LEVEL}.`, status: 400 });
     }
     return c.redirect(`${userPath}?notice=permissions`, 303);
+  });
+
+  app.post(`/admin/users/${USER_ID}/groups`, requireAdmin('dashboard'), async (c) => {
+    const userId = c.req.param('id').toLowerCase();
+    const userPath = `${prefix}/admin/users/${userId}`;
+    const pass = c.var.admin;
+    const form = await c.req.parseBody();
+    const outcome = await setGroupsFromDashboard(deps, pass.who, userId, typeof form.groups === 'string' ? form.groups : '');
+    if (!outcome.ok) {
+      c.get('log').info({ event: 'admin.groups_refused', target: userId, reason: outcome.reason }, 'group change refused');
+      if (outcome.reason === 'forbidden') return renderUser(c, pass, userId, { error: describeRefusal(outcome.refusal), status: 403 });
+      if (outcome.reason === 'not_found') return renderUser(c, pass, userId, {});
+      return renderUser(c, pass, userId, { error: `Groups not saved: ${describeGroupsProblem(outcome.problem)}.`, status: 400 });
+    }
+    // This instance at once; others re-read the session within their re-check window (1 s).
+    deps.sessions.forgetUser(userId);
+    return c.redirect(`${userPath}?notice=groups`, 303);
   });
 
   function refused(c: Ctx, pass: AdminPass, userId: string, failure: ActionFailure, userPath: string) {
@@ -107,6 +123,7 @@ export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
     const rules = permissionRules(policy);
     const nowMs = deps.clock.nowMs();
     const manage = mayUseOn(pass.who.actor, 'manage_admins', rules, pass.who.credential, nowMs, target, pass.shell.superAdmins);
+    const editGroups = mayUseOn(pass.who.actor, 'manage_groups', rules, pass.who.credential, nowMs, target, pass.shell.superAdmins);
     return c.html(
       <UserDetailPage
         {...pass.shell} target={target} timeZone={timeZone} reasons={policy.recovery.reasons}
@@ -116,6 +133,7 @@ export function adminUserRoutes(deps: RouteDeps, gate: AdminGate) {
           unavailable: accountActionAvailability(pass, rules, nowMs, target),
         } : null}
         managePermissions={manage.ok ? { maxLevel: MAX_DATA_PROTECTION_LEVEL } : null}
+        groups={await groupsOfUser(deps.db, target.id)} editGroups={editGroups.ok}
         error={options.error ?? null} notice={options.notice ?? null}
       />,
       options.status ?? 200,

@@ -41,12 +41,27 @@ describe('mayUse: capabilities by role, data-protection level and expert mode', 
     expect(can(expert, 'issue_recovery_code', stale)).toEqual({ ok: false, refusal: 'second_factor_required' });
     expect(can(expert, 'issue_recovery_code', { kind: 'session', secondFactorAt: null })).toEqual({ ok: false, refusal: 'second_factor_required' });
     expect(can(expert, 'issue_recovery_code', { kind: 'session', secondFactorAt: new Date(NOW + 60_000) })).toEqual({ ok: false, refusal: 'second_factor_required' });
-    expect(can(expert, 'issue_recovery_code', token)).toEqual({ ok: false, refusal: 'second_factor_required' });
+    expect(can(expert, 'issue_recovery_code', token)).toEqual({ ok: false, refusal: 'token_not_allowed' });
     // A super_admin holds every permission, but the freshness rule is about the session, not the role.
     expect(can(actor('super_admin'), 'issue_recovery_code').ok).toBe(true);
     expect(can(actor('super_admin'), 'issue_recovery_code', stale).ok).toBe(false);
     // Exactly ten minutes still counts as within.
     expect(can(expert, 'issue_recovery_code', { kind: 'session', secondFactorAt: new Date(NOW - FRESH_SECOND_FACTOR_MS) }).ok).toBe(true);
+  });
+
+  it('resetting 2FA bypasses a second factor: it needs one passed within 10 minutes, which a token never has', () => {
+    for (const who of [actor('owner'), actor('super_admin')]) {
+      expect(can(who, 'reset_2fa').ok).toBe(true);
+      expect(can(who, 'reset_2fa', stale)).toEqual({ ok: false, refusal: 'second_factor_required' });
+      expect(can(who, 'reset_2fa', { kind: 'session', secondFactorAt: null })).toEqual({ ok: false, refusal: 'second_factor_required' });
+      expect(can(who, 'reset_2fa', token)).toEqual({ ok: false, refusal: 'token_not_allowed' });
+    }
+    // The role comes first: a token of an admin outside reset_2fa_roles hears about the role.
+    expect(can(actor('admin'), 'reset_2fa', token)).toEqual({ ok: false, refusal: 'reset_role' });
+    // Reads and the other actions stay open to tokens.
+    for (const capability of ['dashboard', 'see_requests', 'send_access_email', 'cancel_request'] as const) {
+      expect(can(actor('super_admin'), capability, token).ok).toBe(true);
+    }
   });
 
   it('resetting 2FA follows reset_2fa_roles; super_admin always may', () => {

@@ -57,7 +57,7 @@ describe('policies/default.yaml', () => {
       ['backup_codes_low', 'regenerate_backup_codes', 14 * 86_400_000],
     ]);
     const { decideAccess } = compilePolicy(policy);
-    const get = (path: string) => decideAccess({ host: 'localhost:8080', path, method: 'GET', roles: ['admin'] });
+    const get = (path: string) => decideAccess({ host: 'localhost:8080', path, method: 'GET', roles: ['admin'], groups: [] });
     expect(get('/')).toBe('two_factor');
     expect(get('/.git/config')).toBe('deny');
   });

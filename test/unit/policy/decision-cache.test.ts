@@ -15,7 +15,7 @@ import { createPolicyStore, type PolicyStore } from '../../../gateway/policy/wat
 import { ENGINE_POLICY, policyOf } from './fixtures.js';
 import { makePolicyDir, yaml } from './policy-dir.js';
 
-const req = (overrides: Partial<AccessRequest>): AccessRequest => ({ host: 'app.example.com', path: '/', method: 'GET', roles: [], ...overrides });
+const req = (overrides: Partial<AccessRequest>): AccessRequest => ({ host: 'app.example.com', path: '/', method: 'GET', roles: [], groups: [], ...overrides });
 const customer = ['customer'];
 
 const ENGINE_TABLE: Array<[AccessRequest, string]> = [
@@ -54,7 +54,7 @@ const BENCH_REQUESTS: AccessRequest[] = [
   '/some/page', '/.env', '/.git/config', '/static/a.js', '/health', '/admin/x', '/api/v2/items', '/reports/q',
   '/settings/security/keys', '/uploads/f', '/export/all', '/app.js.map', '/public/doc', '/d/1', '/static/../.env',
 ].flatMap((path) => ['GET', 'POST', 'DELETE'].flatMap((method) => [[], ['user', 'customer'], ['admin', 'employee'], ['owner', 'user']].flatMap((roles) =>
-  ['app.example.com', 'docs.example.com', 'x.billing.example.com', 'grafana.internal.example'].map((host) => ({ host, path, method, roles })))));
+  ['app.example.com', 'docs.example.com', 'x.billing.example.com', 'grafana.internal.example'].map((host) => ({ host, path, method, roles, groups: [] })))));
 
 
 describe('the decision cache', () => {

@@ -7,7 +7,7 @@ const policy = policyOf(ENGINE_POLICY);
 const { decideAccess } = compilePolicy(policy);
 
 function request(overrides: Partial<AccessRequest>): AccessRequest {
-  return { host: 'app.example.com', path: '/', method: 'GET', roles: [], ...overrides };
+  return { host: 'app.example.com', path: '/', method: 'GET', roles: [], groups: [], ...overrides };
 }
 
 describe('decideAccess', () => {

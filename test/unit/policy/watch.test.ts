@@ -11,7 +11,7 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close()));
 });
 
-const ADMIN = { host: 'app.example.com', path: '/admin', method: 'GET', roles: [] };
+const ADMIN = { host: 'app.example.com', path: '/admin', method: 'GET', roles: [], groups: [] };
 const rule = (policy: string) => yaml('access:', '  rules:', '    - paths: ["/admin/**"]', `      policy: ${policy}`);
 
 async function open(dir: string, options: { pollMs?: number } = {}) {

@@ -21,6 +21,9 @@ export type UserDetailPageProps = Omit<AdminShellProps, 'title' | 'section' | 'c
   reasons: readonly string[];
   /** The permissions form, for an owner or super_admin looking at another admin or owner. */
   managePermissions: { maxLevel: number } | null;
+  /** Named groups (CONTRACT §8.2), and whether this administrator may change them. */
+  groups: readonly string[];
+  editGroups: boolean;
   timeZone: string;
   error?: string | null;
   notice?: string | null;
@@ -39,7 +42,9 @@ export function UserDetailPage(props: UserDetailPageProps) {
         <tbody>
           <tr><th scope="row">Email</th><td>{target.email}</td></tr>
           <tr><th scope="row">Role / type</th><td>{ROLE_LABELS[target.role] ?? target.role} / {TYPE_LABELS[target.type] ?? target.type}</td></tr>
+          <tr><th scope="row">Groups</th><td>{props.groups.length > 0 ? props.groups.join(', ') : <span class="aside">none</span>}</td></tr>
           <tr><th scope="row">Status</th><td>{target.active ? 'active' : 'disabled'}{target.hasPhone ? ' · has a phone number' : ''}</td></tr>
+          <tr><th scope="row">Account</th><td id="account-source">{target.source === 'directory' ? "directory (identity and password from the organisation's directory)" : 'local (identity and password kept by Recourse)'}</td></tr>
           <tr><th scope="row">Second factors</th><td><SecondFactorState row={target} /></td></tr>
           <tr><th scope="row">Backup codes left</th><td>{target.codesLeft}</td></tr>
           <tr><th scope="row">Last sign-in</th><td><When at={target.lastSignInAt} timeZone={timeZone} /></td></tr>
@@ -56,6 +61,15 @@ export function UserDetailPage(props: UserDetailPageProps) {
           <input id="data-protection-level" name="data_protection_level" type="number" min={0} max={props.managePermissions.maxLevel} value={String(target.dataProtectionLevel)} required />
           <label><input type="checkbox" name="expert_mode" value="on" checked={target.expertMode} /> Expert mode (may issue recovery codes)</label>
           <p><button type="submit">Save permissions</button></p>
+        </form>
+      ) : null}
+      {props.editGroups ? (
+        <form method="post" action={`${prefix}/admin/users/${target.id}/groups`} class="card" id="groups">
+          <h3>Groups</h3>
+          <CsrfField token={props.csrfToken} />
+          <label for="groups-list">Groups, separated by commas (letters, digits, . _ - @ and inner spaces)</label>
+          <input id="groups-list" name="groups" type="text" value={props.groups.join(', ')} autocomplete="off" />
+          <p><button type="submit">Save groups</button></p>
         </form>
       ) : null}
       {props.actions ? <><h2>Actions</h2><AccountActions {...props.actions} csrfToken={props.csrfToken} reasons={props.reasons} /></> : null}

@@ -46,7 +46,7 @@ export function UsersPage(props: UsersPageProps) {
       </form>
       {props.rows.length === 0 ? <p class="aside">No users match.</p> : (
         <table id="users-table">
-          <thead><tr><th>User</th><th>Role</th><th>Type</th><th>Status</th><th>2FA</th><th>Codes left</th><th>Last sign-in</th></tr></thead>
+          <thead><tr><th>User</th><th>Role</th><th>Type</th><th>Status</th><th>Account</th><th>2FA</th><th>Codes left</th><th>Last sign-in</th></tr></thead>
           <tbody>
             {props.rows.map((row) => (
               <tr data-user={row.id}>
@@ -57,6 +57,7 @@ export function UsersPage(props: UsersPageProps) {
                 </td>
                 <td>{TYPE_LABELS[row.type] ?? row.type}</td>
                 <td>{row.active ? <span class="badge ok">active</span> : <span class="badge bad">disabled</span>}</td>
+                <td class="account-source">{row.source}</td>
                 <td><SecondFactorState row={row} /></td>
                 <td>{row.codesLeft}{row.codesLeft <= props.lowThreshold ? <> <span class="badge warn">low</span></> : null}</td>
                 <td><When at={row.lastSignInAt} timeZone={props.timeZone} /></td>

@@ -1,0 +1,2 @@
+ALTER TABLE "users" ADD COLUMN "directory_id" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "users_directory_id_key" ON "users" USING btree ("directory_id") WHERE "users"."directory_id" is not null;

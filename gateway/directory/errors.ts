@@ -1,0 +1,9 @@
+/** The directory could not be asked (unreachable, timed out, refused the service account). */
+export class DirectoryUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DirectoryUnavailableError';
+  }
+}
+
+export const DIRECTORY_UNAVAILABLE_MESSAGE = "Sign-in is unavailable: your organisation's directory cannot be reached. Try again in a few minutes.";

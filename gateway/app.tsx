@@ -69,6 +69,8 @@ export interface AppDeps {
   limits: Limits;
   directory: Directory;
   delivery: { poke(): Promise<void> };
+  /** Does an assistance request's account work after its answer (gateway/recovery/assistance-worker.ts). */
+  assistance: { poke(): Promise<void> };
   geoip: GeoIp;
   metrics?: Metrics;
   /** Serve GET P/metrics here (false when it has a listen address of its own). */
@@ -106,7 +108,7 @@ export function createApp(deps: AppDeps) {
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
-    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
+    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
   };
 
   // Before any page renders: keeps Node 20's promise hooks off the proxy path (see the module).

@@ -13,6 +13,7 @@ import { startDemoApp } from './demo/echo-app.js';
 import { createTransports } from './delivery/transports.js';
 import { openGeoIp, type GeoIp } from './context/geoip.js';
 import { startDeliveryWorker, type DeliveryWorker } from './delivery/worker.js';
+import { startAssistanceWorker, type AssistanceWorker } from './recovery/assistance-worker.js';
 import { createPolicyStore, type PolicyStore } from './policy/watch.js';
 import { observeAudit } from './audit/write.js';
 import { pendingCount } from '../db/queries/outbox.js';
@@ -46,6 +47,7 @@ export interface RunningGateway {
   policies: PolicyStore;
   sessions: ReturnType<typeof createSessionManager>;
   delivery: DeliveryWorker;
+  assistance: AssistanceWorker;
   metrics: Metrics;
   clock: Clock;
   directory: Directory;
@@ -109,7 +111,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     if (!privacy.ok) throw new StartupError(privacy.lines);
     if (privacy.fixed.length > 0) logger.warn({ event: 'files.made_private', count: privacy.fixed.length, first: privacy.fixed.slice(0, 5) }, 'data files other users could read were made private');
     if (embedded) cleanups.push(claimDataDir(config.storage.data_dir));
-    const storage = options.storage ?? await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
+    const storage = options.storage ?? await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir, embeddedSharedBuffers: config.storage.embedded_shared_buffers });
     if (!options.storage) {
       cleanups.push(() => storage.close());
       await storage.migrate();
@@ -163,6 +165,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       await delivery.stop();
       transports.email.close();
     });
+    const assistance = startAssistanceWorker({
+      db: storage.db, clock, logger, geoip, delivery, policy: () => policies.current().policy, serverSecret: config.session.secret,
+      accountByEmail: (email) => directory.accountByEmail(email),
+      dashboardUrl: (reference) => `${config.server.public_url}${config.server.prefix}/admin/requests/${reference}`,
+    });
+    // Stopped before the delivery worker (cleanups run in reverse), which its alerts go to.
+    cleanups.push(() => assistance.stop());
 
     const metricsRoute = metricsRoutes(metrics, async () => metrics.outboxDepth.set(await pendingCount(storage.db)));
     if (config.server.metrics_listen) {
@@ -173,7 +182,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
 
     const appDeps: AppDeps = {
       metrics, metricsRoute: config.server.metrics_listen ? null : metricsRoute,
-      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, directory, delivery, geoip,
+      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, directory, delivery, assistance, geoip,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
     };
     const app = createApp(appDeps);
@@ -198,6 +207,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       policies,
       sessions,
       delivery,
+      assistance,
       metrics,
       clock,
       directory,

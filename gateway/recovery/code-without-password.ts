@@ -8,8 +8,9 @@
  * `recovery_code_used` obligations), and sets the password after enrolling.
  *
  * An unknown email and a wrong code get the same answer after the same work: the code is looked up
- * for an id no account has. Attempts are charged to login regulation (the email as typed and the
- * IP, account or not) and, for an account, to its second-factor failures (SECURITY L1).
+ * for an id no account has. Each attempt is charged before its check to login regulation (the email
+ * as typed and the IP, account or not) and, for an account, to its second-factor failures
+ * (SECURITY L1).
  */
 import type { Database } from '../../db/client.js';
 import { completeApprovedRequest } from '../../db/queries/admin.js';
@@ -57,13 +58,18 @@ export type CodeWithoutPasswordOutcome =
 
 export async function redeemWithoutPassword(deps: CodeWithoutPasswordDeps, input: CodeWithoutPasswordInput): Promise<CodeWithoutPasswordOutcome> {
   const email = input.email.trim().toLowerCase();
-  const regulated = await deps.limits.loginAllowed(email, input.ip);
-  if (!regulated.ok) return { ok: false, reason: 'rate_limited', retryAfterMs: regulated.retryAfterMs };
+  // Charged before anything is checked (SECURITY L1): parallel guesses cannot all pass a count.
+  const login = await deps.limits.chargeLogin(email, input.ip);
+  if (!login.ok) return { ok: false, reason: 'rate_limited', retryAfterMs: login.retryAfterMs };
   const found = await findUserByEmail(deps.db, email);
   const user = found?.active ? found : undefined;
-  // Asked for an unknown email too (never charged, so never blocked): the same work either way.
-  const blocked = await deps.limits.secondFactorAllowed(user?.id ?? NO_USER);
-  if (!blocked.ok) return { ok: false, reason: 'rate_limited', retryAfterMs: blocked.retryAfterMs };
+  // An unknown email is charged too, and refunded below: the same work either way, and no count
+  // builds up under the id no account has (which would block every unknown email alike).
+  const second = await deps.limits.chargeSecondFactor(user?.id ?? NO_USER);
+  if (!second.ok) {
+    await login.refund();
+    return { ok: false, reason: 'rate_limited', retryAfterMs: second.retryAfterMs };
+  }
   const secret = deps.config.session.secret;
   const outcome = await deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
@@ -94,11 +100,13 @@ export async function redeemWithoutPassword(deps: CodeWithoutPasswordDeps, input
     return { ok: true as const, userId: user.id, resetToken, session, reference: request?.reference ?? null, revoked };
   });
   if (outcome.ok) {
-    await deps.limits.loginSucceeded(email, input.ip);
-    await deps.limits.secondFactorSucceeded(outcome.userId);
+    await login.succeeded();
+    await second.succeeded();
     return outcome;
   }
-  await deps.limits.loginFailed(email, input.ip);
+  await login.failed();
+  if (user) await second.failed();
+  else await second.refund();
   // Recorded and audited for an unknown email as well (without an account), so both cost the same.
   await deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
@@ -108,6 +116,5 @@ export async function redeemWithoutPassword(deps: CodeWithoutPasswordDeps, input
       requestId: input.requestId, details: { method: 'recovery_code', reason: outcome.why, without_password: true },
     });
   });
-  if (user) await deps.limits.secondFactorFailed(user.id);
   return { ok: false, reason: 'refused' };
 }

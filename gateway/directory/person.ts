@@ -2,6 +2,7 @@
 import type { Role, UserRow, UserType } from '../../db/schema/index.js';
 import type { LdapConfig } from '../config/directory-schema.js';
 import type { DirectoryPerson } from './entry.js';
+import { isE164 } from '../core/phone.js';
 import { usableGroupNames } from './groups-store.js';
 import { groupNames, roleFromGroups, typeFromGroups } from './roles.js';
 
@@ -41,5 +42,5 @@ export function changedFields(row: UserRow, fields: LocalFields): Array<keyof Om
 function e164(phone: string | null): string | null {
   if (!phone) return null;
   const compact = phone.replace(/[\s\-().]/g, '');
-  return /^\+[1-9]\d{6,14}$/.test(compact) ? compact : null;
+  return isE164(compact) ? compact : null;
 }

@@ -25,3 +25,17 @@ export async function consumeUserToken(db: Executor, tokenHash: string, now: Dat
     .returning();
   return row;
 }
+
+/** Voids every unused link of a user (a disabled account keeps none to come back with). */
+export async function voidUserTokens(db: Executor, userId: string, now: Date): Promise<number> {
+  const rows = await db.update(userTokens).set({ usedAt: now })
+    .where(and(eq(userTokens.userId, userId), isNull(userTokens.usedAt))).returning({ tokenHash: userTokens.tokenHash });
+  return rows.length;
+}
+
+/** Whether the user holds a live (unused, unexpired) link of this purpose. */
+export async function hasLiveUserToken(db: Executor, userId: string, purpose: TokenPurpose, now: Date): Promise<boolean> {
+  const [row] = await db.select({ tokenHash: userTokens.tokenHash }).from(userTokens)
+    .where(and(eq(userTokens.userId, userId), eq(userTokens.purpose, purpose), isNull(userTokens.usedAt), gt(userTokens.expiresAt, now))).limit(1);
+  return row !== undefined;
+}

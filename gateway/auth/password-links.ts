@@ -11,6 +11,11 @@ import type { SessionManager } from '../session/manager.js';
 import type { Executor } from '../../db/client.js';
 import type { Directory } from '../directory/directory.js';
 
+/** The address a link token opens: `P/password/reset?token=…` on the public URL. */
+export function passwordLinkUrl(publicUrl: string, prefix: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${prefix}/password/reset?token=${token}`;
+}
+
 /** Creates a single-use link token (only its hash is stored) and returns the raw token. */
 export async function issuePasswordLink(tx: Executor, input: { userId: string; purpose: TokenPurpose; ttlMs: number; now: Date }): Promise<string> {
   const token = randomToken(32);
@@ -26,7 +31,7 @@ export async function describePasswordLink(db: Database, token: string, now: Dat
   return user && user.active ? { user, purpose: row.purpose } : undefined;
 }
 
-export type SetPasswordOutcome = { ok: true; userId: string } | { ok: false; reason: 'invalid_link' | 'weak_password'; message?: string };
+export type SetPasswordOutcome = { ok: true; userId: string; purpose: TokenPurpose } | { ok: false; reason: 'invalid_link' | 'weak_password'; message?: string };
 
 const DIRECTORY_REFUSED = 'Your organisation\'s directory did not accept this password. Choose a longer or more varied one.';
 
@@ -49,11 +54,12 @@ export async function setPasswordWithLink(
   return deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     const row = await consumeUserToken(tx, sha256Hex(input.token), now);
-    // The holder read before is the one consumed, or the link is treated as gone.
-    if (!row || (holder && row.userId !== holder.id)) return { ok: false as const, reason: 'invalid_link' as const };
+    // The holder read before (an active account) is the one consumed, or the link is treated as
+    // gone: a disabled account's link must not set a password that waits for it to be enabled.
+    if (!row || !holder || row.userId !== holder.id) return { ok: false as const, reason: 'invalid_link' as const };
     if (owner === 'directory_only') return { ok: false as const, reason: 'invalid_link' as const };
     if (owner === 'directory') {
-      if (await deps.directory.setDirectoryPassword(holder!, input.password) === 'refused') throw new DirectoryRefusedPassword();
+      if (await deps.directory.setDirectoryPassword(holder, input.password) === 'refused') throw new DirectoryRefusedPassword();
     } else {
       await updateUser(tx, row.userId, { passwordHash }, now);
     }
@@ -62,7 +68,7 @@ export async function setPasswordWithLink(
       event: 'password.reset', at: now, actor: { userId: row.userId }, userId: row.userId, ip: input.ip, requestId: input.requestId,
       details: { via: row.purpose, sessions_revoked: revoked.length, ...(owner === 'directory' ? { changed_in: 'directory' } : {}) },
     });
-    return { ok: true as const, userId: row.userId };
+    return { ok: true as const, userId: row.userId, purpose: row.purpose };
   }).catch((error: unknown) => {
     if (error instanceof DirectoryRefusedPassword) return { ok: false as const, reason: 'weak_password' as const, message: DIRECTORY_REFUSED };
     throw error;

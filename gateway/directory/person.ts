@@ -32,6 +32,15 @@ export function localFields(person: DirectoryPerson, mapping: GroupMapping): Loc
   };
 }
 
+/**
+ * What the row should hold: the directory's fields, except that an account an administrator
+ * disabled here stays disabled whatever the directory says (an emergency stop that a refresh or a
+ * sign-in must not undo; lifted only by enabling it here, docs/directory.md).
+ */
+export function heldFields(fields: LocalFields, row: Pick<UserRow, 'disabledByAdmin'>): LocalFields {
+  return row.disabledByAdmin ? { ...fields, active: false } : fields;
+}
+
 /** The row's fields that differ from the directory's, by name (groups compared separately). */
 export function changedFields(row: UserRow, fields: LocalFields): Array<keyof Omit<LocalFields, 'groups' | 'groupsLeftOut'>> {
   const keys = ['email', 'name', 'phone', 'role', 'type', 'active'] as const;

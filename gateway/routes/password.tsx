@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { Database } from '../../db/client.js';
+import type { TokenPurpose } from '../../db/schema/index.js';
 import { MessagePage } from '../../views/pages/message.js';
 import { SetPasswordPage } from '../../views/pages/set-password.js';
 import { describePasswordLink, setPasswordWithLink } from '../auth/password-links.js';
@@ -18,7 +19,13 @@ export interface PasswordRouteDeps {
   directory: Pick<Directory, 'passwordOwner' | 'setDirectoryPassword'>;
 }
 
-/** `P/password/reset`: the one-time admin setup link and password-reset access emails. */
+const TITLES: Readonly<Record<TokenPurpose, string>> = {
+  admin_setup: 'Set up your administrator account',
+  password_reset: 'Choose a new password',
+  invitation: 'Welcome: choose your password',
+};
+
+/** `P/password/reset`: the one-time admin setup link, password-reset access emails and invitations. */
 export function passwordRoutes(deps: PasswordRouteDeps) {
   const prefix = deps.config.server.prefix;
   const app = new Hono<AppEnv>();
@@ -31,8 +38,7 @@ export function passwordRoutes(deps: PasswordRouteDeps) {
     const token = c.req.query('token') ?? '';
     const link = await describePasswordLink(deps.db, token, deps.clock.now());
     if (!link) return expired(c);
-    const title = link.purpose === 'admin_setup' ? 'Set up your administrator account' : 'Choose a new password';
-    return c.html(<SetPasswordPage prefix={prefix} csrfToken={c.get('csrfToken')} token={token} email={link.user.email} title={title} />);
+    return c.html(<SetPasswordPage prefix={prefix} csrfToken={c.get('csrfToken')} token={token} email={link.user.email} title={TITLES[link.purpose]} />);
   });
 
   app.post('/password/reset', async (c) => {
@@ -40,11 +46,14 @@ export function passwordRoutes(deps: PasswordRouteDeps) {
     const token = formText(form.token, 200);
     const password = formSecret(form.password, 1024);
     const outcome = await setPasswordWithLink(deps, { token, password, ip: c.get('clientIp'), requestId: c.get('requestId') });
+    // An invited user goes on to enrol a second factor once signed in (the enrolment page is open
+    // to an account that holds none yet, routes/enroll.tsx).
+    if (outcome.ok && outcome.purpose === 'invitation') return c.redirect(`${prefix}/login?notice=welcome&rd=${encodeURIComponent(`${prefix}/enroll`)}`, 303);
     if (outcome.ok) return c.redirect(`${prefix}/login?notice=password-set`, 303);
     if (outcome.reason === 'weak_password') {
       const link = await describePasswordLink(deps.db, token, deps.clock.now());
       if (!link) return expired(c);
-      return c.html(<SetPasswordPage prefix={prefix} csrfToken={c.get('csrfToken')} token={token} email={link.user.email} title="Choose a new password" error={outcome.message ?? null} />, 400);
+      return c.html(<SetPasswordPage prefix={prefix} csrfToken={c.get('csrfToken')} token={token} email={link.user.email} title={TITLES[link.purpose]} error={outcome.message ?? null} />, 400);
     }
     c.get('log').info({ event: 'password.reset.refused' }, 'password link invalid or used');
     return expired(c);

@@ -39,7 +39,7 @@ export function UserNewPage(props: UserNewPageProps) {
         <CsrfField token={props.csrfToken} />
         <label for="new-email">Email</label>
         <input id="new-email" name="email" type="email" required maxlength={254} value={field('email')} autocomplete="off"
-          hx-get={`${prefix}/admin/users/new/email`} hx-trigger="change, keyup changed delay:600ms" hx-target="#email-check" hx-swap="innerHTML" />
+          hx-get={`${prefix}/admin/users/new/email`} hx-trigger="input changed delay:500ms, change" hx-target="#email-check" hx-swap="innerHTML" />
         <span id="email-check" aria-live="polite"></span>
         <label for="new-name">Name <span class="muted">(optional)</span></label>
         <input id="new-name" name="name" type="text" maxlength={200} value={field('name')} autocomplete="off" />

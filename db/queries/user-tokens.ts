@@ -33,9 +33,3 @@ export async function voidUserTokens(db: Executor, userId: string, now: Date): P
   return rows.length;
 }
 
-/** Whether the user holds a live (unused, unexpired) link of this purpose. */
-export async function hasLiveUserToken(db: Executor, userId: string, purpose: TokenPurpose, now: Date): Promise<boolean> {
-  const [row] = await db.select({ tokenHash: userTokens.tokenHash }).from(userTokens)
-    .where(and(eq(userTokens.userId, userId), eq(userTokens.purpose, purpose), isNull(userTokens.usedAt), gt(userTokens.expiresAt, now))).limit(1);
-  return row !== undefined;
-}

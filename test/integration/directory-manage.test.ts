@@ -54,6 +54,7 @@ describe.skipIf(!hasSlapd)('managing directory users on the dashboard', () => {
     const page = await owner.page(`${P}/admin/users/new`);
     expect(page.res.status).toBe(409);
     expect(page.html).toContain('add them there');
+    expect(page.html).not.toContain('id="new-user"');
     const res = await owner.postForm(`${P}/admin/users`, { email: 'local@example.com', role: 'user', type: 'user' });
     expect(res.status).toBe(409);
     expect(await findUserByEmail(db(), 'local@example.com')).toBeUndefined();

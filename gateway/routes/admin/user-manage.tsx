@@ -23,7 +23,7 @@ import { USER_ID } from './users.js';
 
 type Ctx = Context<AppEnv>;
 
-const STATE_ACTIONS = ':action{disable|enable|end-sessions|invite|access}';
+const ACCOUNT_ACTIONS = ':action{disable|enable|end-sessions|invite|access}';
 
 const CONFLICTS: Readonly<Record<Extract<ManageFailure, { reason: 'conflict' }>['problem'], string>> = {
   directory_kind: 'People come from the organisation\'s directory here (directory.kind: ldap): add them there; they appear at their first sign-in or with recourse directory sync.',
@@ -57,6 +57,7 @@ export function adminUserManageRoutes(deps: RouteDeps, { requireAdmin, requireSe
     return c.html(
       <UserNewPage
         {...pass.shell} values={values} problems={problems} invitationDays={INVITATION_TTL_MS / 86_400_000}
+        closed={deps.config.directory.kind === 'ldap'}
         roles={ROLES.filter((role) => mayAssignRole(pass.who.actor, role).ok)}
       />,
       status,
@@ -66,8 +67,8 @@ export function adminUserManageRoutes(deps: RouteDeps, { requireAdmin, requireSe
   // A page load with a stale second factor goes to the step-up first and comes back here.
   app.get('/admin/users/new', requireSecondFactor({ fresh: true }), manage(), async (c) => {
     const pass = c.var.admin;
-    if (deps.config.directory.kind === 'ldap') return newUserPage(c, pass, {}, [CONFLICTS.directory_kind], 409);
-    return newUserPage(c, pass, {}, [], 200);
+    const directory = deps.config.directory.kind === 'ldap';
+    return newUserPage(c, pass, {}, directory ? [CONFLICTS.directory_kind] : [], directory ? 409 : 200);
   });
 
   // The add form's address check as the administrator types (htmx); the POST checks again.
@@ -91,7 +92,7 @@ export function adminUserManageRoutes(deps: RouteDeps, { requireAdmin, requireSe
     return c.redirect(`${prefix}/admin/users/${outcome.userId}?notice=invited`, 303);
   });
 
-  app.post(`/admin/users/${USER_ID}/${STATE_ACTIONS}`, manage(), async (c) => {
+  app.post(`/admin/users/${USER_ID}/${ACCOUNT_ACTIONS}`, manage(), async (c) => {
     const pass = c.var.admin;
     const userId = c.req.param('id').toLowerCase();
     const action = c.req.param('action');

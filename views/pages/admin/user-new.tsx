@@ -13,6 +13,8 @@ export type UserNewPageProps = Omit<AdminShellProps, 'title' | 'section' | 'chil
   problems: readonly string[];
   /** Days an invitation link works, for the explanation. */
   invitationDays: number;
+  /** People are added elsewhere (the directory): the form is not shown. */
+  closed?: boolean;
 };
 
 /** The answer to the add form's address check (htmx): empty while the address is free. */
@@ -35,7 +37,7 @@ export function UserNewPage(props: UserNewPageProps) {
       {props.problems.length > 0 ? (
         <ul class="error" role="alert" id="form-problems">{props.problems.map((problem) => <li>{problem}</li>)}</ul>
       ) : null}
-      <form method="post" action={`${prefix}/admin/users`} class="card" id="new-user">
+      {props.closed ? null : <form method="post" action={`${prefix}/admin/users`} class="card" id="new-user">
         <CsrfField token={props.csrfToken} />
         <label for="new-email">Email</label>
         <input id="new-email" name="email" type="email" required maxlength={254} value={field('email')} autocomplete="off"
@@ -52,7 +54,7 @@ export function UserNewPage(props: UserNewPageProps) {
         <label for="new-phone">Phone <span class="muted">(optional, E.164 such as +4915112345678, for recovery codes by SMS)</span></label>
         <input id="new-phone" name="phone" type="tel" value={field('phone')} autocomplete="off" />
         <p><button type="submit">Add and send the invitation</button></p>
-      </form>
+      </form>}
     </AdminShell>
   );
 }

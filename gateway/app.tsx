@@ -42,7 +42,6 @@ import { loginRoutes } from './routes/login.js';
 import { verifyRoutes } from './routes/verify.js';
 import { webauthnRoutes } from './routes/webauthn.js';
 import { backupCodeRoutes } from './routes/backup-codes.js';
-import { backupCodeApiRoutes } from './routes/api-backup-codes.js';
 import { emailOtpRoutes } from './routes/email-otp.js';
 import { passwordRoutes } from './routes/password.js';
 import { staticRoutes } from './routes/static.js';
@@ -70,6 +69,8 @@ export interface AppDeps {
   limits: Limits;
   directory: Directory;
   delivery: { poke(): Promise<void> };
+  /** Does an assistance request's account work after its answer (gateway/recovery/assistance-worker.ts). */
+  assistance: { poke(): Promise<void> };
   geoip: GeoIp;
   metrics?: Metrics;
   /** Serve GET P/metrics here (false when it has a listen address of its own). */
@@ -107,7 +108,7 @@ export function createApp(deps: AppDeps) {
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
-    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
+    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
   };
 
   // Before any page renders: keeps Node 20's promise hooks off the proxy path (see the module).
@@ -198,7 +199,6 @@ export function createApp(deps: AppDeps) {
   gateway.route('/', webauthnRoutes(routeDeps));
   gateway.route('/', assistRoutes(routeDeps));
   gateway.route('/', backupCodeRoutes(routeDeps));
-  gateway.route('/api/v1', backupCodeApiRoutes(routeDeps));
   gateway.route('/', emailOtpRoutes(routeDeps));
   gateway.route('/', adminRoutes(routeDeps));
   gateway.route('/api/v1', apiRoutes(routeDeps));

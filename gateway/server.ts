@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { openStorage, type Storage } from '../db/client.js';
 import { claimDataDir } from './cli/owner-lock.js';
 import { makeGatewayFilesPrivate, makeTreePrivate } from './cli/private-files.js';
-import { createApp, createRequestListener, type AppDeps } from './app.js';
+import { createApp, createRequestListener, type App, type AppDeps } from './app.js';
 import { recordAudit } from './audit/write.js';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -13,6 +13,7 @@ import { startDemoApp } from './demo/echo-app.js';
 import { createTransports } from './delivery/transports.js';
 import { openGeoIp, type GeoIp } from './context/geoip.js';
 import { startDeliveryWorker, type DeliveryWorker } from './delivery/worker.js';
+import { startAssistanceWorker, type AssistanceWorker } from './recovery/assistance-worker.js';
 import { createPolicyStore, type PolicyStore } from './policy/watch.js';
 import { observeAudit } from './audit/write.js';
 import { pendingCount } from '../db/queries/outbox.js';
@@ -40,10 +41,13 @@ export interface StartOptions {
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The Hono app being served: its `routes` are what is mounted (the API's description is checked against them). */
+  app: App;
   storage: Storage;
   policies: PolicyStore;
   sessions: ReturnType<typeof createSessionManager>;
   delivery: DeliveryWorker;
+  assistance: AssistanceWorker;
   metrics: Metrics;
   clock: Clock;
   directory: Directory;
@@ -161,6 +165,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       await delivery.stop();
       transports.email.close();
     });
+    const assistance = startAssistanceWorker({
+      db: storage.db, clock, logger, geoip, delivery, policy: () => policies.current().policy, serverSecret: config.session.secret,
+      accountByEmail: (email) => directory.accountByEmail(email),
+      dashboardUrl: (reference) => `${config.server.public_url}${config.server.prefix}/admin/requests/${reference}`,
+    });
+    // Stopped before the delivery worker (cleanups run in reverse), which its alerts go to.
+    cleanups.push(() => assistance.stop());
 
     const metricsRoute = metricsRoutes(metrics, async () => metrics.outboxDepth.set(await pendingCount(storage.db)));
     if (config.server.metrics_listen) {
@@ -171,7 +182,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
 
     const appDeps: AppDeps = {
       metrics, metricsRoute: config.server.metrics_listen ? null : metricsRoute,
-      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, directory, delivery, geoip,
+      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, directory, delivery, assistance, geoip,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
     };
     const app = createApp(appDeps);
@@ -191,10 +202,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       port,
+      app,
       storage,
       policies,
       sessions,
       delivery,
+      assistance,
       metrics,
       clock,
       directory,

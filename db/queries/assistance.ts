@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { assistanceRequests, auditLog, users } from '../schema/index.js';
 
@@ -18,6 +18,8 @@ export interface NewAssistanceRequest {
   flags: string[];
   notifiedAdmins: string[];
   now: Date;
+  /** Null for a request whose account work is still to do (gateway/recovery/assistance-intake.ts). */
+  processedAt: Date | null;
 }
 
 export async function insertAssistanceRequest(tx: Executor, input: NewAssistanceRequest): Promise<void> {
@@ -38,7 +40,37 @@ export async function insertAssistanceRequest(tx: Executor, input: NewAssistance
     status: 'pending',
     delivery: 'pending',
     notifiedAdmins: input.notifiedAdmins,
+    processedAt: input.processedAt,
   });
+}
+
+/**
+ * The oldest request whose account work is still to do and that no worker holds right now (SKIP
+ * LOCKED passes over a row another instance is processing; the lock ends with the statement).
+ */
+export async function nextUnprocessedRequest(db: Executor): Promise<AssistanceRequestRow | undefined> {
+  const [row] = await db.select().from(assistanceRequests).where(isNull(assistanceRequests.processedAt))
+    .orderBy(asc(assistanceRequests.createdAt)).limit(1).for('update', { skipLocked: true });
+  return row;
+}
+
+/** That request, locked for the transaction that processes it, unless another worker has it or has done it. */
+export async function lockUnprocessedRequest(tx: Executor, id: string): Promise<AssistanceRequestRow | undefined> {
+  const [row] = await tx.select().from(assistanceRequests).where(and(eq(assistanceRequests.id, id), isNull(assistanceRequests.processedAt)))
+    .for('update', { skipLocked: true });
+  return row;
+}
+
+/** The account work's result, in the transaction that claimed the row. */
+export async function completeRequestIntake(
+  tx: Executor,
+  id: string,
+  input: { userId: string | null; context: Record<string, unknown>; flags: string[]; notifiedAdmins: string[]; now: Date },
+): Promise<void> {
+  await tx.update(assistanceRequests).set({
+    userId: input.userId, context: input.context, flags: input.flags, notifiedAdmins: input.notifiedAdmins,
+    processedAt: input.now, updatedAt: input.now,
+  }).where(eq(assistanceRequests.id, id));
 }
 
 export async function findAssistanceRequestByReference(db: Executor, reference: string): Promise<AssistanceRequestRow | undefined> {
@@ -47,22 +79,22 @@ export async function findAssistanceRequestByReference(db: Executor, reference: 
 }
 
 /**
- * Requests since `since` for one account, or, when the email entered matches none, for that email
- * as typed (case-folded): both cases cost one indexed count, so neither answers faster.
+ * Other requests since `since` for one account, or, when the email entered matches none, for that
+ * email as typed (case-folded); `except` is the request being judged.
  */
-export async function countRecentRequestsFor(db: Executor, who: { userId: string | null; email: string }, since: Date): Promise<number> {
+export async function countRecentRequestsFor(db: Executor, who: { userId: string | null; email: string }, since: Date, except: string): Promise<number> {
   const subject = who.userId
     ? eq(assistanceRequests.userId, who.userId)
     : sql`lower(${assistanceRequests.submittedEmail}) = lower(${who.email})`;
   const [row] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(assistanceRequests)
-    .where(and(subject, gte(assistanceRequests.createdAt, since)));
+    .where(and(subject, gte(assistanceRequests.createdAt, since), ne(assistanceRequests.id, except)));
   return row?.n ?? 0;
 }
 
-/** Requests since `since` whose context carries this network key (see gateway/recovery/suspicious.ts). */
-export async function countRecentRequestsFromNetwork(db: Executor, networkKey: string, since: Date): Promise<number> {
+/** Other requests since `since` whose context carries this network key (see gateway/recovery/suspicious.ts). */
+export async function countRecentRequestsFromNetwork(db: Executor, networkKey: string, since: Date, except: string): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(assistanceRequests)
-    .where(and(gte(assistanceRequests.createdAt, since), sql`${assistanceRequests.context}->>'networkKey' = ${networkKey}`));
+    .where(and(gte(assistanceRequests.createdAt, since), sql`${assistanceRequests.context}->>'networkKey' = ${networkKey}`, ne(assistanceRequests.id, except)));
   return row?.n ?? 0;
 }
 

@@ -73,8 +73,15 @@ export const assistanceRequests = pgTable('assistance_requests', {
   delivery: text('delivery').$type<DeliveryStatus>().notNull().default('pending'),
   notifiedAdmins: jsonb('notified_admins').$type<string[]>().notNull().default([]),
   closedReason: text('closed_reason'),
+  /**
+   * When the account-dependent work was done (matching the account, context, flags, alerts,
+   * audit): after the answer to the requester, so its timing cannot tell (SECURITY A1). Null
+   * until then; any instance's assistance worker picks such a row up.
+   */
+  processedAt: timestamp('processed_at', { withTimezone: true }),
 }, (t) => [
   uniqueIndex('assistance_reference_key').on(t.reference),
+  index('assistance_unprocessed_idx').on(t.createdAt).where(sql`${t.processedAt} is null`),
   index('assistance_status_idx').on(t.status, t.createdAt),
   index('assistance_created_idx').on(t.createdAt),
   index('assistance_user_idx').on(t.userId, t.createdAt),

@@ -4,8 +4,8 @@
  * reach the audit log and the dashboard.
  */
 
-const MAX_DETAILS = 2_000;
-const MAX_ON_BEHALF_OF = 200;
+export const MAX_DETAILS = 2_000;
+export const MAX_ON_BEHALF_OF = 200;
 // Control characters other than the line break make audit rows and CSV exports unreadable.
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
 

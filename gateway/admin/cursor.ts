@@ -3,7 +3,7 @@
  * last row shown, base64url-encoded. A cursor that does not decode is refused, never guessed at.
  */
 
-const MAX_CURSOR_LENGTH = 512;
+export const MAX_CURSOR_LENGTH = 512;
 
 function encode(parts: readonly string[]): string {
   return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/client.js';
+import type { UserRow } from '../../db/schema/index.js';
 import { findUserByEmail, replacePasswordHash } from '../../db/queries/users.js';
 import type { Directory, FirstFactorFailure } from '../directory/directory.js';
 import { recordAudit, writeAudit } from '../audit/write.js';
@@ -6,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { isValidEmail } from '../core/email.js';
 import { describeLocation, type GeoIp } from '../context/geoip.js';
 import { recordSignInAttempt } from '../context/history.js';
-import type { Limits } from '../ratelimit/limits.js';
+import type { Charged, LoginBanScope, LoginFailure, Limits } from '../ratelimit/limits.js';
 import { detectNewLocation } from '../recovery/new-location.js';
 import { fireReenrollmentTrigger, type ReenrollmentDeps } from '../recovery/reenrollment.js';
 import { hashPassword, PasswordHashBusyError, passwordNeedsRehash } from '../security/password.js';
@@ -16,7 +17,7 @@ export interface PasswordSignInDeps {
   db: Database;
   clock: Clock;
   sessions: SessionManager;
-  limits: Pick<Limits, 'loginAllowed' | 'loginFailed' | 'loginSucceeded'>;
+  limits: Pick<Limits, 'chargeLogin'>;
   /** Finds the account and checks the password: the local argon2 hash, or a bind to the directory. */
   directory: Pick<Directory, 'verifyFirstFactor'>;
   geoip: GeoIp;
@@ -48,53 +49,71 @@ export type PasswordSignInOutcome =
     };
 
 /**
- * The first factor, behind login regulation (SECURITY L1): while the account (email, whether it
- * exists or not) or the IP is banned, nothing is verified. Every failure costs the same argon2
- * work, counts towards a ban and is audited with its precise reason; the caller answers all of
- * them with one generic message.
+ * The first factor, behind login regulation (SECURITY L1): the attempt is charged to the account
+ * (email, whether it exists or not) and to the IP before anything is verified, so parallel
+ * attempts cannot all pass a check of the count; while either is banned or full, nothing is
+ * verified. Every failure costs the same argon2 work, keeps its charge (towards a ban) and is
+ * audited with its precise reason; the caller answers all of them with one generic message.
  */
 export async function signInWithPassword(deps: PasswordSignInDeps, input: PasswordSignInInput): Promise<PasswordSignInOutcome> {
-  const at = deps.clock.now();
-  const audit = { at, ip: input.ip, location: input.location ?? describeLocation(deps.geoip.lookup(input.ip)), requestId: input.requestId };
-  // What was typed is recorded only when it is an address: a password typed into the email field
-  // by mistake must not land in the audit log or the sign-in history (SECURITY U1).
-  const email = isValidEmail(input.email) ? input.email.slice(0, 254) : '(not an email address)';
-  const attempt = { email, method: 'password' as const, ip: input.ip, userAgent: input.userAgent ?? null, at };
-  const gate = await deps.limits.loginAllowed(input.email, input.ip);
-  if (!gate.ok) {
-    const user = await findUserByEmail(deps.db, input.email);
-    await recordAudit(deps.db, deps.config.session.secret, {
+  const charge = await deps.limits.chargeLogin(input.email, input.ip);
+  if (!charge.ok) return refuseLocked(deps, input, charge);
+  // Throws DirectoryUnavailableError when the directory cannot answer: the charge is given back then.
+  const checked = await refundOnError(charge, () => deps.directory.verifyFirstFactor(input.email, input.password));
+  if (!checked.ok) return recordFailure(deps, input, checked.user, checked.reason, await charge.failed());
+  const signedIn = await refundOnError(charge, () => startSession(deps, input, checked.user));
+  await charge.succeeded();
+  return signedIn;
+}
+
+/**
+ * A check that never finished (the hash queue was full, the directory or storage did not answer)
+ * judged no password, so its charge is given back: a full queue must never ban an office's address.
+ */
+async function refundOnError<T>(charge: Charged<LoginFailure>, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    await charge.refund();
+    throw error;
+  }
+}
+
+async function refuseLocked(deps: PasswordSignInDeps, input: PasswordSignInInput, refusal: { scope: LoginBanScope; retryAfterMs: number }): Promise<PasswordSignInOutcome> {
+  const { audit, email } = attemptRecord(deps, input);
+  const user = await findUserByEmail(deps.db, input.email);
+  await recordAudit(deps.db, deps.config.session.secret, {
+    ...audit, event: 'login.failed', actor: user ? { userId: user.id } : null, userId: user?.id ?? null,
+    details: { reason: 'locked', scope: refusal.scope, email },
+  });
+  return { ok: false, reason: 'locked', lockedForMs: refusal.retryAfterMs, ...(user ? { userId: user.id } : {}) };
+}
+
+async function recordFailure(
+  deps: PasswordSignInDeps, input: PasswordSignInInput, user: UserRow | undefined, failure: FirstFactorFailure, ban: LoginFailure,
+): Promise<PasswordSignInOutcome> {
+  const { audit, email, attempt } = attemptRecord(deps, input);
+  await deps.db.transaction(async (tx) => {
+    await recordSignInAttempt(tx, deps.geoip, { ...attempt, userId: user?.id ?? null, success: false });
+    await writeAudit(tx, deps.config.session.secret, {
       ...audit, event: 'login.failed', actor: user ? { userId: user.id } : null, userId: user?.id ?? null,
-      details: { reason: 'locked', scope: gate.scope, email },
+      details: { reason: failure, email },
     });
-    return { ok: false, reason: 'locked', lockedForMs: gate.retryAfterMs, ...(user ? { userId: user.id } : {}) };
-  }
-
-  // Throws DirectoryUnavailableError when the directory cannot answer: nothing is counted then.
-  const checked = await deps.directory.verifyFirstFactor(input.email, input.password);
-  const user = checked.user;
-  const failure = checked.ok ? null : checked.reason;
-  if (failure || !user) {
-    const ban = await deps.limits.loginFailed(input.email, input.ip);
-    await deps.db.transaction(async (tx) => {
-      await recordSignInAttempt(tx, deps.geoip, { ...attempt, userId: user?.id ?? null, success: false });
+    for (const scope of ban.started) {
       await writeAudit(tx, deps.config.session.secret, {
-        ...audit, event: 'login.failed', actor: user ? { userId: user.id } : null, userId: user?.id ?? null,
-        details: { reason: failure, email },
+        ...audit, event: 'login.locked', actor: 'system', userId: scope === 'user' ? user?.id ?? null : null,
+        details: { scope, email, ban_seconds: Math.ceil(ban.retryAfterMs / 1000) },
       });
-      for (const scope of ban.started) {
-        await writeAudit(tx, deps.config.session.secret, {
-          ...audit, event: 'login.locked', actor: 'system', userId: scope === 'user' ? user?.id ?? null : null,
-          details: { scope, email, ban_seconds: Math.ceil(ban.retryAfterMs / 1000) },
-        });
-      }
-    });
-    return {
-      ok: false, reason: failure ?? 'unknown_user',
-      ...(user ? { userId: user.id } : {}), ...(ban.banned ? { lockedForMs: ban.retryAfterMs } : {}),
-    };
-  }
+    }
+  });
+  return {
+    ok: false, reason: failure,
+    ...(user ? { userId: user.id } : {}), ...(ban.banned ? { lockedForMs: ban.retryAfterMs } : {}),
+  };
+}
 
+async function startSession(deps: PasswordSignInDeps, input: PasswordSignInInput, user: UserRow): Promise<PasswordSignInOutcome> {
+  const { at, audit, attempt } = attemptRecord(deps, input);
   const rehashed = await rehashIfOutdated(user.passwordHash, input.password);
   let obligationsChanged = false;
   const signedIn = await deps.db.transaction(async (tx) => {
@@ -115,8 +134,18 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
     return { ok: true as const, userId: user.id, cookieValue: session.cookieValue, expiresAt: session.expiresAt };
   });
   if (obligationsChanged) deps.sessions.forgetUser(user.id);
-  await deps.limits.loginSucceeded(input.email, input.ip);
   return signedIn;
+}
+
+/** What the audit rows and the sign-in history say about this attempt. */
+function attemptRecord(deps: PasswordSignInDeps, input: PasswordSignInInput) {
+  const at = deps.clock.now();
+  const audit = { at, ip: input.ip, location: input.location ?? describeLocation(deps.geoip.lookup(input.ip)), requestId: input.requestId };
+  // What was typed is recorded only when it is an address: a password typed into the email field
+  // by mistake must not land in the audit log or the sign-in history (SECURITY U1).
+  const email = isValidEmail(input.email) ? input.email.slice(0, 254) : '(not an email address)';
+  const attempt = { email, method: 'password' as const, ip: input.ip, userAgent: input.userAgent ?? null, at };
+  return { at, audit, email, attempt };
 }
 
 /**

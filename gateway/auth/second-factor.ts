@@ -11,9 +11,10 @@ import type { SessionView } from '../session/store.js';
 export type SecondFactorMethod = 'totp' | 'webauthn' | 'backup_code' | 'email_otp' | 'recovery_code';
 
 /**
- * The one way a session gains its second factor: inside the caller's transaction (the one that
- * consumed the code or verified the key, SECURITY F2), the session is replaced by a fresh id at
- * level 2 and the success is audited; the cookie is set once the transaction has committed.
+ * How a session gains its second factor: inside the caller's transaction (the one that consumed
+ * the code or verified the key, SECURITY F2), the session is replaced by a fresh id at level 2
+ * and the success is audited; the cookie is set once the transaction has committed. Challenges
+ * call it through completeSecondFactor, enrolment directly.
  */
 export async function stepUpSession(
   deps: Pick<RouteDeps, 'sessions' | 'clock' | 'geoip' | 'config'>,
@@ -39,34 +40,12 @@ export async function stepUpSession(
   return fresh;
 }
 
-/** Sets the stepped-up session's cookie and clears the per-account failure count. */
+/**
+ * Sets the stepped-up session's cookie once its transaction has committed, and lifts any
+ * second-factor block: for enrolment, whose new factor proves the user as a challenge would.
+ * Challenges go through completeSecondFactor, which does this itself.
+ */
 export async function finishStepUp(deps: Pick<RouteDeps, 'config' | 'clock' | 'limits'>, c: Context<AppEnv>, userId: string, fresh: { cookieValue: string; expiresAt: Date }): Promise<void> {
   setSessionCookie(c, deps.config, fresh.cookieValue, fresh.expiresAt, deps.clock.nowMs());
-  await deps.limits.secondFactorSucceeded(userId);
-}
-
-/**
- * A failed second-factor attempt: audited with its precise reason, counted per account across
- * sessions and IPs (SECURITY L1). Returns whether the account is now blocked.
- */
-export async function recordSecondFactorFailure(
-  deps: Pick<RouteDeps, 'db' | 'clock' | 'limits' | 'geoip' | 'config'>,
-  c: Context<AppEnv>,
-  session: SessionView,
-  method: SecondFactorMethod,
-  reason: string,
-): Promise<{ blocked: boolean }> {
-  await deps.db.transaction(async (tx) => {
-    const context = await recordSignInAttempt(tx, deps.geoip, {
-      userId: session.user.id, email: session.user.email, success: false, method, ip: c.get('clientIp'),
-      userAgent: c.req.header('user-agent') ?? null, at: deps.clock.now(),
-    });
-    await writeAudit(tx, deps.config.session.secret, {
-      event: 'second_factor.failed', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
-      ip: c.get('clientIp'), location: describeLocation(context), requestId: c.get('requestId'), details: { method, reason },
-    });
-  });
-  c.get('log').info({ event: 'second_factor.failed', method, reason }, 'second factor refused');
-  const check = await deps.limits.secondFactorFailed(session.user.id);
-  return { blocked: !check.ok };
+  await deps.limits.resetSecondFactor(userId);
 }

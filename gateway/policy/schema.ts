@@ -146,6 +146,9 @@ const rateLimits = z.strictObject({
     .strictObject({ per_ip: rate('5/1h').prefault('5/1h'), per_email: rate('3/1h').prefault('3/1h') })
     .prefault({}),
   email_otp_send: z.strictObject({ per_user: rate('5/1h').prefault('5/1h') }).prefault({}),
+  // Each post of a set-password form may cost an argon2id hash; ten in 15 minutes is plenty for
+  // everyone behind one address (issue 32, finding 8).
+  password_reset: z.strictObject({ per_ip: rate('10/15m').prefault('10/15m') }).prefault({}),
 });
 
 export const policySchema = z.strictObject({

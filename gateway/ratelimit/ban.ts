@@ -1,5 +1,8 @@
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
+/** A charged attempt (its place in the count), or a refusal with how long it lasts. */
+export type Charge = { ok: true; attempt: number } | { ok: false; banned: boolean; retryAfterMs: number };
+
 export interface BanState {
   banned: boolean;
   retryAfterMs: number;
@@ -8,32 +11,56 @@ export interface BanState {
 /**
  * A ban is the key set to this mark with the ban's expiry, so a read tells a ban from a count
  * whatever the policy says today, and a ban ends by expiring (or by a reset deleting the key).
- * No count gets near it: a million failures inside one window.
+ * No count gets near it: a million attempts inside one window. Anything from half the mark up
+ * reads as a ban, so a refund that lands on a ban leaves it one.
  */
 const BANNED = 1_000_000;
+const isBan = (points: number) => points >= BANNED / 2;
 
 /**
- * Fail2ban-style counting (Authelia's regulation): `points` failures within the limiter's
- * duration, a fixed window from the first failure, ban the key for `banSec`.
+ * Charges one attempt before the check it limits (Authelia's regulation, made atomic): the count
+ * is incremented and read in one step (rate-limiter-flexible's consume: one Map update in
+ * process, one Lua script in Redis), so N parallel attempts get places 1…N and at most `points`
+ * of them are let through to be checked. A charge past `points` is refused and given back, so
+ * the count stays "failures plus checks in flight"; a charge on a ban is refused.
  */
-export async function readBan(limiter: RateLimiterAbstract, key: string): Promise<BanState> {
-  const res = await limiter.get(key);
-  if (!res || res.consumedPoints < BANNED) return { banned: false, retryAfterMs: 0 };
-  return { banned: true, retryAfterMs: remaining(res) };
+export async function chargeAttempt(limiter: RateLimiterAbstract, key: string, points: number): Promise<Charge> {
+  const res = await consumeOne(limiter, key);
+  if (isBan(res.consumedPoints)) return { ok: false, banned: true, retryAfterMs: remaining(res) };
+  if (res.consumedPoints > points) {
+    await refundAttempt(limiter, key);
+    return { ok: false, banned: false, retryAfterMs: remaining(res) };
+  }
+  return { ok: true, attempt: res.consumedPoints };
 }
 
-/** Counts one failure; `started` is true for the failure that began the ban. */
-export async function countFailure(
+/**
+ * A charged attempt failed: its charge stays counted, and the attempt that took the count to
+ * `points` starts the ban. `started` is true for the one call that began it (audited once).
+ */
+export async function chargeFailed(
   limiter: RateLimiterAbstract,
   key: string,
   threshold: { points: number; banSec: number },
+  attempt: number,
 ): Promise<BanState & { started: boolean }> {
-  const res = await consumeOne(limiter, key);
-  if (res.consumedPoints > BANNED) return { banned: true, started: false, retryAfterMs: remaining(res) };
-  if (res.consumedPoints < threshold.points) return { banned: false, started: false, retryAfterMs: 0 };
-  // At or past the threshold (past it when a policy reload lowered max_retries): the ban begins.
+  if (attempt < threshold.points) return { banned: false, started: false, retryAfterMs: 0 };
+  // Marked by an increment, so that of two attempts both reaching the limit (a refund in between
+  // can give two the same place) exactly one sees the key unbanned before it, and starts the ban.
+  const marked = await limiter.penalty(key, BANNED);
+  if (isBan(marked.consumedPoints - BANNED)) return { banned: true, started: false, retryAfterMs: remaining(marked) };
   const ban = await limiter.set(key, BANNED, threshold.banSec);
   return { banned: true, started: true, retryAfterMs: remaining(ban) };
+}
+
+/**
+ * Gives one charge back. A clear (a success, an admin reset) may already have removed it: a count
+ * taken below zero is raised back by as much, so whatever the interleaving it never ends below
+ * the attempts it holds, and no refund buys a free attempt.
+ */
+export async function refundAttempt(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  const res = await limiter.reward(key, 1);
+  if (res.consumedPoints < 0) await limiter.penalty(key, -res.consumedPoints);
 }
 
 export async function clearCount(limiter: RateLimiterAbstract, key: string): Promise<void> {

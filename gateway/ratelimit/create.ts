@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Policy } from '../policy/schema.js';
-import { clearCount, countFailure, readBan, type BanState } from './ban.js';
-import type { LimitCheck, Limits, LoginBanScope, LoginCheck } from './limits.js';
+import { chargeAttempt, chargeFailed, clearCount, refundAttempt, type Charge } from './ban.js';
+import type { Limits, LoginBanScope, LoginCharge } from './limits.js';
 import { createLimiterPool } from './pool.js';
 import { connectRedis } from './redis-connection.js';
 import { loginSpecs, rateSpec, secondFactorSpec } from './settings.js';
@@ -34,33 +35,63 @@ export async function createLimits(options: CreateLimitsOptions): Promise<Limits
   };
 
   return {
-    async loginAllowed(email, ip) {
+    async chargeLogin(email, ip) {
       const { user, ip: byIp } = loginCounters();
-      const [userBan, ipBan] = await Promise.all([readBan(user.limiter, accountKey(email)), readBan(byIp.limiter, ip)]);
-      return longerBan({ user: userBan, ip: ipBan });
+      const account = accountKey(email);
+      const chargeBoth = async () => {
+        const [userCharge, ipCharge] = await Promise.all([
+          chargeAttempt(user.limiter, account, user.spec.points),
+          chargeAttempt(byIp.limiter, ip, byIp.spec.points),
+        ]);
+        if (userCharge.ok && ipCharge.ok) return { ok: true as const, userCharge, ipCharge };
+        // Nothing is checked: the scope that was let through gets its charge back.
+        if (userCharge.ok) await refundAttempt(user.limiter, account);
+        if (ipCharge.ok) await refundAttempt(byIp.limiter, ip);
+        const banned = (charge: Charge) => !charge.ok && charge.banned;
+        return { ok: false as const, refusal: longerRefusal({ user: userCharge, ip: ipCharge }), banned: banned(userCharge) || banned(ipCharge) };
+      };
+      // Full but not banned: max_retries checks are in flight (an office's sign-ins at nine, or a
+      // burst). Each may still fail, so none more may start; this one waits for them to settle
+      // instead of being refused, and is refused only by a ban or after the wait.
+      let charged = await chargeBoth();
+      for (let wait = 0; !charged.ok && !charged.banned && wait < FULL_WAITS_MS.length; wait++) {
+        await sleep(FULL_WAITS_MS[wait]!);
+        charged = await chargeBoth();
+      }
+      if (!charged.ok) return charged.refusal;
+      const { userCharge, ipCharge } = charged;
+      return {
+        ok: true,
+        async failed() {
+          const [userBan, ipBan] = await Promise.all([
+            chargeFailed(user.limiter, account, user.spec, userCharge.attempt),
+            chargeFailed(byIp.limiter, ip, byIp.spec, ipCharge.attempt),
+          ]);
+          const started = (['user', 'ip'] as const).filter((scope) => (scope === 'user' ? userBan : ipBan).started);
+          const banned = [userBan, ipBan].filter((ban) => ban.banned);
+          return { banned: banned.length > 0, retryAfterMs: Math.max(0, ...banned.map((ban) => ban.retryAfterMs)), started };
+        },
+        async succeeded() {
+          await Promise.all([clearCount(user.limiter, account), refundAttempt(byIp.limiter, ip)]);
+        },
+        async refund() {
+          await Promise.all([refundAttempt(user.limiter, account), refundAttempt(byIp.limiter, ip)]);
+        },
+      };
     },
-    async loginFailed(email, ip) {
-      const { user, ip: byIp } = loginCounters();
-      const [userBan, ipBan] = await Promise.all([
-        countFailure(user.limiter, accountKey(email), user.spec),
-        countFailure(byIp.limiter, ip, byIp.spec),
-      ]);
-      const check = longerBan({ user: userBan, ip: ipBan });
-      const started = (['user', 'ip'] as const).filter((scope) => (scope === 'user' ? userBan : ipBan).started);
-      return { banned: !check.ok, retryAfterMs: check.ok ? 0 : check.retryAfterMs, started };
-    },
-    async loginSucceeded(email) {
-      await clearCount(loginCounters().user.limiter, accountKey(email));
-    },
-    async secondFactorAllowed(userId) {
-      return toCheck(await readBan(secondFactor().limiter, userId));
-    },
-    async secondFactorFailed(userId) {
+    async chargeSecondFactor(userId) {
       const { limiter, spec } = secondFactor();
-      return toCheck(await countFailure(limiter, userId, spec));
-    },
-    async secondFactorSucceeded(userId) {
-      await clearCount(secondFactor().limiter, userId);
+      const charge = await chargeAttempt(limiter, userId, spec.points);
+      if (!charge.ok) return { ok: false, retryAfterMs: charge.retryAfterMs };
+      return {
+        ok: true,
+        async failed() {
+          const ban = await chargeFailed(limiter, userId, spec, charge.attempt);
+          return ban.banned ? { ok: false, retryAfterMs: ban.retryAfterMs } : { ok: true };
+        },
+        succeeded: () => clearCount(limiter, userId),
+        refund: () => refundAttempt(limiter, userId),
+      };
     },
     async resetSecondFactor(userId) {
       await clearCount(secondFactor().limiter, userId);
@@ -80,18 +111,23 @@ export async function createLimits(options: CreateLimitsOptions): Promise<Limits
   };
 }
 
+/**
+ * How long a login waits, in steps, for a full count to make room: about 5 s in all, short steps
+ * first, as a check in flight (one argon2id hash and a transaction) takes tens of milliseconds.
+ */
+const FULL_WAITS_MS = [10, 20, 40, 80, ...Array<number>(48).fill(100)];
+
 /** Accounts are counted by email as typed, case-folded, whether or not the account exists. */
 function accountKey(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function toCheck(state: BanState): LimitCheck {
-  return state.banned ? { ok: false, retryAfterMs: state.retryAfterMs } : { ok: true };
-}
-
-function longerBan(bans: Record<LoginBanScope, BanState>): LoginCheck {
-  const { user, ip } = bans;
-  if (!user.banned && !ip.banned) return { ok: true };
-  const scope: LoginBanScope = user.banned && (!ip.banned || user.retryAfterMs >= ip.retryAfterMs) ? 'user' : 'ip';
-  return { ok: false, scope, retryAfterMs: bans[scope].retryAfterMs };
+/** The ban (or full count) to report when the account, the IP or both refused the attempt. */
+function longerRefusal(charges: Record<LoginBanScope, Charge>): Extract<LoginCharge, { ok: false }> {
+  const wait = (scope: LoginBanScope) => {
+    const charge = charges[scope];
+    return charge.ok ? -1 : charge.retryAfterMs;
+  };
+  const scope: LoginBanScope = wait('user') >= wait('ip') ? 'user' : 'ip';
+  return { ok: false, scope, retryAfterMs: wait(scope) };
 }

@@ -5,9 +5,6 @@ export type LimitCheck = { ok: true } | { ok: false; retryAfterMs: number };
 /** Login regulation bans an account (lower-cased email) and an IP independently. */
 export type LoginBanScope = 'user' | 'ip';
 
-/** A refused login check also names the ban in force (the longer one when both are). */
-export type LoginCheck = { ok: true } | { ok: false; retryAfterMs: number; scope: LoginBanScope };
-
 export interface LoginFailure {
   /** Whether the account or the IP is banned after this failure. */
   banned: boolean;
@@ -18,22 +15,42 @@ export interface LoginFailure {
 }
 
 /**
+ * An attempt charged before its check, and what to do with the charge once the check is done:
+ * a failure keeps it (and may start a ban), a success gives it back.
+ */
+export interface Charged<Failure> {
+  ok: true;
+  failed(): Promise<Failure>;
+  succeeded(): Promise<void>;
+  /** The check never ran (the hash queue was full, storage failed): the charge is given back. */
+  refund(): Promise<void>;
+}
+
+/** A refused login names the ban or limit in force (the longer one when both are). */
+export type LoginCharge = Charged<LoginFailure> | { ok: false; retryAfterMs: number; scope: LoginBanScope };
+
+export type SecondFactorCharge = Charged<LimitCheck> | { ok: false; retryAfterMs: number };
+
+/**
  * Every throttle the gateway applies, behind one interface so Redis (shared by instances) and
- * in-process counters are interchangeable (SECURITY L1, L2).
+ * in-process counters are interchangeable (SECURITY L1, L2). Each limit is charged before the
+ * check it guards, atomically, so parallel attempts cannot all pass a read of the count.
  */
 export interface Limits {
-  /** Login regulation: is this account or this IP banned right now? Consumes nothing. */
-  loginAllowed(email: string, ip: string): Promise<LoginCheck>;
-  /** Counts a failed password against the account and the IP; answers whether it started a ban. */
-  loginFailed(email: string, ip: string): Promise<LoginFailure>;
-  /** Clears the account's count (not the IP's: one good password must not launder an IP). */
-  loginSucceeded(email: string, ip: string): Promise<void>;
-  /** Second-factor failures per account, across sessions, IPs and factors (SECURITY L1: ≤ 100). */
-  secondFactorAllowed(userId: string): Promise<LimitCheck>;
-  /** Counts a failure; `ok: false` when the account is blocked from now on. */
-  secondFactorFailed(userId: string): Promise<LimitCheck>;
-  secondFactorSucceeded(userId: string): Promise<void>;
-  /** Lifts a second-factor block, for an administrator's 2FA reset. */
+  /**
+   * Login regulation: charges the account (email, whether it exists or not) and the IP. Refused,
+   * with nothing to verify, while either is banned or has `max_retries` checks counted already.
+   * A success clears the account's count and gives the IP its charge back (one good password
+   * must not launder an IP, nor do an office's good sign-ins count against its address).
+   */
+  chargeLogin(email: string, ip: string): Promise<LoginCharge>;
+  /**
+   * Second-factor attempts per account, across sessions, IPs and factors (SECURITY L1: ≤ 100
+   * consecutive failures). A failure's `ok: false` means the account is blocked from now on; a
+   * success clears the count.
+   */
+  chargeSecondFactor(userId: string): Promise<SecondFactorCharge>;
+  /** Lifts a second-factor block: an administrator's 2FA reset, or a new factor enrolled. */
   resetSecondFactor(userId: string): Promise<void>;
   /** A generic rate (`5/1h`) for one purpose and key: assistance per IP/email, email-code sends… */
   consume(purpose: string, key: string, rate: Rate): Promise<LimitCheck>;

@@ -1,25 +1,22 @@
 /**
- * Assistance requests (issue 6, SECURITY A1–A4): a locked-out user asks for help; the request is
- * recorded with its context, and the administrators allowed to see it are alerted — in one
- * transaction, with the same work whether or not the email matches an account. A request never
- * changes the account (A2) and never mails the address typed in (A3).
+ * Assistance requests (issue 6, SECURITY A1–A4): a locked-out user asks for help. In two steps:
+ * before the answer, what the requester sent is recorded under a new reference — the same work
+ * whatever the email; after it, the assistance worker (assistance-intake.ts) matches the account,
+ * gathers the context, flags suspicious patterns and alerts the administrators. Nothing an
+ * existing account makes the gateway do lies on the answer's path, so however loaded the machine
+ * its timing cannot tell one from an unknown email (A1). A request never changes the account (A2)
+ * and never mails the address typed in (A3).
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/client.js';
-import { countRecentRequestsFor, countRecentRequestsFromNetwork, insertAssistanceRequest } from '../../db/queries/assistance.js';
+import { insertAssistanceRequest } from '../../db/queries/assistance.js';
 import { pgErrorCode } from '../../db/queries/users.js';
-import type { UserRow } from '../../db/schema/index.js';
-import { writeAudit } from '../audit/write.js';
 import { describeLocation, describeNetwork, type GeoIp } from '../context/geoip.js';
 import type { Clock } from '../core/clock.js';
-import { enqueueEmail } from '../delivery/outbox.js';
-import { assistanceAlertEmail } from '../delivery/templates/index.js';
 import type { Policy } from '../policy/schema.js';
 import type { Limits } from '../ratelimit/limits.js';
 import { generateReferenceId } from '../security/codes.js';
-import { assistanceRecipients } from './admin-recipients.js';
-import { gatherAccountState, storedContext } from './assistance-context.js';
-import { findSuspiciousPatterns, networkKeyOf, type SuspiciousFlag } from './suspicious.js';
+import { networkKeyOf } from './suspicious.js';
 
 export type AssistanceType = Policy['recovery']['assistance']['types'][number];
 
@@ -29,31 +26,22 @@ export interface AssistanceDeps {
   geoip: GeoIp;
   limits: Limits;
   policy: Policy;
-  /** session.secret: seals the alert in the outbox. */
-  serverSecret: string;
-  /** The request on the dashboard, for the administrators' alert. */
-  dashboardUrl: (reference: string) => string;
-  /**
-   * The account an address belongs to: the local row, or under a directory the entry with that
-   * email attribute (one search whether or not it exists, SECURITY A1).
-   */
-  accountByEmail: (email: string) => Promise<UserRow | undefined>;
 }
 
 export interface AssistanceSubmission {
-  /** Validated by the caller (format); matched case-insensitively. */
+  /** Validated by the caller (format); matched case-insensitively, after the answer. */
   email: string;
   type: AssistanceType;
   /** Free text, already bounded and stripped of control characters other than line breaks. */
   message: string;
   ip: string;
   userAgent: string | null;
-  /** The HTTP request id, for the audit rows. */
+  /** The HTTP request id, for the audit rows written after the answer. */
   requestId: string;
 }
 
 export type AssistanceOutcome =
-  | { ok: true; id: string; reference: string; userId: string | null; notified: string[]; flags: SuspiciousFlag[] }
+  | { ok: true; id: string; reference: string }
   | { ok: false; reason: 'rate_limited'; scope: 'ip' | 'email'; retryAfterMs: number };
 
 // A fresh reference after a (1 in 2^40) collision with an existing one.
@@ -68,74 +56,28 @@ export async function submitAssistanceRequest(deps: AssistanceDeps, input: Assis
   const byEmail = await deps.limits.consume('assistance_email', input.email.toLowerCase(), limits.per_email);
   if (!byEmail.ok) return { ok: false, reason: 'rate_limited', scope: 'email', retryAfterMs: byEmail.retryAfterMs };
 
-  const user = await deps.accountByEmail(input.email);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await recordAndNotify(deps, input, user, generateReferenceId());
+      return await recordSubmission(deps, input, generateReferenceId());
     } catch (error) {
       if (pgErrorCode(error) !== UNIQUE_VIOLATION || attempt >= REFERENCE_ATTEMPTS) throw error;
     }
   }
 }
 
-async function recordAndNotify(deps: AssistanceDeps, input: AssistanceSubmission, user: UserRow | undefined, reference: string): Promise<AssistanceOutcome> {
-  const { policy } = deps;
-  const now = deps.clock.now();
+/**
+ * One insert of what was sent and where from (the address's location and network need no
+ * account). The context keeps what the worker needs later: the network key (other requests'
+ * flags count it at once), the user agent and the request id for the audit rows.
+ */
+async function recordSubmission(deps: AssistanceDeps, input: AssistanceSubmission, reference: string): Promise<AssistanceOutcome> {
   const id = randomUUID();
   const ipContext = deps.geoip.lookup(input.ip);
-  const location = describeLocation(ipContext);
-  const network = describeNetwork(ipContext);
-  const networkKey = networkKeyOf(ipContext);
-  const suspicious = policy.recovery.assistance.suspicious;
-  const since = new Date(now.getTime() - suspicious.window);
-
-  return deps.db.transaction(async (tx) => {
-    const state = await gatherAccountState(tx, user, ipContext);
-    const findings = findSuspiciousPatterns({
-      requestsForAccount: await countRecentRequestsFor(tx, { userId: user?.id ?? null, email: input.email }, since) + 1,
-      requestsFromNetwork: await countRecentRequestsFromNetwork(tx, networkKey, since) + 1,
-      anonymous: ipContext.anonymous,
-      settings: suspicious,
-    });
-    const flags = findings.map((f) => f.flag);
-    const admins = await assistanceRecipients(tx, policy.recovery.data_protection_level);
-    const notified = admins.map((a) => a.id);
-
-    await insertAssistanceRequest(tx, {
-      id, reference, submittedEmail: input.email, userId: user?.id ?? null, type: input.type, message: input.message,
-      ip: ipContext.ip, location, network, flags, notifiedAdmins: notified, now,
-      context: storedContext({ ipContext, networkKey, state, userAgent: input.userAgent, findings: findings.map((f) => f.description) }),
-    });
-
-    const alert = assistanceAlertEmail({
-      reference,
-      submittedEmail: input.email,
-      type: input.type,
-      message: input.message,
-      submittedAt: now,
-      link: deps.dashboardUrl(reference),
-      account: state.account,
-      recentEvents: state.recentEvents,
-      context: {
-        ip: ipContext.ip,
-        location,
-        network,
-        seenIpBefore: state.signIns?.ipSeenBefore ?? false,
-        seenNetworkBefore: state.signIns?.networkSeenBefore ?? false,
-        flags: findings.map((f) => f.description),
-      },
-    });
-    // Only administrators' stored addresses: the email typed in is never a recipient (A3).
-    for (const admin of admins) {
-      await enqueueEmail(tx, deps.serverSecret, { kind: 'assistance_alert', to: admin.email, email: alert, userId: admin.id }, now);
-    }
-
-    const audit = { at: now, userId: user?.id ?? null, ip: ipContext.ip, location, requestId: input.requestId };
-    await writeAudit(tx, deps.serverSecret, {
-      ...audit, event: 'assistance.submitted', actor: null,
-      details: { reference, type: input.type, matched: user !== undefined, flags, network },
-    });
-    await writeAudit(tx, deps.serverSecret, { ...audit, event: 'assistance.notified', actor: 'system', details: { reference, admins: notified } });
-    return { ok: true as const, id, reference, userId: user?.id ?? null, notified, flags };
+  await insertAssistanceRequest(deps.db, {
+    id, reference, submittedEmail: input.email, userId: null, type: input.type, message: input.message,
+    ip: ipContext.ip, location: describeLocation(ipContext), network: describeNetwork(ipContext),
+    context: { networkKey: networkKeyOf(ipContext), userAgent: input.userAgent, requestId: input.requestId },
+    flags: [], notifiedAdmins: [], now: deps.clock.now(), processedAt: null,
   });
+  return { ok: true, id, reference };
 }

@@ -11,9 +11,11 @@ import { submitAssistanceRequest, type AssistanceType } from '../recovery/assist
 import type { RouteDeps } from './deps.js';
 
 /**
- * Every POST answers no sooner than this after it arrived, so the time taken by the work for an
- * existing account and for an unknown email cannot tell them apart (SECURITY A1). It comfortably
- * exceeds the work itself (a handful of queries and inserts); a slower answer is logged.
+ * Every POST answers no sooner than this after it arrived (SECURITY A1). The work on the answer's
+ * path (rate limits, one insert, the page) is the same for every email: whatever an existing
+ * account costs is done by the assistance worker, which starts at once but is never waited for.
+ * The floor is insurance on top, so that even the path's own jitter shows nothing; a slower
+ * answer is logged.
  */
 const RESPONSE_FLOOR_MS = 400;
 // Textareas submit CRLF; anything else below U+0020 except tab and line feed is dropped (PostgreSQL
@@ -38,24 +40,23 @@ export function assistRoutes(deps: RouteDeps) {
     const answer = await answerSubmission(c);
     // Rendered inside the padded section too: the page is part of the work.
     const response = await answer.response;
+    // The account work begins once the answer is ready, runs while it waits out its floor, and is
+    // never waited for: how long it takes cannot shift when the answer leaves (SECURITY A1).
+    if (answer.recorded) {
+      const log = c.get('log');
+      void deps.assistance.poke().catch((error: unknown) => log.error({ err: String(error) }, 'assistance worker poke failed'));
+    }
     const elapsed = performance.now() - startedAt;
     if (elapsed > RESPONSE_FLOOR_MS) c.get('log').warn({ event: 'assistance.slow', ms: Math.round(elapsed) }, 'assistance request took longer than the response floor');
     else await sleep(RESPONSE_FLOOR_MS - elapsed);
-    // The alerts are committed; send them once this answer is on its way. Not awaited, and not
-    // inside the padded section, so neither SMTP latency nor the worker's own database work can
-    // shift when the answer leaves (SECURITY A1).
-    if (answer.enqueued) {
-      const log = c.get('log');
-      setImmediate(() => deps.delivery.poke().catch((error: unknown) => log.error({ err: String(error) }, 'delivery worker poke failed')));
-    }
     return response;
   });
 
-  /** The answer, and whether alerts were committed to the outbox. */
-  async function answerSubmission(c: Context<AppEnv>): Promise<{ response: Response | Promise<Response>; enqueued: boolean }> {
+  /** The answer, and whether a request was recorded for the worker. */
+  async function answerSubmission(c: Context<AppEnv>): Promise<{ response: Response | Promise<Response>; recorded: boolean }> {
     const policy = deps.policies.current().policy;
     const { enabled, types } = policy.recovery.assistance;
-    if (!enabled) return { response: disabled(c), enqueued: false };
+    if (!enabled) return { response: disabled(c), recorded: false };
     const form = await c.req.parseBody();
     const email = formText(form.email, 254);
     const type = formText(form.type, 32);
@@ -63,7 +64,7 @@ export function assistRoutes(deps: RouteDeps) {
     const csrfToken = c.get('csrfToken');
     const invalid = (error: string) => ({
       response: c.html(<AssistPage prefix={prefix} csrfToken={csrfToken} types={types} values={{ email, type, message }} error={error} />, 400),
-      enqueued: false,
+      recorded: false,
     });
     // Input checks only: they depend on what was typed, never on whether an account exists.
     if (!isValidEmail(email)) return invalid('Enter the email address of your account.');
@@ -73,10 +74,7 @@ export function assistRoutes(deps: RouteDeps) {
     const log = c.get('log');
     let outcome;
     try {
-      outcome = await submitAssistanceRequest({
-        db: deps.db, clock: deps.clock, geoip: deps.geoip, limits: deps.limits, policy, serverSecret: deps.config.session.secret, accountByEmail: deps.directory.accountByEmail,
-        dashboardUrl: (reference) => `${deps.config.server.public_url}${prefix}/admin/requests/${reference}`,
-      }, {
+      outcome = await submitAssistanceRequest({ db: deps.db, clock: deps.clock, geoip: deps.geoip, limits: deps.limits, policy }, {
         email, type: type as AssistanceType, message, ip: c.get('clientIp'),
         userAgent: oneLine(c.req.header('user-agent') ?? '').slice(0, 512) || null, requestId: c.get('requestId'),
       });
@@ -84,19 +82,16 @@ export function assistRoutes(deps: RouteDeps) {
       log.error({ event: 'assistance.failed', err: String(error) }, 'assistance request not recorded');
       // The same answer for every address (SECURITY A1), like any outage: 503 with Retry-After.
       const response = answerUnavailable(c, prefix, 'Your request could not be sent. Try again in a moment.');
-      return { response, enqueued: false };
+      return { response, recorded: false };
     }
     if (!outcome.ok) {
       log.info({ event: 'assistance.limited', scope: outcome.scope, email: oneLine(email) }, 'assistance request refused: rate limit');
       c.header('Retry-After', String(Math.ceil(outcome.retryAfterMs / 1000)));
-      return { response: c.html(<AssistLimitedPage prefix={prefix} csrfToken={csrfToken} types={types} />, 429), enqueued: false };
+      return { response: c.html(<AssistLimitedPage prefix={prefix} csrfToken={csrfToken} types={types} />, 429), recorded: false };
     }
-    log.info({
-      event: 'assistance.submitted', reference: outcome.reference, matched: outcome.userId !== null,
-      notified: outcome.notified.length, flags: outcome.flags,
-    }, 'assistance request recorded');
-    if (outcome.notified.length === 0) log.warn({ event: 'assistance.unnotified', reference: outcome.reference }, 'no administrator may be notified of assistance requests');
-    return { response: c.html(<AssistReceivedPage prefix={prefix} reference={outcome.reference} />), enqueued: outcome.notified.length > 0 };
+    // Whether the email matched is logged by the worker, after the answer.
+    log.info({ event: 'assistance.received', reference: outcome.reference }, 'assistance request received');
+    return { response: c.html(<AssistReceivedPage prefix={prefix} reference={outcome.reference} />), recorded: true };
   }
 
   return app;

@@ -5,7 +5,7 @@ import { MessagePage } from '../../views/pages/message.js';
 import { BackupCodeHoldersTable, BackupCodeStats } from '../../views/partials/backup-code-stats.js';
 import { Layout } from '../../views/layout.js';
 import { listBackupCodeHolders } from '../../db/queries/backup-codes.js';
-import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
+import { completeSecondFactor } from '../auth/complete-second-factor.js';
 import {
   backupCodesAllowed,
   countUnusedBackupCodes,
@@ -105,40 +105,36 @@ export function backupCodeRoutes(deps: RouteDeps) {
       log.info({ event: 'second_factor.failed', method: 'backup_code', reason: 'not_allowed' }, 'backup codes not allowed for this user');
       return notAvailable(c);
     }
-    const limit = await deps.limits.secondFactorAllowed(session.user.id);
-    if (!limit.ok) return tooManyAttempts(c, limit.retryAfterMs);
-    const typed = formText(form.code, 128);
-    if (!typed) return form401(400, 'Enter one of your backup codes.');
-
-    const outcome = await deps.db.transaction(async (tx) => {
-      const redeemed = await redeemBackupCode(tx, deps, { user: session.user, typed, ip: c.get('clientIp') });
-      if (!redeemed.ok) return redeemed;
-      const fresh = await stepUpSession(deps, c, tx, session, 'backup_code', { details: { codes_left: redeemed.codesLeft } });
-      await recordBackupCodeUse(tx, deps, {
-        user: session.user, codeId: redeemed.codeId, codesLeft: redeemed.codesLeft, ip: c.get('clientIp'), requestId: c.get('requestId'),
-      });
-      // Re-enrolment: `backup_code_used` (and `backup_codes_low` at or below low_threshold) take
-      // effect with the sign-in, in this transaction.
-      const trigger = {
-        userId: session.user.id, role: session.user.role, type: session.user.type, now: deps.clock.now(),
-        actor: { userId: session.user.id }, ip: c.get('clientIp'), requestId: c.get('requestId'),
-      };
-      await fireReenrollmentTrigger(tx, deps, { ...trigger, trigger: 'backup_code_used' });
-      if (isLowOnBackupCodes(redeemed.codesLeft, policy())) {
-        await fireReenrollmentTrigger(tx, deps, { ...trigger, trigger: 'backup_codes_low', details: { codes_left: redeemed.codesLeft } });
-      }
-      return { ok: true as const, fresh, codesLeft: redeemed.codesLeft };
+    const ip = c.get('clientIp');
+    const requestId = c.get('requestId');
+    const outcome = await completeSecondFactor(deps, c, {
+      method: 'backup_code', session, answer: formText(form.code, 128) || null,
+      verify: async (tx, typed) => {
+        const redeemed = await redeemBackupCode(tx, deps, { user: session.user, typed, ip });
+        return redeemed.ok ? { ok: true, proof: redeemed, details: { codes_left: redeemed.codesLeft } } : redeemed;
+      },
+      onSuccess: async (tx, redeemed) => {
+        await recordBackupCodeUse(tx, deps, { user: session.user, codeId: redeemed.codeId, codesLeft: redeemed.codesLeft, ip, requestId });
+        // Re-enrolment: `backup_code_used` (and `backup_codes_low` at or below low_threshold) take
+        // effect with the sign-in, in this transaction.
+        const trigger = {
+          userId: session.user.id, role: session.user.role, type: session.user.type, now: deps.clock.now(),
+          actor: { userId: session.user.id }, ip, requestId,
+        };
+        await fireReenrollmentTrigger(tx, deps, { ...trigger, trigger: 'backup_code_used' });
+        if (isLowOnBackupCodes(redeemed.codesLeft, policy())) {
+          await fireReenrollmentTrigger(tx, deps, { ...trigger, trigger: 'backup_codes_low', details: { codes_left: redeemed.codesLeft } });
+        }
+      },
     });
-
     if (!outcome.ok) {
-      if (outcome.reason === 'not_allowed') return notAvailable(c);
-      const { blocked } = await recordSecondFactorFailure(deps, c, session, 'backup_code', outcome.reason);
-      if (blocked) return tooManyAttempts(c);
+      if (outcome.reason === 'empty') return form401(400, 'Enter one of your backup codes.');
+      if (outcome.reason === 'blocked') return tooManyAttempts(c);
+      // The policy changed between the page and the check.
+      if (outcome.failure === 'not_allowed') return notAvailable(c);
       return form401(401, GENERIC_FAILURE);
     }
-    await finishStepUp(deps, c, session.user.id, outcome.fresh);
-    deps.sessions.forgetUser(session.user.id);
-    log.info({ event: 'backup_code.used', codes_left: outcome.codesLeft }, 'signed in with a backup code');
+    log.info({ event: 'backup_code.used', codes_left: outcome.proof.codesLeft }, 'signed in with a backup code');
     await pokeDelivery(c);
     return c.redirect(rd, 303);
   });
@@ -167,9 +163,8 @@ export function backupCodeRoutes(deps: RouteDeps) {
     };
   }
 
-  function tooManyAttempts(c: Ctx, retryAfterMs?: number): Response | Promise<Response> {
-    c.get('log').warn({ event: 'second_factor.blocked', method: 'backup_code' }, 'second-factor attempts blocked for this account');
-    if (retryAfterMs) c.header('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
+  // completeSecondFactor has logged the block and set Retry-After.
+  function tooManyAttempts(c: Ctx): Response | Promise<Response> {
     return message(c, 429, 'Too many attempts', 'There have been too many failed attempts on this account. Try again later or ask for help.', {
       href: `${prefix}/assist`, label: 'Ask for help',
     });

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { ChallengePage } from '../../views/pages/challenge.js';
 import { countUnusedBackupCodes } from '../factors/backup-codes.js';
-import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
+import { completeSecondFactor } from '../auth/complete-second-factor.js';
 import { hasFreshSecondFactor } from '../session/freshness.js';
 import { userFactors, type UserFactors } from '../factors/summary.js';
 import { totpSealingKey, verifyTotpSignIn } from '../factors/totp.js';
@@ -76,33 +76,23 @@ export function challengeRoutes(deps: RouteDeps) {
     const g = await gate(c, rd);
     if (!g.ok) return g.response;
     const { session } = g;
-    const userId = session.user.id;
     const log = c.get('log');
     const { policy } = deps.policies.current();
     if (!factorAllowed(policy, 'totp', session.user.role, session.user.type)) {
       log.info({ event: 'second_factor.refused', method: 'totp', reason: 'totp_disabled' }, 'TOTP is turned off by policy');
       return page(c, g, rd, 'Authenticator app codes cannot be used here. Choose another way below.', 400);
     }
-    const allowed = await deps.limits.secondFactorAllowed(userId);
-    if (!allowed.ok) {
-      log.warn({ event: 'second_factor.blocked', method: 'totp', retryAfterMs: allowed.retryAfterMs }, 'second factor blocked for this account');
-      c.header('Retry-After', String(Math.max(1, Math.ceil(allowed.retryAfterMs / 1000))));
-      return page(c, g, rd, BLOCKED, 429);
-    }
-    const code = formText(form.code, 32);
-    if (!code) return page(c, g, rd, 'Enter the 6-digit code from your authenticator app.', 400);
-
-    const result = await deps.db.transaction(async (tx) => {
-      const outcome = await verifyTotpSignIn(tx, key, { userId, code, nowMs: deps.clock.nowMs() });
-      if (!outcome.ok) return outcome;
-      return { ok: true as const, fresh: await stepUpSession(deps, c, tx, session, 'totp', { details: { step: outcome.step } }) };
+    const outcome = await completeSecondFactor(deps, c, {
+      method: 'totp', session, answer: formText(form.code, 32) || null,
+      verify: async (tx, code) => {
+        const verified = await verifyTotpSignIn(tx, key, { userId: session.user.id, code, nowMs: deps.clock.nowMs() });
+        return verified.ok ? { ok: true, proof: verified, details: { step: verified.step } } : verified;
+      },
     });
-    if (!result.ok) {
-      const { blocked } = await recordSecondFactorFailure(deps, c, session, 'totp', result.reason);
-      if (blocked) return page(c, g, rd, BLOCKED, 429);
-      return page(c, g, rd, INVALID_CODE, 401);
+    if (!outcome.ok) {
+      if (outcome.reason === 'empty') return page(c, g, rd, 'Enter the 6-digit code from your authenticator app.', 400);
+      return outcome.reason === 'blocked' ? page(c, g, rd, BLOCKED, 429) : page(c, g, rd, INVALID_CODE, 401);
     }
-    await finishStepUp(deps, c, userId, result.fresh);
     return c.redirect(rd, 303);
   });
 

@@ -28,6 +28,8 @@ export interface RouteDeps {
   geoip: GeoIp;
   /** Wakes the delivery worker after a transaction that enqueued a message has committed. */
   delivery: { poke(): Promise<void> };
+  /** Does an assistance request's account work after its answer has gone (SECURITY A1). */
+  assistance: { poke(): Promise<void> };
   /** `rd` validation (SECURITY S7). */
   safeRedirect: (rd: string | undefined | null, host: string | undefined, fallback: string) => string;
   /** The request's session, resolved once per request (throws when the store is unreachable). */

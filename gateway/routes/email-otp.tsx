@@ -9,7 +9,7 @@ import { EmailOtpPage, type EmailOtpPageState } from '../../views/pages/email-ot
 import { MessagePage } from '../../views/pages/message.js';
 import { hasLiveEmailOtp, outboxDeliveryOf } from '../../db/queries/email-otps.js';
 import { writeAudit } from '../audit/write.js';
-import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
+import { completeSecondFactor } from '../auth/complete-second-factor.js';
 import { enqueueEmail } from '../delivery/outbox.js';
 import { emailOtpEmail } from '../delivery/templates/index.js';
 import {
@@ -132,40 +132,35 @@ export function emailOtpRoutes(deps: RouteDeps) {
     const { session, settings } = attempt;
     const log = c.get('log');
 
-    const allowed = await deps.limits.secondFactorAllowed(session.user.id);
-    if (!allowed.ok) {
-      log.info({ event: 'second_factor.blocked', method: 'email_otp' }, 'email code refused: too many second-factor failures');
-      return page(c, attempt, rd, 'waiting', VERIFY_LIMITED, 429);
-    }
-    const code = normaliseEmailOtpInput(formText(form.code, 64));
-    if (!code) {
-      const { blocked } = await recordSecondFactorFailure(deps, c, session, 'email_otp', 'malformed');
-      return page(c, attempt, rd, 'waiting', blocked ? VERIFY_LIMITED : MALFORMED_CODE, blocked ? 429 : 400);
-    }
-
-    const now = deps.clock.now();
-    const outcome = await deps.db.transaction(async (tx) => {
-      const check = await checkEmailOtp(tx, key, { userId: session.user.id, sessionIdHash: session.idHash, code, now, maxAttempts: settings.maxAttempts });
-      // A failed check still commits: the wrong try it counted must stay counted (SECURITY E2).
-      if (!check.ok) return check;
-      const fresh = await stepUpSession(deps, c, tx, session, 'email_otp', { details: { trigger: EMAIL_OTP_TRIGGER } });
-      await writeAudit(tx, deps.config.session.secret, {
-        event: 'email_otp.used', at: now, actor: { userId: session.user.id }, userId: session.user.id,
-        ip: c.get('clientIp'), requestId: c.get('requestId'), details: { code: check.id, trigger: EMAIL_OTP_TRIGGER },
-      });
-      // Re-enrolment (SECURITY E3): the policy's `on: email_otp_used` rules, in this transaction.
-      await fireReenrollmentTrigger(tx, deps, {
-        userId: session.user.id, trigger: EMAIL_OTP_TRIGGER, role: session.user.role, type: session.user.type, now,
-        actor: { userId: session.user.id }, ip: c.get('clientIp'), requestId: c.get('requestId'),
-      });
-      return { ok: true as const, fresh };
+    const ip = c.get('clientIp');
+    const requestId = c.get('requestId');
+    const outcome = await completeSecondFactor(deps, c, {
+      method: 'email_otp', session, answer: formText(form.code, 64) || null,
+      verify: async (tx, typed) => {
+        const code = normaliseEmailOtpInput(typed);
+        // Not the code's own try (SECURITY E2), but a guess at the account's second factor.
+        if (!code) return { ok: false, reason: 'malformed' };
+        const check = await checkEmailOtp(tx, key, { userId: session.user.id, sessionIdHash: session.idHash, code, now: deps.clock.now(), maxAttempts: settings.maxAttempts });
+        return check.ok ? { ok: true, proof: check, details: { trigger: EMAIL_OTP_TRIGGER } } : check;
+      },
+      onSuccess: async (tx, check) => {
+        const now = deps.clock.now();
+        await writeAudit(tx, deps.config.session.secret, {
+          event: 'email_otp.used', at: now, actor: { userId: session.user.id }, userId: session.user.id,
+          ip, requestId, details: { code: check.id, trigger: EMAIL_OTP_TRIGGER },
+        });
+        // Re-enrolment (SECURITY E3): the policy's `on: email_otp_used` rules, in this transaction.
+        await fireReenrollmentTrigger(tx, deps, {
+          userId: session.user.id, trigger: EMAIL_OTP_TRIGGER, role: session.user.role, type: session.user.type, now,
+          actor: { userId: session.user.id }, ip, requestId,
+        });
+      },
     });
     if (!outcome.ok) {
-      const { blocked } = await recordSecondFactorFailure(deps, c, session, 'email_otp', outcome.reason);
-      return page(c, attempt, rd, 'waiting', blocked ? VERIFY_LIMITED : WRONG_CODE, blocked ? 429 : 401);
+      if (outcome.reason === 'blocked') return page(c, attempt, rd, 'waiting', VERIFY_LIMITED, 429);
+      if (outcome.reason === 'empty' || outcome.failure === 'malformed') return page(c, attempt, rd, 'waiting', MALFORMED_CODE, 400);
+      return page(c, attempt, rd, 'waiting', WRONG_CODE, 401);
     }
-    await finishStepUp(deps, c, session.user.id, outcome.fresh);
-    deps.sessions.forgetUser(session.user.id);
     log.info({ event: 'email_otp.used', trigger: EMAIL_OTP_TRIGGER }, 'signed in with an email code');
     return c.redirect(rd, 303);
   });

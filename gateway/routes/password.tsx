@@ -8,6 +8,8 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { AppEnv } from '../http/env.js';
 import { formSecret, formText } from '../http/form.js';
+import type { PolicyStore } from '../policy/watch.js';
+import type { Limits } from '../ratelimit/limits.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Directory } from '../directory/directory.js';
 
@@ -16,6 +18,8 @@ export interface PasswordRouteDeps {
   clock: Clock;
   config: Config;
   sessions: SessionManager;
+  limits: Pick<Limits, 'consume'>;
+  policies: PolicyStore;
   directory: Pick<Directory, 'passwordOwner' | 'setDirectoryPassword'>;
 }
 
@@ -45,11 +49,17 @@ export function passwordRoutes(deps: PasswordRouteDeps) {
     const form = await c.req.parseBody();
     const token = formText(form.token, 200);
     const password = formSecret(form.password, 1024);
-    const outcome = await setPasswordWithLink(deps, { token, password, ip: c.get('clientIp'), requestId: c.get('requestId') });
+    const perIp = deps.policies.current().policy.rate_limits.password_reset.per_ip;
+    const outcome = await setPasswordWithLink({ ...deps, perIp }, { token, password, ip: c.get('clientIp'), requestId: c.get('requestId') });
     // An invited user goes on to enrol a second factor once signed in (the enrolment page is open
     // to an account that holds none yet, routes/enroll.tsx).
     if (outcome.ok && outcome.purpose === 'invitation') return c.redirect(`${prefix}/login?notice=welcome&rd=${encodeURIComponent(`${prefix}/enroll`)}`, 303);
     if (outcome.ok) return c.redirect(`${prefix}/login?notice=password-set`, 303);
+    if (outcome.reason === 'rate_limited') {
+      c.get('log').info({ event: 'password.reset.limited', retryAfterMs: outcome.retryAfterMs }, 'password link refused: rate limit');
+      c.header('Retry-After', String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
+      return c.html(<MessagePage prefix={prefix} title="Too many attempts" message="Too many attempts from your network. Wait a few minutes, then open the link again." />, 429);
+    }
     if (outcome.reason === 'weak_password') {
       const link = await describePasswordLink(deps.db, token, deps.clock.now());
       if (!link) return expired(c);

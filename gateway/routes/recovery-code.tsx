@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { MessagePage } from '../../views/pages/message.js';
 import { RecoveryCodePage } from '../../views/pages/recovery-code.js';
 import { completeApprovedRequest } from '../../db/queries/admin.js';
-import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
+import { completeSecondFactor } from '../auth/complete-second-factor.js';
 import { writeAudit } from '../audit/write.js';
 import { describeLocation } from '../context/geoip.js';
 import type { AppEnv } from '../http/env.js';
@@ -42,9 +42,8 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
   const form = (c: Ctx, session: SessionView, rd: string, error: string | null, status: 200 | 400 | 401) =>
     c.html(<RecoveryCodePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUser(session)} error={error} />, status);
 
-  function tooManyAttempts(c: Ctx, retryAfterMs?: number) {
-    c.get('log').warn({ event: 'second_factor.blocked', method: 'recovery_code' }, 'second-factor attempts blocked for this account');
-    if (retryAfterMs) c.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  // completeSecondFactor has logged the block and set Retry-After.
+  function tooManyAttempts(c: Ctx) {
     return c.html(
       <MessagePage prefix={prefix} title="Too many attempts" message="There have been too many failed attempts on this account. Try again later or ask your administrator." />,
       429,
@@ -66,46 +65,42 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
     const { session } = g;
     const userId = session.user.id;
     const log = c.get('log');
-    const limit = await deps.limits.secondFactorAllowed(userId);
-    if (!limit.ok) return tooManyAttempts(c, limit.retryAfterMs);
-    const typed = formText(body.code, 128);
-    if (!typed) return form(c, session, rd, 'Enter the recovery code from your administrator.', 400);
-
     const ip = c.get('clientIp');
     const requestId = c.get('requestId');
-    const outcome = await deps.db.transaction(async (tx) => {
-      const now = deps.clock.now();
-      const redeemed = await redeemRecoveryCode(tx, { serverSecret: deps.config.session.secret, userId, typed, now });
-      if (!redeemed.ok) return redeemed;
-      // SECURITY R3: whoever else holds a session of this account loses it now.
-      const revoked = await deps.sessions.revokeAllForUser(tx, userId, session.idHash);
-      const audit = { at: now, actor: { userId }, userId, ip, location: describeLocation(deps.geoip.lookup(ip)), requestId };
-      const request = redeemed.requestId ? await completeApprovedRequest(tx, redeemed.requestId, now) : undefined;
-      await writeAudit(tx, deps.config.session.secret, {
-        ...audit, event: 'recovery_code.used',
-        details: { code_id: redeemed.codeId, reference: request?.reference ?? null, sessions_revoked: revoked.length },
-      });
-      const fresh = await stepUpSession(deps, c, tx, session, 'recovery_code', { restricted: true });
-      if (request) {
-        await writeAudit(tx, deps.config.session.secret, { ...audit, event: 'recovery_request.completed', details: { reference: request.reference, via: 'recovery_code' } });
-      }
-      // Re-enrolment: the policy's `on: recovery_code_used` rules, in this transaction (the
-      // restricted session already allows nothing but enrolment).
-      await fireReenrollmentTrigger(tx, deps, {
-        userId, trigger: 'recovery_code_used', role: session.user.role, type: session.user.type, now, actor: { userId }, ip, requestId,
-        details: { reference: request?.reference ?? null },
-      });
-      return { ok: true as const, fresh, reference: request?.reference ?? null, revoked: revoked.length };
+    const audit = () => ({ at: deps.clock.now(), actor: { userId }, userId, ip, location: describeLocation(deps.geoip.lookup(ip)), requestId });
+    const outcome = await completeSecondFactor(deps, c, {
+      method: 'recovery_code', session, answer: formText(body.code, 128) || null, restricted: true,
+      verify: async (tx, typed) => {
+        const redeemed = await redeemRecoveryCode(tx, { serverSecret: deps.config.session.secret, userId, typed, now: deps.clock.now() });
+        if (!redeemed.ok) return redeemed;
+        // SECURITY R3: whoever else holds a session of this account loses it now (before the step-up,
+        // whose fresh session is the one that stays).
+        const revoked = await deps.sessions.revokeAllForUser(tx, userId, session.idHash);
+        const request = redeemed.requestId ? await completeApprovedRequest(tx, redeemed.requestId, deps.clock.now()) : undefined;
+        const reference = request?.reference ?? null;
+        await writeAudit(tx, deps.config.session.secret, {
+          ...audit(), event: 'recovery_code.used', details: { code_id: redeemed.codeId, reference, sessions_revoked: revoked.length },
+        });
+        return { ok: true, proof: { reference, completed: request !== undefined, revoked: revoked.length } };
+      },
+      onSuccess: async (tx, used) => {
+        if (used.completed) {
+          await writeAudit(tx, deps.config.session.secret, { ...audit(), event: 'recovery_request.completed', details: { reference: used.reference, via: 'recovery_code' } });
+        }
+        // Re-enrolment: the policy's `on: recovery_code_used` rules, in this transaction (the
+        // restricted session already allows nothing but enrolment).
+        await fireReenrollmentTrigger(tx, deps, {
+          userId, trigger: 'recovery_code_used', role: session.user.role, type: session.user.type, now: deps.clock.now(),
+          actor: { userId }, ip, requestId, details: { reference: used.reference },
+        });
+      },
     });
-
     if (!outcome.ok) {
-      const { blocked } = await recordSecondFactorFailure(deps, c, session, 'recovery_code', outcome.reason);
-      if (blocked) return tooManyAttempts(c);
+      if (outcome.reason === 'empty') return form(c, session, rd, 'Enter the recovery code from your administrator.', 400);
+      if (outcome.reason === 'blocked') return tooManyAttempts(c);
       return form(c, session, rd, GENERIC_FAILURE, 401);
     }
-    await finishStepUp(deps, c, userId, outcome.fresh);
-    deps.sessions.forgetUser(userId);
-    log.info({ event: 'recovery_code.used', reference: outcome.reference, sessions_revoked: outcome.revoked }, 'signed in with a recovery code');
+    log.info({ event: 'recovery_code.used', reference: outcome.proof.reference, sessions_revoked: outcome.proof.revoked }, 'signed in with a recovery code');
     return c.redirect(withRd(`${prefix}/enroll`, rd), 303);
   });
 

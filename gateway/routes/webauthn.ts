@@ -2,7 +2,8 @@ import { Hono, type Context } from 'hono';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { writeAudit } from '../audit/write.js';
 import { afterEnrolment, issueBackupCodesIfNone } from '../factors/first-enrolment.js';
-import { finishStepUp, recordSecondFactorFailure, stepUpSession } from '../auth/second-factor.js';
+import { completeSecondFactor, type Verdict } from '../auth/complete-second-factor.js';
+import { finishStepUp, stepUpSession } from '../auth/second-factor.js';
 import {
   cleanKeyName, createAuthenticationOptions, createRegistrationOptions, verifyAuthentication, verifyRegistration,
   type CeremonyInput,
@@ -100,22 +101,20 @@ export function webauthnRoutes(deps: RouteDeps) {
     return c.json({ ok: true, redirect: afterEnrolment(prefix, outcome.codesIssued === true, next) });
   });
 
-  /** Who may answer the challenge: a signed-in, non-recovery session with keys, not blocked. */
-  async function challengeGate(c: Context<AppEnv>): Promise<Gate> {
+  /**
+   * Who may answer the challenge: a signed-in, non-recovery session with keys. A blocked account
+   * may still ask for options; completeSecondFactor refuses its answer.
+   */
+  function challengeGate(c: Context<AppEnv>): Gate {
     const session = c.get('session');
     if (!session) return refuse(c, 401, 'unauthenticated', 'Sign in first.');
     if (session.restricted) return refuse(c, 403, 'enrolment_required', 'Set up a new second factor first.');
     if (!webauthnAllowed(session)) return refuse(c, 403, 'factor_disabled', 'Security keys are not enabled for your account.');
-    const allowed = await deps.limits.secondFactorAllowed(session.user.id);
-    if (!allowed.ok) {
-      c.get('log').warn({ event: 'second_factor.blocked', method: 'webauthn' }, 'second factor blocked for this account');
-      return refuse(c, 429, 'too_many_attempts', 'Too many failed attempts. Ask for assistance to get back in.');
-    }
     return session;
   }
 
   app.post('/2fa/webauthn/options', async (c) => {
-    const session = await challengeGate(c);
+    const session = challengeGate(c);
     if (session instanceof Response) return session;
     const outcome = await createAuthenticationOptions(db, clock, ceremony(c, session));
     if (!outcome.ok) return refuse(c, 400, 'no_security_key', 'There is no security key on your account.');
@@ -123,24 +122,22 @@ export function webauthnRoutes(deps: RouteDeps) {
   });
 
   app.post('/2fa/webauthn/verify', async (c) => {
-    const session = await challengeGate(c);
+    const session = challengeGate(c);
     if (session instanceof Response) return session;
     const body = await jsonBody(c);
-    const outcome: Completed = !isCredentialJson(body.response)
-      ? { ok: false, reason: 'malformed' }
-      : await db.transaction(async (tx): Promise<Completed> => {
-        const result = await verifyAuthentication(tx, clock, { ...ceremony(c, session), response: body.response as AuthenticationResponseJSON });
-        if (!result.ok) return result;
-        return { ok: true, fresh: await stepUpSession(deps, c, tx, session, 'webauthn', { details: { key: result.credential.id } }) };
-      });
+    const outcome = await completeSecondFactor(deps, c, {
+      method: 'webauthn', session, answer: body.response ?? null,
+      verify: async (tx, response): Promise<Verdict<null>> => {
+        // Present but not shaped like a credential: a try all the same.
+        if (!isCredentialJson(response)) return { ok: false, reason: 'malformed' };
+        const result = await verifyAuthentication(tx, clock, { ...ceremony(c, session), response: response as AuthenticationResponseJSON });
+        return result.ok ? { ok: true, proof: null, details: { key: result.credential.id } } : result;
+      },
+    });
     if (!outcome.ok) {
-      c.get('log').info({ reason: outcome.reason, detail: outcome.detail }, 'security key assertion refused');
-      const { blocked } = await recordSecondFactorFailure(deps, c, session, 'webauthn', outcome.reason);
-      return blocked
-        ? refuse(c, 429, 'too_many_attempts', 'Too many failed attempts. Ask for assistance to get back in.')
-        : refuse(c, 400, 'webauthn_failed', VERIFY_FAILED);
+      if (outcome.reason === 'blocked') return refuse(c, 429, 'too_many_attempts', 'Too many failed attempts. Ask for assistance to get back in.');
+      return refuse(c, 400, 'webauthn_failed', VERIFY_FAILED);
     }
-    if (outcome.fresh) await finishStepUp(deps, c, session.user.id, outcome.fresh);
     return c.json({ ok: true, redirect: deps.safeRedirect(stringField(body.rd), c.req.header('host'), '/') });
   });
 

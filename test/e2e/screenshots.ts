@@ -44,6 +44,7 @@ export async function takeScreenshots(outDir: string): Promise<string[]> {
       await client.page(`${P}/assist`);
       await client.postForm(`${P}/assist`, { email, type, message });
     }
+    await gw.running.assistance.poke();
 
     const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, deviceScaleFactor: 1 });
     const page = await context.newPage();

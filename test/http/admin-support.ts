@@ -36,7 +36,7 @@ export async function insertRequest(storage: Storage, clock: Clock, input: { use
   const id = randomUUID();
   await insertAssistanceRequest(storage.db, {
     id, reference, submittedEmail: input.email, userId: input.userId, type: 'lost_2fa', message: 'I lost my phone.\n<script>alert(1)</script>',
-    ip: '198.51.100.7', location: 'unknown', network: 'unknown', flags: [], notifiedAdmins: [], now: input.at ?? clock.now(),
+    ip: '198.51.100.7', location: 'unknown', network: 'unknown', flags: [], notifiedAdmins: [], now: input.at ?? clock.now(), processedAt: input.at ?? clock.now(),
     context: { city: null, country: null, userAgent: 'test', ipSeenBefore: false, findings: [] },
   });
   if (input.status && input.status !== 'pending') await storage.db.update(assistanceRequests).set({ status: input.status }).where(eq(assistanceRequests.id, id));

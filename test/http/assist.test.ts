@@ -44,6 +44,8 @@ async function submit(target: TestGateway, fields: Record<string, string>, forwa
   await client.page(`${P}/assist`);
   const res = await client.postForm(`${P}/assist`, { type: 'lost_2fa', message: '', ...fields }, forwardedFor ? { 'x-forwarded-for': forwardedFor } : {});
   const html = await res.text();
+  // The account work follows the answer (SECURITY A1): wait for the worker before reading the record.
+  await target.running.assistance.poke();
   return { res, html, reference: REFERENCE.exec(html)?.[0] };
 }
 

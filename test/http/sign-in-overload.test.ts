@@ -6,7 +6,8 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema/index.js';
 import { bootstrapAdmin } from '../../gateway/auth/bootstrap.js';
-import { hashConcurrency, hashPassword, setHashQueueLimit, verifyPassword } from '../../gateway/security/password.js';
+import { setHashQueueLimit } from '../../gateway/security/password.js';
+import { occupyHashSlots } from '../support/hash-slots.js';
 import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -31,23 +32,6 @@ afterAll(async () => {
   // Test files share this module (vitest isolate: false): leave no limit behind for the next file.
   setHashQueueLimit(Number.POSITIVE_INFINITY);
 });
-
-/**
- * Keeps every hash slot busy until stopped: each slot's check is followed at once by another, in
- * the same turn of the event loop, so no request of the test can slip into a slot between them.
- */
-async function occupyHashSlots(): Promise<() => Promise<void>> {
-  const stored = await hashPassword('a password that keeps the slots busy');
-  let running = true;
-  const keepBusy = async () => {
-    while (running) await verifyPassword(stored, 'not it');
-  };
-  const loops = Array.from({ length: hashConcurrency(process.env.UV_THREADPOOL_SIZE) }, keepBusy);
-  return async () => {
-    running = false;
-    await Promise.all(loops);
-  };
-}
 
 const failedSignIns = async () => (await gw.storage.db.select().from(auditLog).where(and(eq(auditLog.event, 'login.failed'), eq(auditLog.userId, aliceId)))).length;
 

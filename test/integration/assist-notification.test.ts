@@ -115,6 +115,8 @@ async function submit(fields: Record<string, string>) {
   expect(res.status).toBe(200);
   const reference = REFERENCE.exec(await res.text())?.[0];
   expect(reference).toBeDefined();
+  // The account work follows the answer (SECURITY A1): wait for the worker before reading the record.
+  await gw.running.assistance.poke();
   const row = (await findAssistanceRequestByReference(storage.db, reference!))!;
   return { reference: reference!, row };
 }

@@ -2,12 +2,14 @@
  * The directory going away (issue 27, SECURITY F1): sign-ins of directory users fail closed with a
  * clear 503 page, readyz names the directory, sessions verified before keep working (nothing is
  * asked of the directory per request) and a failed refresh changes nobody, until a refresh interval
- * (and its slack) has passed unchecked: then they are refused, not ended; local accounts still sign in. A refused service account stops start-up with one line naming its keys.
+ * (and its slack) has passed unchecked: then they are refused, not ended; local accounts still sign in;
+ * an assistance request is recorded and matched to its account once the directory answers again. A refused service account stops start-up with one line naming its keys.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findAssistanceRequestByReference } from '../../db/queries/assistance.js';
 import { findUserByEmail } from '../../db/queries/users.js';
 import { loadConfig } from '../../gateway/config/load.js';
 import { createLogger } from '../../gateway/core/logger.js';
@@ -64,11 +66,15 @@ describe.skipIf(!hasSlapd)('the directory unreachable', () => {
     const breakglass = new TestClient(gw().url);
     expect((await breakglass.signIn('breakglass@example.com', 'break glass password')).status).toBe(303);
 
-    // An assistance request answers as it always does when it cannot be recorded: the same for every address.
+    // An assistance request is answered and recorded as always (the answer never waits for the
+    // account work, SECURITY A1); its account is looked up once the directory is back.
     const help = new TestClient(gw().url);
     await help.page(`${P}/assist`);
     const answer = await help.postForm(`${P}/assist`, { email: 'bob@example.org', type: 'lost_2fa', message: '' });
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(200);
+    const reference = /AR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(await answer.text())![0];
+    await gw().running.assistance.poke();
+    expect(await findAssistanceRequestByReference(fixture.storage.db, reference)).toMatchObject({ processedAt: null });
 
     // A refresh interval (10s) and its slack (10s) unchecked: a user disabled meanwhile could not be
     // known, so directory users' sessions are refused until the directory answers again.
@@ -83,6 +89,9 @@ describe.skipIf(!hasSlapd)('the directory unreachable', () => {
     expect((await alice.request('/')).status).toBe(200);
     expect((await new TestClient(gw().url).signIn('bob', 'bob-password-12')).status).toBe(303);
     expect((await fetch(`${gw().url}${P}/readyz`)).status).toBe(200);
+    await gw().running.assistance.poke();
+    const bob = await findUserByEmail(fixture.storage.db, 'bob@example.org');
+    expect(await findAssistanceRequestByReference(fixture.storage.db, reference)).toMatchObject({ userId: bob!.id, processedAt: expect.any(Date) });
   });
 
   it('a service account the directory refuses stops start-up with one line naming its keys', async () => {

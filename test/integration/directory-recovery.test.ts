@@ -68,6 +68,8 @@ describe.skipIf(!hasSlapd)('recovery with a directory', () => {
       const unknown = await ask('nobody@example.org');
       expect(known).toEqual(unknown);
       expect(known.status).toBe(200);
+      // The account work follows the answers (SECURITY A1).
+      await fixture.gw.running.assistance.poke();
       const alice = await findUserByEmail(fixture.storage.db, 'alice@example.org');
       expect(alice?.directoryId).toBeTruthy();
       const requests = await fixture.storage.db.select().from(assistanceRequests);

@@ -94,6 +94,7 @@ describe('SMTP down', () => {
     const asked = await helper.postForm(`${P}/assist`, { email: 'waiting@example.com', type: 'lost_2fa', message: 'phone lost' });
     expect(asked.status).toBe(200);
     const reference = /AR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(await asked.text())![0];
+    await gw.running.assistance.poke();
     // The administrator answers it with a recovery code by email (a fresh second factor, expert mode).
     const admin = new TestClient(gw.url);
     expect((await admin.signIn('dpo@example.com', PASSWORD)).status).toBe(303);

@@ -57,6 +57,7 @@ beforeAll(async () => {
     expect(res.status).toBe(200);
     references.push(/AR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(await res.text())![0]);
   }
+  await gw.running.assistance.poke();
   await gw.running.delivery.poke();
   admin = await signedIn(gw, 'root@example.com');
 });

@@ -68,7 +68,9 @@ function scenario(name: string, tag: string, mail: () => Promise<Record<string, 
       expect(references[0]![0]).not.toBe(references[1]![0]);
       expect(unknown.body.replace(REFERENCE, 'AR-####-####')).toBe(existing.body.replace(REFERENCE, 'AR-####-####'));
 
-      // Both were recorded; only the account link tells them apart, and only to administrators.
+      // Both were recorded; only the account link tells them apart, and only to administrators,
+      // once the worker has done the account work after the answers.
+      await gw.running.assistance.poke();
       const [a, b] = await Promise.all(references.map(async (r) =>
         (await storage.db.select().from(assistanceRequests).where(eq(assistanceRequests.reference, r![0]!)))[0]));
       expect(a?.userId).toBeTruthy();

@@ -21,7 +21,8 @@ let userId = '';
 
 beforeAll(async () => {
   storage = await openTestStorage();
-  gw = await startTestGateway({ storage });
+  // Twenty posts from one address: this file tests the link, not the per-IP throttle.
+  gw = await startTestGateway({ storage, policy: { access: { default: 'one_factor' }, rate_limits: { password_reset: { per_ip: '100/15m' } } } });
   userId = await gw.addUser({ email: 'victim@example.com', password: 'the original password' });
 });
 afterAll(async () => {

@@ -47,3 +47,37 @@ export async function raceForm(gateways: readonly TestGateway[], path: string, f
   const answers = await Promise.all(clients.map((client) => client.postForm(path, form)));
   return { clients, answers };
 }
+
+export interface Answer {
+  status: number;
+  body: string;
+  headers: Headers;
+}
+
+/**
+ * Fires `count` requests at once and, as soon as one of them is refused with 429 (the limit is
+ * reached), `then` as well, while the rest are still in flight; `then` goes last if none is.
+ * Bodies are read, so that every connection is free again when this returns.
+ */
+export async function burst(count: number, fire: (i: number) => Promise<Response>, then: () => Promise<Response>): Promise<{ answers: Answer[]; then: Answer }> {
+  let late: Promise<Answer> | undefined;
+  const sendLate = () => {
+    if (!late) {
+      late = read(then());
+      // Awaited below; until then a failure must not count as unhandled.
+      late.catch(() => {});
+    }
+    return late;
+  };
+  const answers = await Promise.all(Array.from({ length: count }, async (_, i) => {
+    const answer = await read(fire(i));
+    if (answer.status === 429) void sendLate();
+    return answer;
+  }));
+  return { answers, then: await sendLate() };
+}
+
+async function read(pending: Promise<Response>): Promise<Answer> {
+  const res = await pending;
+  return { status: res.status, body: await res.text(), headers: res.headers };
+}

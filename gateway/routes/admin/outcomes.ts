@@ -41,10 +41,15 @@ const CONFLICT_MESSAGES: Readonly<Record<string, string>> = {
   sms_unavailable: 'SMS is not available: the user has no phone number or SMS is not configured (sms.webhook_url).',
 };
 
+/** The sentence for a refused field, whether the domain or the API's schema refused it. */
+export function fieldMessage(field: string): string {
+  return FIELD_MESSAGES[field] ?? `The ${field} field is not valid.`;
+}
+
 export function failureMessage(failure: ActionFailure, what = 'object'): string {
   switch (failure.reason) {
     case 'forbidden': return describeRefusal(failure.refusal);
-    case 'invalid': return FIELD_MESSAGES[failure.field] ?? 'The request is not valid.';
+    case 'invalid': return fieldMessage(failure.field);
     case 'not_found': return `There is no such ${what}.`;
     case 'conflict': return CONFLICT_MESSAGES[failure.problem] ?? 'This cannot be done now.';
   }

@@ -1,41 +1,38 @@
 /**
  * The JSON API (CONTRACT §5), mounted at `P/api/v1`: an API token or an administrator's session,
  * each call checked against CONTRACT §7 on the server (401 → 403 → 400 → 404 → 409), cursor
- * pagination with `next_cursor`, errors as `{error: {code, message}}`. `GET backup-codes/stats`
- * lives with the backup-code routes.
+ * pagination with `next_cursor`, errors as `{error: {code, message}}`. Each operation is declared
+ * once (operations.ts): its guard runs first, then its schemas validate the input, then the
+ * handler; the same declarations are the OpenAPI document at `GET P/api/v1/openapi.json`.
+ * `GET backup-codes/stats` lives with the backup-code routes and is mounted here.
  */
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { etag } from 'hono/etag';
 import { listAuditRows, type AuditListRow } from '../../../db/queries/admin-audit.js';
 import { listRecoveryRequests, type RequestQueueRow } from '../../../db/queries/admin.js';
 import {
   cancelRequest, generateRecoveryCodeForRequest, resetUserSecondFactor, sendAccessEmail, sendRecoveryCodeEmail, type ActionFailure,
 } from '../../admin/actions.js';
+import type { ActionFieldsInput } from '../../admin/action-fields.js';
 import { auditCursor, pageOf, requestCursor } from '../../admin/cursor.js';
-import { parseAuditQuery, parseRequestQuery } from '../../admin/filters.js';
-import type { Capability } from '../../admin/permissions.js';
+import { auditFilter, requestFilter } from '../../admin/filters.js';
 import type { AppEnv } from '../../http/env.js';
 import { failureCode, failureMessage, failureStatus } from '../admin/outcomes.js';
 import { pokeDelivery } from '../admin/poke.js';
+import { backupCodeApiRoutes } from '../api-backup-codes.js';
 import type { RouteDeps } from '../deps.js';
 import { createGuards } from '../guards/index.js';
-import { REFERENCE_ID_PATTERN } from '../../security/codes.js';
+import { writeApiDocument } from './document.js';
+import { createApiApp, type Guard } from './api-app.js';
+import { apiError } from './errors.js';
+import * as op from './operations.js';
 
 type Ctx = Context<AppEnv>;
 
 const PAGE_SIZE = 50;
-const REFERENCE = `:reference{${REFERENCE_ID_PATTERN}}`;
-const USER_ID = ':id{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}}';
-const MAX_BODY_FIELD = 4_000;
-// What each account action needs (CONTRACT §7): checked by the guard before the body is read.
-const ACCOUNT_ACTIONS: Readonly<Record<string, Capability>> = {
-  'send-access-email': 'send_access_email',
-  'send-recovery-code': 'issue_recovery_code',
-  'reset-2fa': 'reset_2fa',
-};
-
-function apiError(c: Ctx, status: 400 | 401 | 403 | 404 | 409, code: string, message: string) {
-  return c.json({ error: { code, message } }, status);
-}
+// The document changes only with an upgrade or new settings, and the ETag makes a re-read cheap;
+// private, because the answer may set the browser's CSRF cookie, which no shared cache may hand on.
+const DOCUMENT_CACHE = 'private, max-age=3600';
 
 function requestItem(row: RequestQueueRow) {
   return {
@@ -54,7 +51,7 @@ function auditItem(row: AuditListRow) {
     id: row.id,
     at: row.at.toISOString(),
     event: row.event,
-    actor: row.actorId ? { id: row.actorId, email: row.actorEmail } : row.actorLabel,
+    actor: row.actorId ? { id: row.actorId, email: row.actorEmail } : row.actorLabel as 'cli' | 'system' | null,
     user: row.userId ? { id: row.userId, email: row.userEmail } : null,
     ip: row.ip,
     location: row.location,
@@ -63,87 +60,81 @@ function auditItem(row: AuditListRow) {
   };
 }
 
-/** A JSON object body, or undefined (the caller answers 400). */
-async function jsonObject(c: Ctx): Promise<Record<string, unknown> | undefined> {
-  try {
-    const body: unknown = await c.req.json();
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
-    const fields = body as Record<string, unknown>;
-    return Object.values(fields).every((v) => typeof v !== 'string' || v.length <= MAX_BODY_FIELD) ? fields : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `{reason, details?, on_behalf_of?}` as the domain takes it; a non-string is passed on and refused there. */
-function actionFields(body: Record<string, unknown>) {
+/** `{reason, details?, on_behalf_of?}` as the domain takes it. */
+function actionFields(body: { reason: string; details?: string | null | undefined; on_behalf_of?: string | null | undefined }): ActionFieldsInput {
   return { reason: body.reason, details: body.details, onBehalfOf: body.on_behalf_of };
 }
 
 export function apiRoutes(deps: RouteDeps) {
-  const app = new Hono<AppEnv>();
+  const app = createApiApp();
   const { requireAdmin } = createGuards(deps);
-  // 401 / 403 before anything else (routes/guards/admin.tsx); the actions check their capability
-  // again, with the account, inside their transaction.
-  const api = (capability: Capability | ((c: Ctx) => Capability)) => requireAdmin(capability, { answer: 'json' });
+  // 401 / 403 before the input is read (routes/guards/admin.tsx); the actions check their
+  // capability again, with the account, inside their transaction.
+  const guarded: Guard = (operation) => ({ ...operation, middleware: requireAdmin(operation['x-recourse-capability'], { answer: 'json' }) });
 
   function failed(c: Ctx, failure: ActionFailure, what: string) {
     c.get('log').info({ event: 'api.action_refused', path: c.req.path, outcome: failure }, 'administrator action refused');
     return apiError(c, failureStatus(failure), failureCode(failure), failureMessage(failure, what));
   }
 
-  app.get('/recovery-requests', api('see_requests'), async (c) => {
-    const parsed = parseRequestQuery(c.req.query(), PAGE_SIZE + 1, null);
-    if (!parsed.ok) return apiError(c, 400, 'invalid_parameter', `The ${parsed.param} parameter is not valid.`);
-    const page = pageOf(await listRecoveryRequests(deps.db, parsed.value), PAGE_SIZE, requestCursor);
-    return c.json({ items: page.items.map(requestItem), next_cursor: page.nextCursor });
+  app.openapi(guarded(op.listRecoveryRequests), async (c) => {
+    const filter = requestFilter(c.req.valid('query'), PAGE_SIZE + 1, null);
+    const page = pageOf(await listRecoveryRequests(deps.db, filter), PAGE_SIZE, requestCursor);
+    return c.json({ items: page.items.map(requestItem), next_cursor: page.nextCursor }, 200);
   });
 
-  app.post(`/recovery-requests/${REFERENCE}/generate-code`, api('issue_recovery_code'), async (c) => {
-    const body = await jsonObject(c);
-    if (!body) return apiError(c, 400, 'invalid_request', 'Send a JSON object: {delivery, reason, details?, on_behalf_of?}.');
-    const outcome = await generateRecoveryCodeForRequest(deps, c.var.apiAdmin.who, c.req.param('reference'), { ...actionFields(body), delivery: body.delivery ?? 'email' });
+  app.openapi(guarded(op.generateRecoveryCode), async (c) => {
+    const body = c.req.valid('json');
+    const { reference } = c.req.valid('param');
+    const outcome = await generateRecoveryCodeForRequest(deps, c.var.apiAdmin.who, reference, { ...actionFields(body), delivery: body.delivery });
     if (!outcome.ok) return failed(c, outcome, 'request');
     await pokeDelivery(deps.delivery, c);
-    return c.json({ reference: outcome.reference, status: 'approved', delivery: 'pending', channel: outcome.delivery, expires_at: outcome.expiresAt.toISOString() });
+    return c.json({ reference: outcome.reference ?? reference, status: 'approved' as const, delivery: 'pending' as const, channel: outcome.delivery, expires_at: outcome.expiresAt.toISOString() }, 200);
   });
 
-  app.post(`/recovery-requests/${REFERENCE}/cancel`, api('cancel_request'), async (c) => {
-    const body = await jsonObject(c);
-    if (!body) return apiError(c, 400, 'invalid_request', 'Send a JSON object: {reason}.');
-    const outcome = await cancelRequest(deps, c.var.apiAdmin.who, c.req.param('reference'), actionFields(body));
+  app.openapi(guarded(op.cancelRecoveryRequest), async (c) => {
+    const outcome = await cancelRequest(deps, c.var.apiAdmin.who, c.req.valid('param').reference, actionFields(c.req.valid('json')));
     if (!outcome.ok) return failed(c, outcome, 'request');
     await pokeDelivery(deps.delivery, c);
-    return c.json({ reference: outcome.reference, status: 'cancelled' });
+    return c.json({ reference: outcome.reference, status: 'cancelled' as const }, 200);
   });
 
-  app.post(`/users/${USER_ID}/:action{send-access-email|send-recovery-code|reset-2fa}`, api((c) => ACCOUNT_ACTIONS[c.req.param('action')!]!), async (c) => {
-    const { who } = c.var.apiAdmin;
-    const body = await jsonObject(c);
-    if (!body) return apiError(c, 400, 'invalid_request', 'Send a JSON object: {reason, details?, on_behalf_of?}.');
-    const target = { userId: c.req.param('id').toLowerCase() };
-    const fields = actionFields(body);
-    const action = c.req.param('action');
-    if (action === 'reset-2fa') {
-      const outcome = await resetUserSecondFactor(deps, who, target, fields);
-      if (!outcome.ok) return failed(c, outcome, 'user');
-      await pokeDelivery(deps.delivery, c);
-      return c.json({ user: outcome.userId, removed: outcome.removed });
-    }
-    const outcome = action === 'send-access-email'
-      ? await sendAccessEmail(deps, who, target, fields)
-      : await sendRecoveryCodeEmail(deps, who, target, fields);
+  app.openapi(guarded(op.sendAccessEmail), async (c) => {
+    const outcome = await sendAccessEmail(deps, c.var.apiAdmin.who, { userId: c.req.valid('param').id.toLowerCase() }, actionFields(c.req.valid('json')));
     if (!outcome.ok) return failed(c, outcome, 'user');
     await pokeDelivery(deps.delivery, c);
-    return c.json({ user: outcome.userId, delivery: 'email', expires_at: outcome.expiresAt.toISOString() });
+    return c.json({ user: outcome.userId, delivery: 'email' as const, expires_at: outcome.expiresAt.toISOString() }, 200);
   });
 
-  app.get('/audit-logs', api('see_requests'), async (c) => {
-    const parsed = await parseAuditQuery(deps.db, c.req.query(), PAGE_SIZE + 1);
-    if (!parsed.ok) return apiError(c, 400, 'invalid_parameter', `The ${parsed.param} parameter is not valid.`);
-    if (!parsed.value.matches) return c.json({ items: [], next_cursor: null });
-    const page = pageOf(await listAuditRows(deps.db, parsed.value.filter), PAGE_SIZE, auditCursor);
-    return c.json({ items: page.items.map(auditItem), next_cursor: page.nextCursor });
+  app.openapi(guarded(op.sendRecoveryCode), async (c) => {
+    const outcome = await sendRecoveryCodeEmail(deps, c.var.apiAdmin.who, { userId: c.req.valid('param').id.toLowerCase() }, actionFields(c.req.valid('json')));
+    if (!outcome.ok) return failed(c, outcome, 'user');
+    await pokeDelivery(deps.delivery, c);
+    return c.json({ user: outcome.userId, delivery: 'email' as const, expires_at: outcome.expiresAt.toISOString() }, 200);
+  });
+
+  app.openapi(guarded(op.resetSecondFactor), async (c) => {
+    const outcome = await resetUserSecondFactor(deps, c.var.apiAdmin.who, { userId: c.req.valid('param').id.toLowerCase() }, actionFields(c.req.valid('json')));
+    if (!outcome.ok) return failed(c, outcome, 'user');
+    await pokeDelivery(deps.delivery, c);
+    return c.json({ user: outcome.userId, removed: outcome.removed }, 200);
+  });
+
+  app.openapi(guarded(op.listAuditLog), async (c) => {
+    const { filter, matches } = await auditFilter(deps.db, c.req.valid('query'), PAGE_SIZE + 1);
+    if (!matches) return c.json({ items: [], next_cursor: null }, 200);
+    const page = pageOf(await listAuditRows(deps.db, filter), PAGE_SIZE, auditCursor);
+    return c.json({ items: page.items.map(auditItem), next_cursor: page.nextCursor }, 200);
+  });
+
+  app.route('/', backupCodeApiRoutes(deps, guarded));
+
+  // Written on the first read, when every operation above is mounted; no credentials needed.
+  let document: ReturnType<typeof writeApiDocument> | undefined;
+  app.openapi({ ...op.describeApi, middleware: etag() }, (c) => {
+    document ??= writeApiDocument(app, { prefix: deps.config.server.prefix, sessionCookie: deps.config.session.cookie_name });
+    c.header('Cache-Control', DOCUMENT_CACHE);
+    return c.json(document as unknown as Record<string, unknown>, 200);
   });
 
   return app;

@@ -42,6 +42,7 @@ describe('policy defaults (CONTRACT §3)', () => {
       second_factor: { max_failures: 100 },
       assistance: { per_ip: { count: 5, perMs: 3_600_000 }, per_email: { count: 3, perMs: 3_600_000 } },
       email_otp_send: { per_user: { count: 5, perMs: 3_600_000 } },
+      password_reset: { per_ip: { count: 10, perMs: 900_000 } },
     });
   });
 

@@ -1,10 +1,13 @@
 // Login regulation and second-factor throttling on in-process counters (SECURITY L1): the ban
-// rules an online guesser runs into, with the policy's values shrunk to seconds.
+// rules an online guesser runs into, with the policy's values shrunk to seconds. Every attempt is
+// charged before its check and settled after it; the helpers below do both for one attempt, and
+// the last block fires charges in parallel, as a burst of requests would.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../gateway/core/logger.js';
 import { policySchema, type Policy } from '../../../gateway/policy/schema.js';
 import { createLimits } from '../../../gateway/ratelimit/create.js';
 import type { Limits } from '../../../gateway/ratelimit/limits.js';
+import { failLogin, failSecondFactor, loginCheck, secondFactorCheck, succeedLogin, succeedSecondFactor } from '../../support/limits.js';
 
 const logger = createLogger('silent');
 const open: Limits[] = [];
@@ -29,112 +32,172 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('login regulation', () => {
   it('max_retries failures ban the account and the IP; the ban is reported once', async () => {
     const limits = await limitsWith(LOGIN);
-    expect(await limits.loginFailed('ann@example.com', '10.0.0.1')).toEqual({ banned: false, retryAfterMs: 0, started: [] });
-    expect(await limits.loginFailed('ann@example.com', '10.0.0.1')).toMatchObject({ banned: false, started: [] });
-    expect(await limits.loginAllowed('ann@example.com', '10.0.0.1')).toEqual({ ok: true });
-    const third = await limits.loginFailed('ann@example.com', '10.0.0.1');
+    expect(await failLogin(limits, 'ann@example.com', '10.0.0.1')).toEqual({ banned: false, retryAfterMs: 0, started: [] });
+    expect(await failLogin(limits, 'ann@example.com', '10.0.0.1')).toMatchObject({ banned: false, started: [] });
+    expect(await loginCheck(limits, 'ann@example.com', '10.0.0.1')).toEqual({ ok: true });
+    const third = await failLogin(limits, 'ann@example.com', '10.0.0.1');
     expect(third).toMatchObject({ banned: true, started: ['user', 'ip'] });
     expect(third.retryAfterMs).toBeGreaterThan(0);
     expect(third.retryAfterMs).toBeLessThanOrEqual(1_000);
-    const check = await limits.loginAllowed('ann@example.com', '10.0.0.1');
+    const check = await loginCheck(limits, 'ann@example.com', '10.0.0.1');
     expect(check.ok).toBe(false);
-    expect(await limits.loginFailed('ann@example.com', '10.0.0.1')).toMatchObject({ banned: true, started: [] });
+    // Banned: refused before any check, however often it is asked.
+    for (let i = 0; i < 5; i++) expect((await loginCheck(limits, 'ann@example.com', '10.0.0.1')).ok).toBe(false);
   });
 
   it('the account ban follows the case-folded email to every IP, and spares other accounts', async () => {
     const limits = await limitsWith(LOGIN);
-    await limits.loginFailed('Ann@Example.com', '10.0.1.1');
-    await limits.loginFailed('ann@example.com', '10.0.1.2');
-    expect(await limits.loginFailed(' ANN@example.com', '10.0.1.3')).toMatchObject({ banned: true, started: ['user'] });
-    expect(await limits.loginAllowed('ann@example.com', '10.0.1.4')).toMatchObject({ ok: false, scope: 'user' });
-    expect(await limits.loginAllowed('bob@example.com', '10.0.1.1')).toEqual({ ok: true });
+    await failLogin(limits, 'Ann@Example.com', '10.0.1.1');
+    await failLogin(limits, 'ann@example.com', '10.0.1.2');
+    expect(await failLogin(limits, ' ANN@example.com', '10.0.1.3')).toMatchObject({ banned: true, started: ['user'] });
+    expect(await loginCheck(limits, 'ann@example.com', '10.0.1.4')).toMatchObject({ ok: false, scope: 'user' });
+    expect(await loginCheck(limits, 'bob@example.com', '10.0.1.1')).toEqual({ ok: true });
   });
 
   it('the IP ban covers every email, known or not, and spares other IPs', async () => {
     const limits = await limitsWith(LOGIN);
-    await limits.loginFailed('a@example.com', '10.0.2.1');
-    await limits.loginFailed('b@example.com', '10.0.2.1');
-    expect(await limits.loginFailed('c@example.com', '10.0.2.1')).toMatchObject({ banned: true, started: ['ip'] });
-    expect(await limits.loginAllowed('someone-new@example.com', '10.0.2.1')).toMatchObject({ ok: false, scope: 'ip' });
-    expect(await limits.loginAllowed('a@example.com', '10.0.2.2')).toEqual({ ok: true });
+    await failLogin(limits, 'a@example.com', '10.0.2.1');
+    await failLogin(limits, 'b@example.com', '10.0.2.1');
+    expect(await failLogin(limits, 'c@example.com', '10.0.2.1')).toMatchObject({ banned: true, started: ['ip'] });
+    expect(await loginCheck(limits, 'someone-new@example.com', '10.0.2.1')).toMatchObject({ ok: false, scope: 'ip' });
+    expect(await loginCheck(limits, 'a@example.com', '10.0.2.2')).toEqual({ ok: true });
   });
 
-  it('checking consumes nothing', async () => {
+  it('a refunded charge counts nothing', async () => {
     const limits = await limitsWith(LOGIN);
-    for (let i = 0; i < 10; i++) expect(await limits.loginAllowed('ann@example.com', '10.0.3.1')).toEqual({ ok: true });
-    await limits.loginFailed('ann@example.com', '10.0.3.1');
-    expect(await limits.loginFailed('ann@example.com', '10.0.3.1')).toMatchObject({ banned: false });
+    for (let i = 0; i < 10; i++) expect(await loginCheck(limits, 'ann@example.com', '10.0.3.1')).toEqual({ ok: true });
+    await failLogin(limits, 'ann@example.com', '10.0.3.1');
+    expect(await failLogin(limits, 'ann@example.com', '10.0.3.1')).toMatchObject({ banned: false });
   });
 
-  it('a success clears the account count, not the IP count', async () => {
+  it('a success clears the account count and gives the IP its charge back', async () => {
     const limits = await limitsWith(LOGIN);
-    await limits.loginFailed('ann@example.com', '10.0.4.1');
-    await limits.loginFailed('ann@example.com', '10.0.4.1');
-    await limits.loginSucceeded('ann@example.com', '10.0.4.1');
+    await failLogin(limits, 'ann@example.com', '10.0.4.1');
+    await failLogin(limits, 'ann@example.com', '10.0.4.1');
+    await succeedLogin(limits, 'ann@example.com', '10.0.4.1');
     // The account starts again from zero on a fresh IP...
-    await limits.loginFailed('ann@example.com', '10.0.4.2');
-    expect(await limits.loginFailed('ann@example.com', '10.0.4.3')).toMatchObject({ banned: false });
-    // ...while the IP still holds its two failures.
-    expect(await limits.loginFailed('other@example.com', '10.0.4.1')).toMatchObject({ banned: true, started: ['ip'] });
+    await failLogin(limits, 'ann@example.com', '10.0.4.2');
+    expect(await failLogin(limits, 'ann@example.com', '10.0.4.3')).toMatchObject({ banned: false });
+    // ...while the IP still holds its two failures, and nothing for the success.
+    expect(await failLogin(limits, 'other@example.com', '10.0.4.1')).toMatchObject({ banned: true, started: ['ip'] });
+  });
+
+  it('good sign-ins never count against an address', async () => {
+    const limits = await limitsWith(LOGIN);
+    for (let i = 0; i < 10; i++) await succeedLogin(limits, `user${i}@example.com`, '10.0.8.1');
+    await failLogin(limits, 'a@example.com', '10.0.8.1');
+    expect(await failLogin(limits, 'b@example.com', '10.0.8.1')).toMatchObject({ banned: false });
   });
 
   it('a ban ends after ban_time, and failures older than find_time are forgotten', async () => {
     const limits = await limitsWith({ login: { max_retries: 3, find_time: '1s', ban_time: '1s' } });
-    for (let i = 0; i < 3; i++) await limits.loginFailed('ann@example.com', '10.0.5.1');
-    expect((await limits.loginAllowed('ann@example.com', '10.0.5.1')).ok).toBe(false);
-    await limits.loginFailed('bob@example.com', '10.0.5.2');
-    await limits.loginFailed('bob@example.com', '10.0.5.2');
+    for (let i = 0; i < 3; i++) await failLogin(limits, 'ann@example.com', '10.0.5.1');
+    expect((await loginCheck(limits, 'ann@example.com', '10.0.5.1')).ok).toBe(false);
+    await failLogin(limits, 'bob@example.com', '10.0.5.2');
+    await failLogin(limits, 'bob@example.com', '10.0.5.2');
     await sleep(1_200);
-    expect(await limits.loginAllowed('ann@example.com', '10.0.5.1')).toEqual({ ok: true });
-    expect(await limits.loginFailed('bob@example.com', '10.0.5.2')).toMatchObject({ banned: false });
+    expect(await loginCheck(limits, 'ann@example.com', '10.0.5.1')).toEqual({ ok: true });
+    expect(await failLogin(limits, 'bob@example.com', '10.0.5.2')).toMatchObject({ banned: false });
   });
 
   it('follows the live policy and keeps the counts across a change', async () => {
     const holder = { policy: policyOf({ login: { max_retries: 5, find_time: '1m', ban_time: '1m' } }) };
     const limits = await limitsWith({}, holder);
-    for (let i = 0; i < 3; i++) expect(await limits.loginFailed('ann@example.com', `10.0.6.${i}`)).toMatchObject({ banned: false });
+    for (let i = 0; i < 2; i++) expect(await failLogin(limits, 'ann@example.com', `10.0.6.${i}`)).toMatchObject({ banned: false });
     holder.policy = policyOf({ login: { max_retries: 3, find_time: '1m', ban_time: '5m' } });
-    const next = await limits.loginFailed('ann@example.com', '10.0.6.9');
+    const next = await failLogin(limits, 'ann@example.com', '10.0.6.9');
     expect(next).toMatchObject({ banned: true, started: ['user'] });
     // The new ban_time applies: more than the old minute.
     expect(next.retryAfterMs).toBeGreaterThan(60_000);
   });
+
 });
 
 describe('second factor', () => {
   it('blocks the account at max_failures, across any caller, until a success', async () => {
     const limits = await limitsWith(LOGIN);
-    for (let i = 1; i < 5; i++) expect(await limits.secondFactorFailed('user-1')).toEqual({ ok: true });
-    expect(await limits.secondFactorAllowed('user-1')).toEqual({ ok: true });
-    expect((await limits.secondFactorFailed('user-1')).ok).toBe(false);
-    const blocked = await limits.secondFactorAllowed('user-1');
+    for (let i = 1; i < 5; i++) expect(await failSecondFactor(limits, 'user-1')).toEqual({ ok: true });
+    expect(await secondFactorCheck(limits, 'user-1')).toEqual({ ok: true });
+    expect((await failSecondFactor(limits, 'user-1')).ok).toBe(false);
+    const blocked = await secondFactorCheck(limits, 'user-1');
     expect(blocked.ok).toBe(false);
-    if (!blocked.ok) expect(blocked.retryAfterMs).toBeGreaterThan(60 * 60_000);
-    expect(await limits.secondFactorAllowed('user-2')).toEqual({ ok: true });
-    await limits.secondFactorSucceeded('user-1');
-    expect(await limits.secondFactorAllowed('user-1')).toEqual({ ok: true });
+    if (!blocked.ok && 'retryAfterMs' in blocked) expect(blocked.retryAfterMs).toBeGreaterThan(60 * 60_000);
+    expect(await secondFactorCheck(limits, 'user-2')).toEqual({ ok: true });
+    await limits.resetSecondFactor('user-1');
+    expect(await secondFactorCheck(limits, 'user-1')).toEqual({ ok: true });
   });
 
   it('a success clears the count, so only consecutive failures add up', async () => {
     const limits = await limitsWith(LOGIN);
-    for (let i = 0; i < 4; i++) await limits.secondFactorFailed('user-3');
-    await limits.secondFactorSucceeded('user-3');
-    for (let i = 0; i < 4; i++) expect(await limits.secondFactorFailed('user-3')).toEqual({ ok: true });
+    for (let i = 0; i < 4; i++) await failSecondFactor(limits, 'user-3');
+    await succeedSecondFactor(limits, 'user-3');
+    for (let i = 0; i < 4; i++) expect(await failSecondFactor(limits, 'user-3')).toEqual({ ok: true });
   });
 
   it('an admin reset lifts the block', async () => {
     const limits = await limitsWith(LOGIN);
-    for (let i = 0; i < 5; i++) await limits.secondFactorFailed('user-4');
-    expect((await limits.secondFactorAllowed('user-4')).ok).toBe(false);
+    for (let i = 0; i < 5; i++) await failSecondFactor(limits, 'user-4');
+    expect((await secondFactorCheck(limits, 'user-4')).ok).toBe(false);
     await limits.resetSecondFactor('user-4');
-    expect(await limits.secondFactorAllowed('user-4')).toEqual({ ok: true });
+    expect(await secondFactorCheck(limits, 'user-4')).toEqual({ ok: true });
   });
 
   it('never allows more than 100 consecutive failures, whatever the policy says', async () => {
     const limits = await limitsWith({ second_factor: { max_failures: 1_000 } });
-    for (let i = 1; i < 100; i++) expect((await limits.secondFactorFailed('user-5')).ok).toBe(true);
-    expect((await limits.secondFactorFailed('user-5')).ok).toBe(false);
-    expect((await limits.secondFactorAllowed('user-5')).ok).toBe(false);
+    for (let i = 1; i < 100; i++) expect((await failSecondFactor(limits, 'user-5')).ok).toBe(true);
+    expect((await failSecondFactor(limits, 'user-5')).ok).toBe(false);
+    expect((await secondFactorCheck(limits, 'user-5')).ok).toBe(false);
+  });
+});
+
+describe('charges in parallel', () => {
+  it('let exactly max_failures second-factor checks through; the failure in the last place starts the block', async () => {
+    const limits = await limitsWith(LOGIN);
+    const charges = await Promise.all(Array.from({ length: 200 }, () => limits.chargeSecondFactor('user-6')));
+    const through = charges.filter((charge) => charge.ok);
+    expect(through).toHaveLength(5);
+    const settled = await Promise.all(through.map((charge) => charge.failed()));
+    expect(settled.filter((check) => !check.ok)).toHaveLength(1);
+    expect((await secondFactorCheck(limits, 'user-6')).ok).toBe(false);
+  });
+
+  it('let max_retries login checks through at a time; once they fail, the ban refuses the rest unchecked', async () => {
+    const limits = await limitsWith(LOGIN);
+    let checked = 0;
+    const outcomes = await Promise.all(Array.from({ length: 60 }, async () => {
+      const charge = await limits.chargeLogin('ann@example.com', '10.0.9.1');
+      if (!charge.ok) return charge;
+      checked++;
+      return charge.failed();
+    }));
+    expect(checked).toBe(3);
+    expect(outcomes.flatMap((outcome) => 'started' in outcome ? outcome.started : []).sort()).toEqual(['ip', 'user']);
+    expect(outcomes.filter((outcome) => 'scope' in outcome)).toHaveLength(57);
+  });
+
+  it('good sign-ins past max_retries wait their turn instead of being refused', async () => {
+    const limits = await limitsWith(LOGIN);
+    const outcomes = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+      const charge = await limits.chargeLogin(i % 2 ? 'ann@example.com' : `user${i}@example.com`, '10.0.9.3');
+      if (!charge.ok) return 'refused';
+      await charge.succeeded();
+      return 'signed in';
+    }));
+    expect(outcomes.every((outcome) => outcome === 'signed in')).toBe(true);
+    // Nothing counted: the address still has all its tries.
+    for (let i = 0; i < 2; i++) expect(await failLogin(limits, 'x@example.com', '10.0.9.3')).toMatchObject({ banned: false });
+  });
+
+  it('a refund after a clear does not buy an extra attempt', async () => {
+    const limits = await limitsWith(LOGIN);
+    const first = await limits.chargeSecondFactor('user-7');
+    const second = await limits.chargeSecondFactor('user-7');
+    if (!first.ok || !second.ok) throw new Error('refused');
+    await first.succeeded();
+    await second.refund();
+    // The count is zero, not minus one: five tries, not six.
+    for (let i = 1; i < 5; i++) expect(await failSecondFactor(limits, 'user-7')).toEqual({ ok: true });
+    expect((await failSecondFactor(limits, 'user-7')).ok).toBe(false);
   });
 });
 
@@ -152,6 +215,12 @@ describe('consume', () => {
     }
     expect(await limits.consume('assist_ip', '10.0.7.2', rate)).toEqual({ ok: true });
     expect(await limits.consume('assist_email', '10.0.7.1', rate)).toEqual({ ok: true });
+  });
+
+  it('allows exactly count of many parallel calls', async () => {
+    const limits = await limitsWith(LOGIN);
+    const answers = await Promise.all(Array.from({ length: 100 }, () => limits.consume('send', 'burst', { count: 7, perMs: 60_000 })));
+    expect(answers.filter((answer) => answer.ok)).toHaveLength(7);
   });
 
   it('a window ends', async () => {

@@ -9,6 +9,7 @@ import { createLogger } from '../../../gateway/core/logger.js';
 import { policySchema } from '../../../gateway/policy/schema.js';
 import { createLimits } from '../../../gateway/ratelimit/create.js';
 import type { Limits } from '../../../gateway/ratelimit/limits.js';
+import { failLogin, failSecondFactor, loginCheck, secondFactorCheck, succeedLogin } from '../../support/limits.js';
 import { freePort } from '../../support/ports.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? '';
@@ -37,23 +38,51 @@ describe.skipIf(!REDIS_URL)('limits shared through Redis', () => {
 
   it('two instances count the same login failures, under recourse: keys', async () => {
     const [a, b] = [await limitsAt(REDIS_URL), await limitsAt(REDIS_URL)];
-    await a.loginFailed(email('ann'), ip(1));
-    await b.loginFailed(email('ann'), ip(2));
+    await failLogin(a, email('ann'), ip(1));
+    await failLogin(b, email('ann'), ip(2));
     expect(await direct!.get(`recourse:login:user:${email('ann')}`)).toBe('2');
-    expect(await a.loginFailed(email('ann'), ip(3))).toMatchObject({ banned: true, started: ['user'] });
-    expect(await b.loginAllowed(email('ann'), ip(4))).toMatchObject({ ok: false, scope: 'user' });
-    await b.loginSucceeded(email('ann'), ip(4));
-    expect(await a.loginAllowed(email('ann'), ip(4))).toEqual({ ok: true });
+    expect(await failLogin(a, email('ann'), ip(3))).toMatchObject({ banned: true, started: ['user'] });
+    expect(await loginCheck(b, email('ann'), ip(4))).toMatchObject({ ok: false, scope: 'user' });
+  });
+
+  it('a success on one instance clears the account count for the other', async () => {
+    const [a, b] = [await limitsAt(REDIS_URL), await limitsAt(REDIS_URL)];
+    await failLogin(a, email('amy'), ip(12));
+    await failLogin(a, email('amy'), ip(13));
+    await succeedLogin(b, email('amy'), ip(14));
+    expect(await direct!.get(`recourse:login:user:${email('amy')}`)).toBeNull();
+    await failLogin(a, email('amy'), ip(15));
+    expect(await failLogin(a, email('amy'), ip(16))).toMatchObject({ banned: false });
+  });
+
+  it('parallel charges from two instances let exactly the limit through (one Lua script per charge)', async () => {
+    const [a, b] = [await limitsAt(REDIS_URL), await limitsAt(REDIS_URL)];
+    const user = `burst-${run}`;
+    const charges = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).chargeSecondFactor(user)));
+    const through = charges.filter((charge) => charge.ok);
+    expect(through).toHaveLength(5);
+    expect((await Promise.all(through.map((charge) => charge.failed()))).filter((check) => !check.ok)).toHaveLength(1);
+    expect((await secondFactorCheck(a, user)).ok).toBe(false);
+
+    let checked = 0;
+    const logins = await Promise.all(Array.from({ length: 60 }, async (_, i) => {
+      const charge = await (i % 2 ? a : b).chargeLogin(email('burst'), ip(20));
+      if (!charge.ok) return [];
+      checked++;
+      return (await charge.failed()).started;
+    }));
+    expect(checked).toBe(3);
+    expect(logins.flat().sort()).toEqual(['ip', 'user']);
   });
 
   it('two instances count the same second-factor failures and rates; a reset on one lifts the block on the other', async () => {
     const [a, b] = [await limitsAt(REDIS_URL), await limitsAt(REDIS_URL)];
     const user = `user-${run}`;
-    for (let i = 0; i < 4; i++) expect(await (i % 2 ? a : b).secondFactorFailed(user)).toEqual({ ok: true });
-    expect((await a.secondFactorFailed(user)).ok).toBe(false);
-    expect((await b.secondFactorAllowed(user)).ok).toBe(false);
+    for (let i = 0; i < 4; i++) expect(await failSecondFactor(i % 2 ? a : b, user)).toEqual({ ok: true });
+    expect((await failSecondFactor(a, user)).ok).toBe(false);
+    expect((await secondFactorCheck(b, user)).ok).toBe(false);
     await b.resetSecondFactor(user);
-    expect(await a.secondFactorAllowed(user)).toEqual({ ok: true });
+    expect(await secondFactorCheck(a, user)).toEqual({ ok: true });
 
     const rate = { count: 2, perMs: 60_000 };
     expect(await a.consume('assist_email', email('rate'), rate)).toEqual({ ok: true });
@@ -63,34 +92,34 @@ describe.skipIf(!REDIS_URL)('limits shared through Redis', () => {
 
   it('counts survive a restart of the gateway', async () => {
     const first = await limitsAt(REDIS_URL);
-    await first.loginFailed(email('bob'), ip(5));
-    await first.loginFailed(email('bob'), ip(5));
+    await failLogin(first, email('bob'), ip(5));
+    await failLogin(first, email('bob'), ip(5));
     await first.close();
     open.splice(open.indexOf(first), 1);
     const second = await limitsAt(REDIS_URL);
-    expect(await second.loginFailed(email('bob'), ip(6))).toMatchObject({ banned: true, started: ['user'] });
+    expect(await failLogin(second, email('bob'), ip(6))).toMatchObject({ banned: true, started: ['user'] });
   });
 
   it('logs a Redis outage once, keeps limiting through it, and logs the recovery', async () => {
     const proxy = await startTcpProxy(new URL(REDIS_URL));
     const lines: Array<Record<string, unknown>> = [];
     const limits = await limitsAt(`redis://127.0.0.1:${proxy.port}`, lines);
-    await limits.loginFailed(email('cat'), ip(7));
+    await failLogin(limits, email('cat'), ip(7));
     expect(await direct!.get(`recourse:login:user:${email('cat')}`)).toBe('1');
 
     await proxy.stop();
     await waitFor(() => lines.some((line) => line.level === 40));
     // The in-process insurance counts from zero, but counts: three failures still ban.
-    await limits.loginFailed(email('dan'), ip(8));
-    await limits.loginFailed(email('dan'), ip(8));
-    expect(await limits.loginFailed(email('dan'), ip(8))).toMatchObject({ banned: true });
-    expect((await limits.loginAllowed(email('dan'), ip(9))).ok).toBe(false);
+    await failLogin(limits, email('dan'), ip(8));
+    await failLogin(limits, email('dan'), ip(8));
+    expect(await failLogin(limits, email('dan'), ip(8))).toMatchObject({ banned: true });
+    expect((await loginCheck(limits, email('dan'), ip(9))).ok).toBe(false);
     expect(lines.filter((line) => line.level === 40)).toHaveLength(1);
     expect(lines[0]).toMatchObject({ msg: expect.stringContaining('in-process') });
 
     await proxy.start();
     await waitFor(() => lines.some((line) => String(line.msg).includes('reachable again')));
-    await limits.loginFailed(email('cat'), ip(7));
+    await failLogin(limits, email('cat'), ip(7));
     expect(await direct!.get(`recourse:login:user:${email('cat')}`)).toBe('2');
     await limits.close();
     open.splice(open.indexOf(limits), 1);
@@ -103,11 +132,11 @@ describe('Redis unreachable from the start', () => {
     const port = await freePort();
     const lines: Array<Record<string, unknown>> = [];
     const limits = await limitsAt(`redis://127.0.0.1:${port}`, lines);
-    for (let i = 0; i < 2; i++) expect(await limits.loginFailed(email('eve'), ip(10))).toMatchObject({ banned: false });
-    expect(await limits.loginFailed(email('eve'), ip(10))).toMatchObject({ banned: true, started: ['user', 'ip'] });
-    expect(await limits.loginAllowed(email('eve'), ip(11))).toMatchObject({ ok: false, scope: 'user' });
-    for (let i = 0; i < 5; i++) await limits.secondFactorFailed(`user-${run}`);
-    expect((await limits.secondFactorAllowed(`user-${run}`)).ok).toBe(false);
+    for (let i = 0; i < 2; i++) expect(await failLogin(limits, email('eve'), ip(10))).toMatchObject({ banned: false });
+    expect(await failLogin(limits, email('eve'), ip(10))).toMatchObject({ banned: true, started: ['user', 'ip'] });
+    expect(await loginCheck(limits, email('eve'), ip(11))).toMatchObject({ ok: false, scope: 'user' });
+    for (let i = 0; i < 5; i++) await failSecondFactor(limits, `user-${run}`);
+    expect((await secondFactorCheck(limits, `user-${run}`)).ok).toBe(false);
     const rate = { count: 1, perMs: 60_000 };
     expect(await limits.consume('send', 'k', rate)).toEqual({ ok: true });
     expect((await limits.consume('send', 'k', rate)).ok).toBe(false);

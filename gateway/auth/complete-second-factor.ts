@@ -1,0 +1,98 @@
+import type { Context } from 'hono';
+import { writeAudit } from '../audit/write.js';
+import { describeLocation } from '../context/geoip.js';
+import { recordSignInAttempt } from '../context/history.js';
+import type { Executor } from '../../db/client.js';
+import { setSessionCookie } from '../http/cookies.js';
+import type { AppEnv } from '../http/env.js';
+import type { RouteDeps } from '../routes/deps.js';
+import type { SessionView } from '../session/store.js';
+import { stepUpSession, type SecondFactorMethod } from './second-factor.js';
+
+/** A verifier's no: `reason` is audited and logged, never shown. */
+export type Refused = { ok: false; reason: string; detail?: string };
+/** A verifier's yes carries what the route needs afterwards, and what the success audit row says. */
+export type Verdict<Proof> = { ok: true; proof: Proof; details?: Record<string, unknown> } | Refused;
+
+export interface SecondFactorAttempt<Answer, Proof> {
+  method: SecondFactorMethod;
+  session: SessionView;
+  /** What was sent; null when nothing was (an empty field): no guess was made, nothing is charged. */
+  answer: Answer | null;
+  /** Checks the answer inside the transaction, spending there whatever it consumes (SECURITY F2). */
+  verify(tx: Executor, answer: Answer): Promise<Verdict<Proof>>;
+  /** The route's own work in the same transaction, after the step-up: use records, re-enrolment triggers. */
+  onSuccess?(tx: Executor, proof: Proof): Promise<void>;
+  /** Steps up to a recovery session that may only enrol a new factor (SECURITY R3). */
+  restricted?: boolean;
+}
+
+export type SecondFactorOutcome<Proof> =
+  | { ok: true; proof: Proof }
+  | { ok: false; reason: 'empty' }
+  | { ok: false; reason: 'blocked'; retryAfterMs: number }
+  | { ok: false; reason: 'refused'; failure: string };
+
+type Deps = Pick<RouteDeps, 'db' | 'sessions' | 'clock' | 'geoip' | 'config' | 'limits'>;
+
+/**
+ * The one way a second factor is finished, for every method (SECURITY L1, F2, S1). The attempt
+ * is charged to the account before anything is verified, atomically, so parallel guesses cannot
+ * all pass a read of the count: a charge past `max_failures`, or on a blocked account, is
+ * refused unverified — the right code too. Inside one transaction the route's verifier runs,
+ * the session steps up and the success is audited with the route's own work; a failure keeps its
+ * charge (the one that reaches the limit starts the block) and is audited with its precise
+ * reason; a success clears the count. An empty answer is no guess and costs nothing; anything
+ * else, malformed or not, is one. The route answers each outcome with its own page.
+ */
+export async function completeSecondFactor<Answer, Proof>(
+  deps: Deps,
+  c: Context<AppEnv>,
+  attempt: SecondFactorAttempt<Answer, Proof>,
+): Promise<SecondFactorOutcome<Proof>> {
+  const { session, method, answer } = attempt;
+  if (answer === null) return { ok: false, reason: 'empty' };
+  const charge = await deps.limits.chargeSecondFactor(session.user.id);
+  if (!charge.ok) return blocked(c, method, charge.retryAfterMs);
+
+  const result = await deps.db.transaction(async (tx) => {
+    const verdict = await attempt.verify(tx, answer);
+    // A refusal still commits: what the check counted (an email code's tries) stays counted.
+    if (!verdict.ok) return verdict;
+    const fresh = await stepUpSession(deps, c, tx, session, method, { restricted: attempt.restricted === true, details: verdict.details ?? {} });
+    await attempt.onSuccess?.(tx, verdict.proof);
+    return { ok: true as const, proof: verdict.proof, fresh };
+  });
+  if (!result.ok) {
+    const check = await charge.failed();
+    await recordFailure(deps, c, session, method, result);
+    return check.ok ? { ok: false, reason: 'refused', failure: result.reason } : blocked(c, method, check.retryAfterMs);
+  }
+  setSessionCookie(c, deps.config, result.fresh.cookieValue, result.fresh.expiresAt, deps.clock.nowMs());
+  await charge.succeeded();
+  // Re-enrolment obligations and the level changed: cached views of this user are stale.
+  deps.sessions.forgetUser(session.user.id);
+  return { ok: true, proof: result.proof };
+}
+
+/** One answer to a blocked account, whichever route: logged, and told when to come back. */
+function blocked(c: Context<AppEnv>, method: SecondFactorMethod, retryAfterMs: number): SecondFactorOutcome<never> {
+  c.get('log').warn({ event: 'second_factor.blocked', method, retryAfterMs }, 'second factor blocked for this account');
+  c.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  return { ok: false, reason: 'blocked', retryAfterMs };
+}
+
+/** A refused attempt: audited and added to the sign-in history with its precise reason. */
+async function recordFailure(deps: Deps, c: Context<AppEnv>, session: SessionView, method: SecondFactorMethod, refused: Refused): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const context = await recordSignInAttempt(tx, deps.geoip, {
+      userId: session.user.id, email: session.user.email, success: false, method, ip: c.get('clientIp'),
+      userAgent: c.req.header('user-agent') ?? null, at: deps.clock.now(),
+    });
+    await writeAudit(tx, deps.config.session.secret, {
+      event: 'second_factor.failed', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
+      ip: c.get('clientIp'), location: describeLocation(context), requestId: c.get('requestId'), details: { method, reason: refused.reason },
+    });
+  });
+  c.get('log').info({ event: 'second_factor.failed', method, reason: refused.reason, detail: refused.detail }, 'second factor refused');
+}

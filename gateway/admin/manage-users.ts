@@ -89,7 +89,7 @@ export async function setUserActive(deps: ManageDeps, who: ActingAdmin, userId: 
 }
 
 export async function endUserSessions(deps: ManageDeps, who: ActingAdmin, userId: string): Promise<{ ok: true; count: number } | ManageFailure> {
-  return deps.db.transaction(async (tx): Promise<{ ok: true; count: number } | ManageFailure> => {
+  const outcome = await deps.db.transaction(async (tx): Promise<{ ok: true; count: number } | ManageFailure> => {
     const climbed = await climbLadder(tx, deps, who, userId, { endSessions: true });
     if (!climbed.ok) return climbed;
     const { target } = climbed;
@@ -105,6 +105,8 @@ export async function endUserSessions(deps: ManageDeps, who: ActingAdmin, userId
     }
     return { ok: true, count: revoked.length };
   });
+  if (outcome.ok && outcome.count > 0) await pokeDelivery(deps);
+  return outcome;
 }
 
 /** Role, user type and named groups in one change, audited once with what each was and became. */

@@ -171,7 +171,7 @@ async function measureSignInLoad(tool: LoadTool, gateway: BenchGateway, load: Om
 }
 
 /** bench/sign-in-loop.ts on `core`, for `seconds`; its summary once it has finished. */
-async function startSignInLoop(gateway: BenchGateway, rate: number, seconds: number, core: number | undefined): Promise<{ summary: Promise<SignInSummary> }> {
+export async function startSignInLoop(gateway: BenchGateway, rate: number, seconds: number, core: number | undefined): Promise<{ summary: Promise<SignInSummary> }> {
   const { child } = await startChild({
     name: 'sign-in loop', command: process.execPath,
     args: ['--import', 'tsx', path.join(HERE, 'sign-in-loop.ts'), gateway.url, PREFIX, COOKIE_NAME, gateway.email, String(rate), String(seconds)],

@@ -97,6 +97,10 @@ export interface BenchGatewayOptions {
   nodeFlags?: string[];
   /** Another entry point taking `serve --config …` (a compiled build, say). */
   bin?: string;
+  /** More environment for the gateway process (and `recourse user add`). */
+  env?: Record<string, string>;
+  /** Embedded storage even when DATABASE_URL is set. */
+  storage?: 'embedded';
 }
 
 export async function startBenchGateway(options: BenchGatewayOptions): Promise<BenchGateway> {
@@ -106,7 +110,7 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<B
   const policiesDir = path.join(dir, 'policies');
   fs.mkdirSync(policiesDir, { recursive: true });
   fs.writeFileSync(path.join(policiesDir, '10-bench.yaml'), stringify(BENCH_POLICY));
-  const database = await benchDatabase();
+  const database = options.storage === 'embedded' ? { url: '', drop: async () => {} } : await benchDatabase();
   const geoip = geoipFiles();
   const config = {
     server: { listen: `127.0.0.1:${port}`, public_url: url, prefix: PREFIX, trust_proxy: ['127.0.0.1/32'] },
@@ -121,7 +125,7 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<B
   const configFile = path.join(dir, 'config.yaml');
   fs.writeFileSync(configFile, stringify(config));
 
-  const env = gatewayEnv();
+  const env = { ...gatewayEnv(), ...options.env };
   const { child } = await startChild({
     name: 'gateway', command: process.execPath, args: [...(options.nodeFlags ?? []), options.bin ?? BIN, 'serve', '--config', configFile],
     // tsx takes the JSX settings from the tsconfig.json of the working directory: that of the bin's tree.

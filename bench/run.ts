@@ -8,7 +8,8 @@
  * scale. Installs nothing: without wrk it uses autocannon, without nginx it skips that comparison.
  *
  * Knobs for quick runs: BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_RSS_REQUESTS (1000000),
- * BENCH_ADMIN=0 (skip the admin data), BENCH_CPU_PROF=<dir> (gateway runs with --cpu-prof),
+ * BENCH_ADMIN=0 (skip the admin data), BENCH_EMBEDDED=0 (skip the embedded-storage line),
+ * BENCH_CPU_PROF=<dir> (gateway runs with --cpu-prof),
  * BENCH_NODE_FLAGS (replaces the Dockerfile's node flags), BENCH_LOAD_TOOL=autocannon.
  * bench/cost.ts measures the gateway alone; bench/ab.ts compares two builds side by side.
  */
@@ -21,6 +22,7 @@ import { hasCommand, startChild, type Child } from './child.js';
 import { ADMIN_TARGET_MS, formatAdminTimings, timeAdminData, type AdminDataResult } from './admin-data.js';
 import { createScratchDatabase, startBenchGateway, PREFIX, type BenchGateway } from './gateway.js';
 import { rssStability, signInLoad } from './gateway-phases.js';
+import { EMBEDDED_RSS_LIMIT_MB, EMBEDDED_THROUGHPUT_FLOOR, embeddedPhase, formatEmbedded, type EmbeddedResult } from './embedded-phase.js';
 import { checkHotPath } from './hot-path.js';
 import { pickLoadTool, runLoad, runLoadMeasuringCpu } from './load.js';
 import { seedAdminData } from './seed.js';
@@ -186,6 +188,25 @@ async function main(): Promise<number> {
       ].filter(Boolean).join('; ') || undefined),
       { name: 'hot path: no database round trip per request', value: hotPath.session_statements_per_request, target: 'session statements ≤ 1 per second', pass: hotPath.pass },
     ];
+    let embedded: EmbeddedResult | { skipped: string } = { skipped: 'BENCH_EMBEDDED=0' };
+    if (process.env.BENCH_EMBEDDED !== '0') {
+      say(`embedded storage: the gateway on PGlite as shipped, beside the settings before issue 30, ${ROUNDS} paired rounds of proxied load and of ${SIGN_IN_RATE} sign-ins/s…`);
+      embedded = await embeddedPhase({
+        tool, dir: path.join(dir, 'embedded'), bin: build ?? path.join(HERE, '../gateway/cli/bin.mjs'), upstreamPort,
+        nodeFlags: NODE_FLAGS, seconds: SECONDS, rounds: ROUNDS, serverCore, loadCore,
+      });
+      say(formatEmbedded(embedded).replace(/^/gm, '  '));
+      const line = embedded.current;
+      const peak = Math.max(line.rss_idle_mb, line.rss_peak_proxied_mb, line.rss_peak_sign_ins_mb);
+      checks.push(
+        {
+          name: 'embedded storage RSS MB (peak of idle, proxied, sign-ins)', value: peak, target: `< ${EMBEDDED_RSS_LIMIT_MB}`, pass: peak < EMBEDDED_RSS_LIMIT_MB,
+          note: `idle ${line.rss_idle_mb.toFixed(0)}, proxied ${line.rss_peak_proxied_mb.toFixed(0)}, sign-ins ${line.rss_peak_sign_ins_mb.toFixed(0)}; before issue 30: ${embedded.previous.rss_idle_mb.toFixed(0)}, ${embedded.previous.rss_peak_proxied_mb.toFixed(0)}, ${embedded.previous.rss_peak_sign_ins_mb.toFixed(0)}`,
+        },
+        { name: 'embedded proxied req/s / before issue 30 (paired)', value: embedded.ratios.rps, target: `>= ${EMBEDDED_THROUGHPUT_FLOOR}`, pass: embedded.ratios.rps >= EMBEDDED_THROUGHPUT_FLOOR, note: `CPU per request × ${embedded.ratios.cpu_us_per_request.toFixed(3)}` },
+        { name: 'embedded sign-ins/s / before issue 30 (paired)', value: embedded.ratios.sign_ins_per_second, target: `>= ${EMBEDDED_THROUGHPUT_FLOOR}`, pass: embedded.ratios.sign_ins_per_second >= EMBEDDED_THROUGHPUT_FLOOR, note: `proxied req/s beside the sign-ins × ${embedded.ratios.rps_under_sign_ins.toFixed(3)}` },
+      );
+    }
     say('admin data at scale: seeding a scratch PostgreSQL database and timing the dashboard\'s queries…');
     const admin = await adminDataPhase();
     if ('skipped' in admin) {
@@ -220,6 +241,7 @@ async function main(): Promise<number> {
       gateway_memory_after_rounds: gatewayMemory,
       rss_stability: rss,
       sign_in_load: signIns,
+      embedded_storage: embedded,
       hot_path: hotPath,
       admin_data: admin,
       checks,

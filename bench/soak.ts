@@ -8,14 +8,15 @@
  *   npm run soak -- [--seconds 60] [--rate 1000] [--connections 32] [--sign-in-workers 2] [--rss-growth-mb 64]
  *
  * `--rate 0` sends as fast as the gateway answers (a stress test rather than a soak);
- * `SOAK_RSS_SAMPLES=1` prints the RSS sampled every second; `SOAK_BIN=<dist>/gateway/cli/bin.mjs`
- * soaks a compiled build (`npm run build`) instead of the sources; `SOAK_NODE_FLAGS` replaces the
+ * `SOAK_RSS_SAMPLES=1` prints the RSS sampled every second. The gateway is the compiled build, as
+ * `npm start` and the image run it, made into the soak's temp dir; `SOAK_BIN=<entry point>` soaks
+ * another (`gateway/cli/bin.mjs`: the sources through tsx); `SOAK_NODE_FLAGS` replaces the
  * gateway's node flags (docker/Dockerfile's by default: without them Node 24 sizes its heap so
  * that RSS climbs for minutes with no leak; docs/performance.md, run O).
  *
  * Storage is embedded in a temp dir, or a fresh database next to DATABASE_URL when that is set.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +29,8 @@ import pg from 'pg';
 import { productionNodeFlags } from './production-flags.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const BIN = process.env.SOAK_BIN ?? path.join(ROOT, 'gateway/cli/bin.mjs');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-soak-'));
+const BIN = process.env.SOAK_BIN ?? compile(path.join(dir, 'build'));
 /** The gateway's node flags: docker/Dockerfile's, as `npm start` runs it, unless SOAK_NODE_FLAGS replaces them. */
 const GATEWAY_NODE_FLAGS = process.env.SOAK_NODE_FLAGS !== undefined ? process.env.SOAK_NODE_FLAGS.split(/\s+/).filter(Boolean) : productionNodeFlags();
 const P = '/.recourse';
@@ -47,7 +49,12 @@ const seconds = Number(flags.seconds);
 const rssBoundMb = Number(flags['rss-growth-mb']);
 const rate = Number(flags.rate);
 const children: ChildProcess[] = [];
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-soak-'));
+
+/** `npm run build` into `out`; returns the compiled entry point. */
+function compile(out: string): string {
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'docker/compile.ts'), out], { stdio: 'ignore' });
+  return path.join(out, 'gateway/cli/bin.mjs');
+}
 
 const freePort = () => new Promise<number>((resolve) => {
   const server = net.createServer().listen(0, '127.0.0.1', () => {

@@ -31,11 +31,15 @@ export interface OpenStorageOptions {
   dataDir: string;
   /** Embedded only: a migrated data directory dump to start from (tests). */
   loadDataDir?: Blob;
+  /** Embedded only: PostgreSQL's shared_buffers (`storage.embedded_shared_buffers`); db/embedded.ts has the default. */
+  embeddedSharedBuffers?: string;
   poolSize?: number;
 }
 
 export async function openStorage(options: OpenStorageOptions): Promise<Storage> {
-  return options.databaseUrl ? openPostgres(options) : openEmbedded(options);
+  if (options.databaseUrl) return openPostgres(options);
+  const { openEmbedded } = await import('./embedded.js');
+  return openEmbedded(options);
 }
 
 async function openPostgres(options: OpenStorageOptions): Promise<Storage> {
@@ -60,29 +64,6 @@ async function openPostgres(options: OpenStorageOptions): Promise<Storage> {
       await db.execute(sql`select 1`);
     },
     close: () => pool.end(),
-  };
-}
-
-async function openEmbedded(options: OpenStorageOptions): Promise<Storage> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  // The trigram indexes of user search (migration 0004); the extension ships with PGlite.
-  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
-  const { drizzle } = await import('drizzle-orm/pglite');
-  const { migrate } = await import('drizzle-orm/pglite/migrator');
-  const inMemory = options.dataDir.startsWith('memory://');
-  if (!inMemory) fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const dataDir = inMemory ? options.dataDir : path.join(options.dataDir, 'pgdata');
-  const client = await PGlite.create(dataDir, { extensions: { pg_trgm }, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
-  const db = drizzle({ client, schema }) as unknown as Database;
-  return {
-    db,
-    kind: 'embedded',
-    migrate: (migrationsFolder = MIGRATIONS_DIR) => migrate(drizzle({ client, schema }), { migrationsFolder }),
-    ping: async () => {
-      await client.query('select 1');
-    },
-    close: () => client.close(),
-    dumpDataDir: () => client.dumpDataDir('none') as Promise<Blob>,
   };
 }
 

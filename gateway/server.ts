@@ -111,7 +111,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     if (!privacy.ok) throw new StartupError(privacy.lines);
     if (privacy.fixed.length > 0) logger.warn({ event: 'files.made_private', count: privacy.fixed.length, first: privacy.fixed.slice(0, 5) }, 'data files other users could read were made private');
     if (embedded) cleanups.push(claimDataDir(config.storage.data_dir));
-    const storage = options.storage ?? await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
+    const storage = options.storage ?? await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir, embeddedSharedBuffers: config.storage.embedded_shared_buffers });
     if (!options.storage) {
       cleanups.push(() => storage.close());
       await storage.migrate();

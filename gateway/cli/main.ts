@@ -99,7 +99,7 @@ async function migrate(config: Config): Promise<number> {
       return EXIT.ok;
     }
   }
-  const storage = await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
+  const storage = await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir, embeddedSharedBuffers: config.storage.embedded_shared_buffers });
   try {
     await storage.migrate();
     out(`Migrations applied (${storage.kind}).`);
@@ -132,7 +132,7 @@ async function runDbCommand(name: string, config: Config, values: CommandValues,
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  const storage = await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir });
+  const storage = await openStorage({ databaseUrl: config.storage.database_url, dataDir: config.storage.data_dir, embeddedSharedBuffers: config.storage.embedded_shared_buffers });
   try {
     if (storage.kind === 'embedded') await storage.migrate();
     const loaded = await loadPolicyDir(config.policies.dir);

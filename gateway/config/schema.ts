@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { EMBEDDED_SETTINGS } from '../../db/embedded-settings.js';
 import { parseDuration } from '../core/duration.js';
 import { directorySchema, type DirectoryConfig } from './directory-schema.js';
 
@@ -57,6 +58,8 @@ export const configSchema = z.strictObject({
   storage: z.strictObject({
     database_url: z.union([z.literal(''), z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://… or empty')]).default(''),
     data_dir: z.string().default('./data'),
+    // PostgreSQL's page cache inside the gateway's process (embedded storage only); db/embedded.ts.
+    embedded_shared_buffers: z.string().regex(/^\d+(kB|MB|GB)$/, 'expected a size such as 8MB').default(EMBEDDED_SETTINGS.shared_buffers),
   }).prefault({}),
   redis: z.strictObject({
     url: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'expected redis://… or empty')]).default(''),

@@ -11,6 +11,7 @@ import { recordAudit } from '../../gateway/audit/write.js';
 import { TestClient } from '../support/client.js';
 import { startTestGateway, TEST_SECRET, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
+import { compareRanks, Z_TWO_SIDED_0_001 } from '../support/rank-test.js';
 import { openTestStorage } from '../support/storage.js';
 
 const P = '/.recourse';
@@ -77,7 +78,7 @@ function scenario(name: string, tag: string, mail: () => Promise<Record<string, 
       expect(b?.userId).toBeNull();
     });
 
-    it(`takes the same time for both: medians of ${ROUNDS} submissions each differ by less than 10 ms`, { timeout: 180_000 }, async () => {
+    it(`takes the same time for both: ${ROUNDS} submissions each are indistinguishable (Mann–Whitney, α = 0.001)`, { timeout: 180_000 }, async () => {
       const client = new TestClient(gw.url);
       await client.page(`${P}/assist`);
       const times: Record<'existing' | 'unknown', number[]> = { existing: [], unknown: [] };
@@ -89,8 +90,12 @@ function scenario(name: string, tag: string, mail: () => Promise<Record<string, 
           times[kind].push(answer.ms);
         }
       }
-      const difference = Math.abs(median(times.existing) - median(times.unknown));
-      expect(difference, `medians ${median(times.existing).toFixed(1)} ms vs ${median(times.unknown).toFixed(1)} ms`).toBeLessThan(10);
+      // A rank test, not a bound on the medians: on a quiet machine both sides sit on the 400 ms
+      // floor; on a loaded one the noise grows with the load, and a fixed bound would fail on the
+      // noise alone. The account work runs after the answer, so any real leak is a shift the rank
+      // test finds at any load, while its false-alarm rate stays 0.1 %.
+      const { z, medians } = compareRanks(times.existing, times.unknown);
+      expect(Math.abs(z), `z = ${z.toFixed(2)}; medians ${medians[0].toFixed(1)} ms vs ${medians[1].toFixed(1)} ms`).toBeLessThan(Z_TWO_SIDED_0_001);
       // Nothing was lost on the way (SECURITY F1): every alert is in the outbox, sent or awaiting a retry.
       expect((await storage.db.select().from(outbox).where(eq(outbox.kind, 'assistance_alert'))).length).toBeGreaterThanOrEqual(2 * ROUNDS);
     });
@@ -100,8 +105,3 @@ function scenario(name: string, tag: string, mail: () => Promise<Record<string, 
 scenario('mail delivered', 'file', async () => ({}));
 scenario('SMTP down', 'down', async () => ({ smtp_url: `smtp://127.0.0.1:${await freePort()}` }));
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}

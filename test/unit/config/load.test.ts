@@ -81,6 +81,11 @@ describe('config problems', () => {
     ]);
   });
 
+  it('refuses an embedded shared_buffers that is not a PostgreSQL size, naming the key', () => {
+    const lines = problemsOf(() => loadConfig({ object: { session: { secret: SECRET }, storage: { embedded_shared_buffers: '8MB; drop' } }, env: {}, cwd: dir }));
+    expect(lines).toEqual([expect.stringMatching(/^storage\.embedded_shared_buffers: expected a size such as 8MB/)]);
+  });
+
   it('refuses a secret shorter than 32 bytes', () => {
     const lines = problemsOf(() => loadConfig({ object: { session: { secret: 'short' } }, env: {}, cwd: dir }));
     expect(lines).toEqual([expect.stringMatching(/^session\.secret: .*32/)]);

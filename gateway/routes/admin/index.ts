@@ -5,6 +5,7 @@ import { adminAuditRoutes } from './audit.js';
 import { createGuards } from '../guards/index.js';
 import { adminOverviewRoutes } from './overview.js';
 import { adminRequestRoutes } from './requests.js';
+import { adminUserManageRoutes } from './user-manage.js';
 import { adminUserRoutes } from './users.js';
 
 /**
@@ -18,6 +19,7 @@ export function adminRoutes(deps: RouteDeps) {
   app.route('/', adminOverviewRoutes(deps, guards));
   app.route('/', adminRequestRoutes(deps, guards));
   app.route('/', adminUserRoutes(deps, guards));
+  app.route('/', adminUserManageRoutes(deps, guards));
   app.route('/', adminAuditRoutes(deps, guards));
   return app;
 }

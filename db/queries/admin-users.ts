@@ -34,6 +34,10 @@ export interface UserListRow {
   lastSignInAt: Date | null;
   /** Where the account lives: the gateway's own store, or the organisation's directory. */
   source: 'local' | 'directory';
+  /** A local password is set (false for an invited user who has not chosen one, and for directory users). */
+  hasPassword: boolean;
+  /** Disabled by an administrator here (not by the directory). */
+  disabledByAdmin: boolean;
 }
 
 /** `%`, `_` and `\` typed into the search box are matched literally. */
@@ -71,7 +75,7 @@ export async function describeUser(db: Executor, userId: string): Promise<UserLi
   return row ? toUserListRow(row) : undefined;
 }
 
-const COLUMNS = sql.raw('u.id, u.email, u.name, u.role, u.type, u.active, u.phone, u.data_protection_level, u.expert_mode, u.directory_id');
+const COLUMNS = sql.raw('u.id, u.email, u.name, u.role, u.type, u.active, u.phone, u.data_protection_level, u.expert_mode, u.directory_id, u.password_hash is not null as has_password, u.disabled_by_admin');
 
 /** Per-user lookups, each on its per-user index (totp_user_idx, webauthn_user_idx, backup_codes_unused_idx, sign_in_user_idx). */
 function factsOf(id: SQL): SQL {
@@ -97,5 +101,7 @@ function toUserListRow(row: Record<string, unknown>): UserListRow {
     codesLeft: Number(row.codes_left ?? 0),
     lastSignInAt: row.last_sign_in_at == null ? null : new Date(row.last_sign_in_at as string | Date),
     source: row.directory_id == null ? 'local' : 'directory',
+    hasPassword: row.has_password === true,
+    disabledByAdmin: row.disabled_by_admin === true,
   };
 }

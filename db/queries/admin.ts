@@ -106,6 +106,18 @@ export async function countActiveSuperAdmins(db: Executor): Promise<number> {
   return row?.n ?? 0;
 }
 
+/**
+ * The active super_admins' rows, locked until the transaction ends, and how many there are. Every
+ * change that could leave none (a demotion, a disable) reads the count this way: two super_admins
+ * demoting each other at once are serialised, and the second sees that only one is left.
+ */
+export async function lockActiveSuperAdmins(tx: Executor): Promise<number> {
+  const rows = await tx.select({ id: users.id }).from(users)
+    .where(and(eq(users.role, 'super_admin'), eq(users.active, true)))
+    .orderBy(users.id).for('update');
+  return rows.length;
+}
+
 /** The latest requests for one account (assistance_user_idx), for the user page. */
 export async function recentRequestsOf(db: Executor, userId: string, limit: number) {
   return db.select({

@@ -25,3 +25,11 @@ export async function consumeUserToken(db: Executor, tokenHash: string, now: Dat
     .returning();
   return row;
 }
+
+/** Voids every unused link of a user (a disabled account keeps none to come back with). */
+export async function voidUserTokens(db: Executor, userId: string, now: Date): Promise<number> {
+  const rows = await db.update(userTokens).set({ usedAt: now })
+    .where(and(eq(userTokens.userId, userId), isNull(userTokens.usedAt))).returning({ tokenHash: userTokens.tokenHash });
+  return rows.length;
+}
+

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { backupCodes, totpFactors, users, webauthnCredentials, type Role, type UserRow, type UserType } from '../schema/index.js';
 
@@ -52,6 +52,21 @@ export async function findUserById(db: Executor, id: string): Promise<UserRow | 
   if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
   const [user] = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return user;
+}
+
+/** One user's row, locked until the transaction ends (two administrators changing it are serialised). */
+export async function lockUserById(tx: Executor, id: string): Promise<UserRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const [user] = await tx.select().from(users).where(eq(users.id, id)).limit(1).for('update');
+  return user;
+}
+
+/** The addresses among `emails` that an account already holds, lower-cased (users_email_lower_key). */
+export async function takenEmails(db: Executor, emails: readonly string[]): Promise<Set<string>> {
+  const wanted = [...new Set(emails.map((email) => email.trim().toLowerCase()))];
+  if (wanted.length === 0) return new Set();
+  const rows = await db.select({ email: sql<string>`lower(${users.email})` }).from(users).where(inArray(sql`lower(${users.email})`, wanted));
+  return new Set(rows.map((row) => row.email));
 }
 
 export async function listUsers(db: Executor): Promise<UserRow[]> {

@@ -1,10 +1,10 @@
 import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { users } from './users.js';
 
-export const TOKEN_PURPOSES = ['admin_setup', 'password_reset'] as const;
+export const TOKEN_PURPOSES = ['admin_setup', 'password_reset', 'invitation'] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
-/** Single-use links (admin setup, password reset): only the SHA-256 of the token is kept. */
+/** Single-use links (admin setup, password reset, invitation): only the SHA-256 of the token is kept. */
 export const userTokens = pgTable('user_tokens', {
   tokenHash: text('token_hash').primaryKey(),
   userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),

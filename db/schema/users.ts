@@ -15,6 +15,11 @@ export const users = pgTable('users', {
   phone: text('phone'),
   passwordHash: text('password_hash'),
   active: boolean('active').notNull().default(true),
+  /**
+   * Disabled by an administrator of this gateway (dashboard or CLI), not by the directory: only an
+   * administrator enables it again, and a directory refresh or sign-in never does (docs/directory.md).
+   */
+  disabledByAdmin: boolean('disabled_by_admin').notNull().default(false),
   dataProtectionLevel: integer('data_protection_level').notNull().default(0),
   expertMode: boolean('expert_mode').notNull().default(false),
   /** The directory's immutable id (entryUUID, objectGUID); null for a local account. */

@@ -10,7 +10,7 @@ import type { AssistanceRequestRow } from '../../db/queries/assistance.js';
 import { voidRequestRecoveryCodes } from '../../db/queries/recovery-codes.js';
 import { findUserById } from '../../db/queries/users.js';
 import type { UserRow } from '../../db/schema/index.js';
-import { issuePasswordLink } from '../auth/password-links.js';
+import { issuePasswordLink, passwordLinkUrl } from '../auth/password-links.js';
 import { writeAudit, type AuditEntry } from '../audit/write.js';
 import type { Config } from '../config/schema.js';
 import { describeLocation, type GeoIp } from '../context/geoip.js';
@@ -166,7 +166,7 @@ export async function sendAccessEmail(deps: AdminActionDeps, who: ActingAdmin, t
     const message = { kind: 'access_email', to: user.email, userId: user.id, requestId: request?.id ?? null };
     if (withLink) {
       const token = await issuePasswordLink(tx, { userId: user.id, purpose: 'password_reset', ttlMs, now });
-      const link = `${deps.config.server.public_url.replace(/\/+$/, '')}${deps.config.server.prefix}/password/reset?token=${token}`;
+      const link = passwordLinkUrl(deps.config.server.public_url, deps.config.server.prefix, token);
       await enqueueEmail(tx, deps.config.session.secret, { ...message, email: accessEmail({ name: user.name, link, ttlMinutes: minutesOf(ttlMs) }) }, now);
     } else {
       await enqueueEmail(tx, deps.config.session.secret, { ...message, email: directoryPasswordEmail({ name: user.name }) }, now);

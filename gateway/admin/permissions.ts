@@ -3,7 +3,7 @@
  * passes the actor's CURRENT row (read on every request, so a revoked permission bites at once),
  * the credential the request rode on, and the policy's rules.
  */
-import type { Role } from '../../db/schema/index.js';
+import type { Role, UserType } from '../../db/schema/index.js';
 
 export { FRESH_SECOND_FACTOR_MS } from '../session/freshness.js';
 import { secondFactorIsFresh } from '../session/freshness.js';
@@ -45,8 +45,12 @@ export type Capability =
   | 'reset_2fa'
   /** Setting another administrator's data-protection level and expert mode. */
   | 'manage_admins'
-  /** Setting another user's named groups (they can open access rules, CONTRACT §8.2). */
-  | 'manage_groups'
+  /**
+   * Managing accounts: adding (an invitation), disabling and enabling, role, type and named groups
+   * (groups can open access rules, CONTRACT §8.2), ending sessions. Owners and super_admins, on a
+   * session whose second factor is fresh: a role or a group change can open every app.
+   */
+  | 'manage_users'
   /** Saving the Settings page into the policy files (CONTRACT §8.4): it can switch factors off. */
   | 'change_settings';
 
@@ -63,7 +67,11 @@ export type Refusal =
   | 'self'
   | 'outranked'
   | 'not_an_administrator'
-  | 'sole_super_admin';
+  | 'sole_super_admin'
+  /** A role above the actor's own (an owner cannot make anyone super_admin). */
+  | 'role_above_own'
+  /** Under `directory.kind: ldap` a directory user's identity, role, type and groups come from the directory. */
+  | 'directory_owned';
 
 export type Check = { ok: true } | { ok: false; refusal: Refusal };
 
@@ -85,10 +93,11 @@ export function hasFreshSecondFactor(credential: Credential, nowMs: number): boo
 
 /**
  * Issuing a recovery code and resetting 2FA let someone in without the account's second factor,
- * so whoever does it must have passed their own within the last 10 minutes (SECURITY D2, T1;
- * CONTRACT §8.4). An API token never passed one, whoever holds it.
+ * and managing users can hand out roles and groups that open every app, so whoever does it must
+ * have passed their own within the last 10 minutes (SECURITY D2, T1; CONTRACT §8.4). An API
+ * token never passed one, whoever holds it.
  */
-function bypassesSecondFactor(credential: Credential, nowMs: number): Check {
+function freshSessionOnly(credential: Credential, nowMs: number): Check {
   if (credential.kind === 'token') return refuse('token_not_allowed');
   return hasFreshSecondFactor(credential, nowMs) ? ALLOWED : refuse('second_factor_required');
 }
@@ -108,23 +117,42 @@ export function mayUse(actor: AdminActor, capability: Capability, rules: Permiss
     case 'issue_recovery_code':
       if (!hasDataProtection(actor, rules)) return refuse('data_protection');
       if (!superAdmin && !actor.expertMode) return refuse('expert_mode');
-      return bypassesSecondFactor(credential, nowMs);
+      return freshSessionOnly(credential, nowMs);
     case 'reset_2fa':
       if (!superAdmin && !rules.reset2faRoles.includes(actor.role)) return refuse('reset_role');
-      return bypassesSecondFactor(credential, nowMs);
+      return freshSessionOnly(credential, nowMs);
     case 'manage_admins':
-    case 'manage_groups':
       return MANAGER_ROLES.has(actor.role) ? ALLOWED : refuse('not_manager');
+    case 'manage_users':
+      if (!MANAGER_ROLES.has(actor.role)) return refuse('not_manager');
+      return freshSessionOnly(credential, nowMs);
     case 'change_settings':
       // Turning a factor off or lengthening a recovery code's life weakens every account at once.
       if (!MANAGER_ROLES.has(actor.role)) return refuse('not_manager');
-      return bypassesSecondFactor(credential, nowMs);
+      return freshSessionOnly(credential, nowMs);
   }
 }
 
 export interface TargetAccount {
   id: string;
   role: Role;
+}
+
+/** An account as the management checks see it. */
+export interface ManagedAccount extends TargetAccount {
+  active: boolean;
+  /** Its identity, role, type and groups come from the directory (a linked row under `directory.kind: ldap`). */
+  directoryOwned: boolean;
+}
+
+/** What an administrator wants to change; absent fields stay as they are. */
+export interface AccountChange {
+  role?: Role;
+  type?: UserType;
+  groups?: readonly string[];
+  active?: boolean;
+  /** Ending the account's sessions. */
+  endSessions?: boolean;
 }
 
 /**
@@ -136,6 +164,33 @@ export function mayActOn(actor: AdminActor, target: TargetAccount, capability: C
   if (capability === 'reset_2fa' && target.role === 'super_admin' && activeSuperAdmins <= 1) return refuse('sole_super_admin');
   if (RANK[target.role] > RANK[actor.role]) return refuse('outranked');
   if (capability === 'manage_admins' && !(target.role === 'admin' || target.role === 'owner')) return refuse('not_an_administrator');
+  return ALLOWED;
+}
+
+/** Whether this actor may give this role, to a new account or an existing one: never above their own. */
+export function mayAssignRole(actor: AdminActor, role: Role): Check {
+  return RANK[role] > RANK[actor.role] ? refuse('role_above_own') : ALLOWED;
+}
+
+/**
+ * May this actor make this change to this account (after `mayUse(…, 'manage_users', …)`)? Nobody
+ * acts on their own account or on one that outranks theirs, nor gives a role above their own; a
+ * directory user's role, type and groups belong to the directory (disabling, enabling and ending
+ * sessions stay possible: an emergency stop); the sole active super_admin is never demoted or
+ * disabled (SECURITY D3), whatever the count the caller read, which it must read under
+ * lockActiveSuperAdmins so two super_admins cannot demote each other at once.
+ */
+export function mayChangeAccount(actor: AdminActor, target: ManagedAccount, change: AccountChange, activeSuperAdmins: number): Check {
+  const over = mayActOn(actor, target, 'manage_users', activeSuperAdmins);
+  if (!over.ok) return over;
+  if (change.role !== undefined) {
+    const assign = mayAssignRole(actor, change.role);
+    if (!assign.ok) return assign;
+  }
+  const identity = change.role !== undefined || change.type !== undefined || change.groups !== undefined;
+  if (identity && target.directoryOwned) return refuse('directory_owned');
+  const losesSuperAdmin = (change.role !== undefined && change.role !== 'super_admin') || change.active === false;
+  if (target.role === 'super_admin' && target.active && losesSuperAdmin && activeSuperAdmins <= 1) return refuse('sole_super_admin');
   return ALLOWED;
 }
 
@@ -163,10 +218,12 @@ export function describeRefusal(refusal: Refusal): string {
     case 'second_factor_required': return 'Confirm with your second factor first: this action needs one passed within the last 10 minutes.';
     case 'token_not_allowed': return 'API tokens cannot do this: it bypasses a second factor, so it needs an administrator signed in with a second factor passed within the last 10 minutes.';
     case 'reset_role': return 'Your role may not reset two-factor sign-in (policy recovery.reset_2fa_roles).';
-    case 'not_manager': return 'Only owners and super administrators manage permissions, groups and settings.';
+    case 'not_manager': return 'Only owners and super administrators manage users, permissions, groups and settings.';
     case 'self': return 'Nobody acts on their own account; ask another administrator.';
     case 'outranked': return 'This account has a higher role than yours.';
     case 'not_an_administrator': return 'Permissions apply to administrators (admin or owner) only.';
-    case 'sole_super_admin': return 'This is the only super administrator; reset it from the shell with `recourse user reset-2fa`.';
+    case 'sole_super_admin': return 'This is the only super administrator: it cannot be reset, demoted or disabled from the dashboard (the shell can: `recourse user reset-2fa`).';
+    case 'role_above_own': return 'Nobody gives a role above their own.';
+    case 'directory_owned': return 'This account comes from the organisation\'s directory: change its email, name, role, type and groups there.';
   }
 }

@@ -35,6 +35,7 @@ const WORDS: Readonly<Record<AuditEvent, string>> = {
   'policy.changed': 'Settings changed',
   'session.revoked': 'Signed out by an administrator',
   'user.created': 'Account created',
+  'user.invited': 'Invited to set up an account',
   'user.updated': 'Account changed',
   'user.disabled': 'Account disabled',
   'user.enabled': 'Account enabled',

@@ -4,7 +4,7 @@ import { createUser, findUserByEmail, updateUser } from '../../db/queries/users.
 import { users } from '../../db/schema/index.js';
 import { writeAudit } from '../audit/write.js';
 import type { Clock } from '../core/clock.js';
-import { issuePasswordLink } from './password-links.js';
+import { issuePasswordLink, passwordLinkUrl } from './password-links.js';
 
 export const SETUP_LINK_TTL_MS = 3_600_000;
 
@@ -47,5 +47,5 @@ export async function pendingSuperAdmin(db: Database) {
 }
 
 export function setupLink(publicUrl: string, prefix: string, token: string): string {
-  return `${publicUrl}${prefix}/password/reset?token=${token}`;
+  return passwordLinkUrl(publicUrl, prefix, token);
 }

@@ -16,6 +16,11 @@ import type { Directory } from '../directory/directory.js';
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
 
+/** The address a link token opens: `P/password/reset?token=…` on the public URL. */
+export function passwordLinkUrl(publicUrl: string, prefix: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${prefix}/password/reset?token=${token}`;
+}
+
 /** Creates a single-use link token (only its hash is stored) and returns the raw token. */
 export async function issuePasswordLink(tx: Executor, input: { userId: string; purpose: TokenPurpose; ttlMs: number; now: Date }): Promise<string> {
   const token = randomToken(32);
@@ -32,10 +37,9 @@ export async function describePasswordLink(db: Database, token: string, now: Dat
 }
 
 export type SetPasswordOutcome =
-  | { ok: true; userId: string }
+  | { ok: true; userId: string; purpose: TokenPurpose }
   | { ok: false; reason: 'invalid_link' | 'weak_password'; message?: string }
   | { ok: false; reason: 'rate_limited'; retryAfterMs: number };
-
 
 const DIRECTORY_REFUSED = 'Your organisation\'s directory did not accept this password. Choose a longer or more varied one.';
 
@@ -68,7 +72,8 @@ export async function setPasswordWithLink(
     const now = deps.clock.now();
     // The lookup above only saves work: the link is spent here, once, whoever else raced for it.
     const row = await consumeUserToken(tx, sha256Hex(input.token), now);
-    // The holder read before is the one consumed, or the link is treated as gone.
+    // The holder read before (an active account: a disabled one's link sets no password that would
+    // wait for it to be enabled) is the one consumed, or the link is treated as gone.
     if (!row || row.userId !== holder.id) return { ok: false as const, reason: 'invalid_link' as const };
     if (owner === 'directory_only') return { ok: false as const, reason: 'invalid_link' as const };
     if (owner === 'directory') {
@@ -83,7 +88,7 @@ export async function setPasswordWithLink(
     });
     // A request answered with an access email is done once its password is set (issue 28).
     await completeAnsweredRequests(tx, { userId: row.userId, answer: 'access_email', after: 'password.reset', now, serverSecret: deps.config.session.secret, ip: input.ip, requestId: input.requestId });
-    return { ok: true as const, userId: row.userId };
+    return { ok: true as const, userId: row.userId, purpose: row.purpose };
   }).catch((error: unknown) => {
     if (error instanceof DirectoryRefusedPassword) return { ok: false as const, reason: 'weak_password' as const, message: DIRECTORY_REFUSED };
     throw error;

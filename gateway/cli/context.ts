@@ -19,7 +19,8 @@ export interface CommandContext {
 export type CommandValues = Record<string, string | boolean | undefined>;
 
 export interface DbCommand {
-  run(ctx: CommandContext, values: CommandValues, stdin?: string): Promise<number>;
+  /** `input`: what was piped to stdin (`--password-stdin`), or the text of the file a command reads. */
+  run(ctx: CommandContext, values: CommandValues, input?: string): Promise<number>;
 }
 
 /** Exit codes: 0 done, 1 refused (bad input, duplicate…), 2 usage error. */

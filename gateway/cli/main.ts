@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStorage } from '../../db/client.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -50,6 +52,22 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 
   if (name === 'policy check' && positionals[0]) return printPolicyCheck(positionals[0]);
+  let input: string | undefined;
+  if (spec.file) {
+    if (positionals.length !== 1) {
+      err(`recourse ${name}: name one file`);
+      err(`usage: ${spec.usage}`);
+      return EXIT.usage;
+    }
+    const file = positionals[0]!;
+    try {
+      input = fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      err(`recourse ${name}: ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+      return EXIT.refused;
+    }
+    values = { ...values, file: path.basename(file) };
+  }
   let config: Config;
   try {
     config = loadConfig(typeof values.config === 'string' ? { file: values.config } : {});
@@ -64,7 +82,7 @@ export async function runCli(argv: string[]): Promise<number> {
   if (name === 'serve') return (await import('./serve.js')).serve(config);
   if (name === 'policy check') return printPolicyCheck(config.policies.dir);
   if (name === 'migrate') return migrate(config);
-  return runDbCommand(name, config, values);
+  return runDbCommand(name, config, values, input);
 }
 
 async function printPolicyCheck(dir: string): Promise<number> {
@@ -91,9 +109,10 @@ async function migrate(config: Config): Promise<number> {
   }
 }
 
-async function runDbCommand(name: string, config: Config, values: CommandValues): Promise<number> {
+/** `input`: the text of the command's file, when it reads one; else stdin for --password-stdin. */
+async function runDbCommand(name: string, config: Config, values: CommandValues, input?: string): Promise<number> {
   const spec = COMMANDS[name]!;
-  const stdin = values['password-stdin'] ? await readStdin() : undefined;
+  const stdin = input ?? (values['password-stdin'] ? await readStdin() : undefined);
   if (!config.storage.database_url) {
     const request = { command: name, values, ...(stdin !== undefined ? { stdin } : {}) };
     // A gateway that is still starting owns the directory before its socket is up: wait for it.

@@ -5,6 +5,7 @@
  */
 import { request } from 'undici';
 import { failure, type SendResult, type SmsTransport } from './message.js';
+import { isE164 } from '../core/phone.js';
 
 export interface SmsWebhookOptions {
   url: string;
@@ -12,8 +13,6 @@ export interface SmsWebhookOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-// ITU-T E.164: a plus, then at most 15 digits, the first not zero.
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 export function createSmsWebhookTransport(options: SmsWebhookOptions): SmsTransport {
   const url = new URL(options.url);
@@ -24,7 +23,7 @@ export function createSmsWebhookTransport(options: SmsWebhookOptions): SmsTransp
 
   return {
     async send(m) {
-      if (!E164.test(m.to)) return failure(false, 'invalid phone number (expected +E.164)');
+      if (!isE164(m.to)) return failure(false, 'invalid phone number (expected +E.164)');
       try {
         const res = await request(url, {
           method: 'POST',

@@ -2,6 +2,7 @@
 import type { Role, UserRow, UserType } from '../../db/schema/index.js';
 import type { LdapConfig } from '../config/directory-schema.js';
 import type { DirectoryPerson } from './entry.js';
+import { isE164 } from '../core/phone.js';
 import { usableGroupNames } from './groups-store.js';
 import { groupNames, roleFromGroups, typeFromGroups } from './roles.js';
 
@@ -31,6 +32,15 @@ export function localFields(person: DirectoryPerson, mapping: GroupMapping): Loc
   };
 }
 
+/**
+ * What the row should hold: the directory's fields, except that an account an administrator
+ * disabled here stays disabled whatever the directory says (an emergency stop that a refresh or a
+ * sign-in must not undo; lifted only by enabling it here, docs/directory.md).
+ */
+export function heldFields(fields: LocalFields, row: Pick<UserRow, 'disabledByAdmin'>): LocalFields {
+  return row.disabledByAdmin ? { ...fields, active: false } : fields;
+}
+
 /** The row's fields that differ from the directory's, by name (groups compared separately). */
 export function changedFields(row: UserRow, fields: LocalFields): Array<keyof Omit<LocalFields, 'groups' | 'groupsLeftOut'>> {
   const keys = ['email', 'name', 'phone', 'role', 'type', 'active'] as const;
@@ -41,5 +51,5 @@ export function changedFields(row: UserRow, fields: LocalFields): Array<keyof Om
 function e164(phone: string | null): string | null {
   if (!phone) return null;
   const compact = phone.replace(/[\s\-().]/g, '');
-  return /^\+[1-9]\d{6,14}$/.test(compact) ? compact : null;
+  return isE164(compact) ? compact : null;
 }

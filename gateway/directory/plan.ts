@@ -5,7 +5,7 @@
  */
 import type { UserRow } from '../../db/schema/index.js';
 import type { DirectoryPerson } from './entry.js';
-import { changedFields, localFields, type GroupMapping } from './person.js';
+import { changedFields, heldFields, localFields, type GroupMapping } from './person.js';
 
 export interface SyncPlan {
   create: DirectoryPerson[];
@@ -37,7 +37,7 @@ export function planSync({ people, rows, groupsOf, mapping }: PlanInput): SyncPl
       plan.conflicts.push({ person, holder });
       continue;
     }
-    const fields = localFields(person, mapping);
+    const fields = row ? heldFields(localFields(person, mapping), row) : localFields(person, mapping);
     if (!row) {
       // A disabled entry gets no row: it could not sign in with one.
       if (fields.active) plan.create.push(person);

@@ -10,7 +10,7 @@ import type { UserRow } from '../../db/schema/index.js';
 import { writeAudit, type AuditEntry } from '../audit/write.js';
 import type { DirectoryPerson } from './entry.js';
 import { storeUserGroups } from './groups-store.js';
-import { changedFields, localFields, type GroupMapping, type LocalFields } from './person.js';
+import { changedFields, heldFields, localFields, type GroupMapping, type LocalFields } from './person.js';
 
 export type ProvisionOutcome =
   | { ok: true; user: UserRow; change: 'created' | 'updated' | 'unchanged'; changed: string[] }
@@ -33,7 +33,7 @@ export async function provisionDirectoryUser(tx: Executor, person: DirectoryPers
   const holder = await findUserByEmail(tx, fields.email);
   if (holder && holder.id !== existing?.id) return { ok: false, reason: 'email_conflict', holder: holder.id };
   if (!existing) return create(tx, person, fields, context);
-  return update(tx, existing, fields, context);
+  return update(tx, existing, heldFields(fields, existing), context);
 }
 
 async function create(tx: Executor, person: DirectoryPerson, fields: LocalFields, context: ProvisionContext): Promise<ProvisionOutcome> {

@@ -12,7 +12,11 @@ import { DIRECTORY_UNAVAILABLE_MESSAGE, DirectoryUnavailableError } from '../dir
 import type { RouteDeps } from './deps.js';
 
 
-const NOTICES: Record<string, string> = { 'signed-out': 'You are signed out.', 'password-set': 'Your password is set. Sign in with it now.' };
+const NOTICES: Record<string, string> = {
+  'signed-out': 'You are signed out.',
+  'password-set': 'Your password is set. Sign in with it now.',
+  welcome: 'Your password is set. Sign in with it now; then set up your second factor.',
+};
 const GENERIC_FAILURE = 'Incorrect email or password.';
 
 function lockedMessage(retryAfterMs: number): string {

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { Database } from '../../db/client.js';
+import type { TokenPurpose } from '../../db/schema/index.js';
 import { MessagePage } from '../../views/pages/message.js';
 import { SetPasswordPage } from '../../views/pages/set-password.js';
 import { describePasswordLink, setPasswordWithLink } from '../auth/password-links.js';
@@ -22,7 +23,13 @@ export interface PasswordRouteDeps {
   directory: Pick<Directory, 'passwordOwner' | 'setDirectoryPassword'>;
 }
 
-/** `P/password/reset`: the one-time admin setup link and password-reset access emails. */
+const TITLES: Readonly<Record<TokenPurpose, string>> = {
+  admin_setup: 'Set up your administrator account',
+  password_reset: 'Choose a new password',
+  invitation: 'Welcome: choose your password',
+};
+
+/** `P/password/reset`: the one-time admin setup link, password-reset access emails and invitations. */
 export function passwordRoutes(deps: PasswordRouteDeps) {
   const prefix = deps.config.server.prefix;
   const app = new Hono<AppEnv>();
@@ -35,8 +42,7 @@ export function passwordRoutes(deps: PasswordRouteDeps) {
     const token = c.req.query('token') ?? '';
     const link = await describePasswordLink(deps.db, token, deps.clock.now());
     if (!link) return expired(c);
-    const title = link.purpose === 'admin_setup' ? 'Set up your administrator account' : 'Choose a new password';
-    return c.html(<SetPasswordPage prefix={prefix} csrfToken={c.get('csrfToken')} token={token} email={link.user.email} title={title} />);
+    return c.html(<SetPasswordPage prefix={prefix} csrfToken={c.get('csrfToken')} token={token} email={link.user.email} title={TITLES[link.purpose]} />);
   });
 
   app.post('/password/reset', async (c) => {
@@ -45,6 +51,9 @@ export function passwordRoutes(deps: PasswordRouteDeps) {
     const password = formSecret(form.password, 1024);
     const perIp = deps.policies.current().policy.rate_limits.password_reset.per_ip;
     const outcome = await setPasswordWithLink({ ...deps, perIp }, { token, password, ip: c.get('clientIp'), requestId: c.get('requestId') });
+    // An invited user goes on to enrol a second factor once signed in (the enrolment page is open
+    // to an account that holds none yet, routes/enroll.tsx).
+    if (outcome.ok && outcome.purpose === 'invitation') return c.redirect(`${prefix}/login?notice=welcome&rd=${encodeURIComponent(`${prefix}/enroll`)}`, 303);
     if (outcome.ok) return c.redirect(`${prefix}/login?notice=password-set`, 303);
     if (outcome.reason === 'rate_limited') {
       c.get('log').info({ event: 'password.reset.limited', retryAfterMs: outcome.retryAfterMs }, 'password link refused: rate limit');
@@ -54,7 +63,7 @@ export function passwordRoutes(deps: PasswordRouteDeps) {
     if (outcome.reason === 'weak_password') {
       const link = await describePasswordLink(deps.db, token, deps.clock.now());
       if (!link) return expired(c);
-      return c.html(<SetPasswordPage prefix={prefix} csrfToken={c.get('csrfToken')} token={token} email={link.user.email} title="Choose a new password" error={outcome.message ?? null} />, 400);
+      return c.html(<SetPasswordPage prefix={prefix} csrfToken={c.get('csrfToken')} token={token} email={link.user.email} title={TITLES[link.purpose]} error={outcome.message ?? null} />, 400);
     }
     c.get('log').info({ event: 'password.reset.refused' }, 'password link invalid or used');
     return expired(c);

@@ -1,4 +1,4 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { sessions, users, type Role, type UserType } from '../../db/schema/index.js';
 import { openObligationsJson, parseOpenObligationsJson, type OpenObligation } from '../../db/queries/obligations.js';
@@ -106,4 +106,11 @@ export async function revokeUserSessions(db: Executor, userId: string, now: Date
 
 export async function listUserSessions(db: Executor, userId: string) {
   return db.select().from(sessions).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+}
+
+/** How many sessions of a user are live now (not revoked, not past their absolute expiry). */
+export async function countLiveSessions(db: Executor, userId: string, now: Date): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)));
+  return row?.n ?? 0;
 }

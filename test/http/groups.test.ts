@@ -54,21 +54,23 @@ describe('an access rule on groups', () => {
 });
 
 describe('groups on the dashboard', () => {
-  const groupsPath = () => `${P}/admin/users/${ids.outsider}/groups`;
+  // Groups are saved with role and type in one form (CONTRACT §8.4 `P/admin/users/{id}/access`).
+  const groupsPath = () => `${P}/admin/users/${ids.outsider}/access`;
+  const form = (groups: string) => ({ role: 'user', type: 'user', groups });
 
   it('shows the form to an owner, not to an admin', async () => {
     const page = await owner.page(`${P}/admin/users/${ids.outsider}`);
-    expect(page.html).toContain('id="groups"');
+    expect(page.html).toContain('id="groups-list"');
     const admin = await signedIn(stack.gw, 'admin@example.com');
-    expect((await admin.page(`${P}/admin/users/${ids.outsider}`)).html).not.toContain('id="groups"');
-    const refused = await admin.postForm(groupsPath(), { groups: 'ops' });
+    expect((await admin.page(`${P}/admin/users/${ids.outsider}`)).html).not.toContain('id="groups-list"');
+    const refused = await admin.postForm(groupsPath(), form('ops'));
     expect(refused.status).toBe(403);
     expect(await groupsOfUser(stack.storage.db, ids.outsider!)).toEqual([]);
   });
 
   it('refuses a post without the CSRF token', async () => {
     const res = await owner.request(groupsPath(), {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: owner.base }, body: new URLSearchParams({ groups: 'ops' }),
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: owner.base }, body: new URLSearchParams(form('ops')),
     });
     expect(res.status).toBe(403);
     expect(await groupsOfUser(stack.storage.db, ids.outsider!)).toEqual([]);
@@ -76,14 +78,14 @@ describe('groups on the dashboard', () => {
 
   it('refuses an invalid name with the rule, and changes nothing', async () => {
     await owner.page(`${P}/admin/users/${ids.outsider}`);
-    const res = await owner.postForm(groupsPath(), { groups: 'ops, bad*name' });
+    const res = await owner.postForm(groupsPath(), form('ops, bad*name'));
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('invalid group name &quot;bad*name&quot;');
     expect(await groupsOfUser(stack.storage.db, ids.outsider!)).toEqual([]);
   });
 
   it('never lets an owner change their own groups', async () => {
-    const res = await owner.postForm(`${P}/admin/users/${ids.owner}/groups`, { groups: 'ops' });
+    const res = await owner.postForm(`${P}/admin/users/${ids.owner}/access`, { role: 'owner', type: 'user', groups: 'ops' });
     expect(res.status).toBe(403);
     expect(await groupsOfUser(stack.storage.db, ids.owner!)).toEqual([]);
   });
@@ -92,9 +94,9 @@ describe('groups on the dashboard', () => {
     const outsider = await signedIn(stack.gw, 'outsider@example.com', { stepUp: false });
     expect((await outsider.request('/')).status).toBe(403);
     await owner.page(`${P}/admin/users/${ids.outsider}`);
-    const res = await owner.postForm(groupsPath(), { groups: 'ops, readers' });
+    const res = await owner.postForm(groupsPath(), form('ops, readers'));
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(`${P}/admin/users/${ids.outsider}?notice=groups`);
+    expect(res.headers.get('location')).toBe(`${P}/admin/users/${ids.outsider}?notice=access`);
     expect(await groupsOfUser(stack.storage.db, ids.outsider!)).toEqual(['ops', 'readers']);
     const [row] = await stack.storage.db.select().from(auditLog)
       .where(and(eq(auditLog.event, 'user.updated'), eq(auditLog.userId, ids.outsider!)));
@@ -105,7 +107,7 @@ describe('groups on the dashboard', () => {
 
     // Taken away again: refused on the next request.
     await owner.page(`${P}/admin/users/${ids.outsider}`);
-    expect((await owner.postForm(groupsPath(), { groups: 'readers' })).status).toBe(303);
+    expect((await owner.postForm(groupsPath(), form('readers'))).status).toBe(303);
     expect((await outsider.request('/')).status).toBe(403);
   });
 });

@@ -39,7 +39,11 @@ describe('admin commands', () => {
     expect(await manager.resolve(cookieValue)).toBeNull();
     const [disabled] = await storage.db.select().from(users).where(eq(users.id, id));
     expect(disabled!.active).toBe(false);
+    const [audited] = await storage.db.select().from(auditLog).where(eq(auditLog.event, 'user.disabled'));
+    expect(audited).toMatchObject({ actorLabel: 'cli', userId: id, details: { sessions_revoked: 1 } });
+    expect(disabled!.disabledByAdmin).toBe(true);
     expect((await run('user enable', { email: 'ops@example.com' })).code).toBe(0);
+    expect(await storage.db.select().from(auditLog).where(eq(auditLog.event, 'user.enabled'))).toHaveLength(1);
 
     const role = await run('user set-role', { email: 'ops@example.com', role: 'admin', 'data-protection': '2', 'expert-mode': true });
     expect(role.code).toBe(0);

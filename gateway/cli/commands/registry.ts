@@ -5,6 +5,7 @@ import { directorySync } from './directory.js';
 import { auditExport, auditVerify } from './audit.js';
 import { tokenCreate, tokenRevoke } from './token.js';
 import { userAdd, userList, userSetGroups } from './user.js';
+import { userImport } from './user-import.js';
 import { userDisable, userEnable, userResetSecondFactor, userSetRole } from './user-admin.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -16,6 +17,11 @@ export interface CommandSpec {
   /** Database commands run in the gateway when it owns an embedded data directory. */
   db?: DbCommand;
   positionals?: boolean;
+  /**
+   * The command reads the file named by its one positional argument: the CLI reads it (as the
+   * user who runs it, relative to their working directory) and hands the text over as input.
+   */
+  file?: boolean;
 }
 
 const config: Options = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
@@ -33,6 +39,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
       groups: { type: 'string' },
     },
     db: userAdd,
+  },
+  'user import': {
+    usage: 'recourse user import FILE.csv [--apply] [--config FILE]',
+    summary: 'invite the users of a CSV file (columns email,name,role,type,groups,phone; a header row first): a dry run lists them, or one line per problem with its row (exit 1, nothing written); --apply creates them all and emails their invitations',
+    options: { ...config, apply: { type: 'boolean' } },
+    positionals: true,
+    file: true,
+    db: userImport,
   },
   'user list': { usage: 'recourse user list [--json] [--config FILE]', summary: 'list users with role, type, 2FA state, backup codes left and groups', options: { ...config, json: { type: 'boolean' } }, db: userList },
   'user disable': { usage: 'recourse user disable --email E [--config FILE]', summary: 'deactivate a user and end their sessions', options: { ...config, email: { type: 'string' } }, db: userDisable },

@@ -1,6 +1,7 @@
-import { findUserByEmail, updateUser } from '../../../db/queries/users.js';
+import { findUserByEmail, lockUserById, updateUser } from '../../../db/queries/users.js';
 import { ROLES, type Role } from '../../../db/schema/index.js';
 import { writeAudit } from '../../audit/write.js';
+import { disableAccount, enableAccount } from '../../admin/account-state.js';
 import { resetSecondFactor } from '../../recovery/reset-second-factor.js';
 import { revokeUserSessions } from '../../session/store.js';
 import { EXIT, type CommandContext, type CommandValues, type DbCommand } from '../context.js';
@@ -19,22 +20,26 @@ async function targetUser(ctx: CommandContext, values: CommandValues, command: s
   return { user } as const;
 }
 
+/**
+ * The shell's disable and enable: the dashboard's path (admin/account-state.ts) with actor `cli` and
+ * none of the dashboard's rules, since the shell is the way back in (a sole super_admin included).
+ */
 function setActive(active: boolean): DbCommand {
   const command = active ? 'user enable' : 'user disable';
   return {
     async run(ctx, values) {
       const target = await targetUser(ctx, values, command);
       if (!('user' in target) || !target.user) return 'exit' in target ? target.exit : EXIT.refused;
-    const user = target.user;
-      await ctx.db.transaction(async (tx) => {
-        const now = ctx.clock.now();
-        await updateUser(tx, user.id, { active }, now);
-        // A disabled user is out at once: their sessions end, not just their next sign-in.
-        const revoked = active ? [] : await revokeUserSessions(tx, user.id, now);
-        await writeAudit(tx, ctx.config.session.secret, { event: 'user.updated', at: now, actor: 'cli', userId: user.id, details: { active, sessions_revoked: revoked.length } });
+      const changed = await ctx.db.transaction(async (tx) => {
+        const user = await lockUserById(tx, target.user.id);
+        if (!user) return false;
+        const context = { serverSecret: ctx.config.session.secret, now: ctx.clock.now(), actor: 'cli' as const };
+        const done = active ? await enableAccount(tx, user, context)
+          : await disableAccount(tx, user, { ...context, endSessions: (t, userId) => revokeUserSessions(t, userId, context.now) });
+        return done.changed;
       });
       ctx.forgetSessions?.();
-      ctx.out(`${user.email} ${active ? 'enabled' : 'disabled'}.`);
+      ctx.out(`${target.user.email} ${active ? 'enabled' : 'disabled'}${changed ? '' : ' (unchanged)'}.`);
       return EXIT.ok;
     },
   };

@@ -5,6 +5,7 @@ import { writeAudit } from '../../audit/write.js';
 import { hashPassword, passwordProblem } from '../../security/password.js';
 import { EXIT, type DbCommand } from '../context.js';
 import { isValidEmail } from '../../core/email.js';
+import { E164_EXAMPLE, isE164 } from '../../core/phone.js';
 import { describeGroupsProblem, parseGroupList } from '../../core/groups.js';
 import { replaceUserGroups } from '../../admin/groups.js';
 
@@ -18,8 +19,7 @@ export const userAdd: DbCommand = {
     const type = String(values.type ?? 'user');
     if (!(USER_TYPES as readonly string[]).includes(type)) return fail(ctx, `user add: --type must be one of ${USER_TYPES.join(', ')}`);
     const phone = values.phone === undefined ? null : String(values.phone);
-    // E.164: a plus and up to 15 digits.
-    if (phone !== null && !/^\+[1-9]\d{6,14}$/.test(phone)) return fail(ctx, 'user add: --phone must be in E.164 form, e.g. +4915112345678');
+    if (phone !== null && !isE164(phone)) return fail(ctx, `user add: --phone must be in E.164 form, e.g. ${E164_EXAMPLE}`);
     const level = values['data-protection'] === undefined ? 0 : Number(values['data-protection']);
     if (!Number.isInteger(level) || level < 0 || level > 9) return fail(ctx, 'user add: --data-protection must be a whole number from 0 to 9');
     const groups = parseGroupList(String(values.groups ?? ''));

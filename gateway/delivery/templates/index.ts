@@ -5,6 +5,7 @@ export { emailOtpEmail, type EmailOtpInput } from './email-otp.js';
 export { backupCodeUsedEmail, type BackupCodeUsedInput } from './backup-code-used.js';
 export { accessEmail, type AccessEmailInput } from './access-email.js';
 export { directoryPasswordEmail } from './directory-password.js';
+export { invitationEmail, type InvitationInput } from './invitation.js';
 export { recoveryCodeEmail, type RecoveryCodeInput } from './recovery-code.js';
 export { recoveryNoticeEmail, type RecoveryAction, type RecoveryNoticeInput } from './recovery-notice.js';
 export {

@@ -6,6 +6,7 @@ import { createGuards } from '../guards/index.js';
 import { adminOverviewRoutes } from './overview.js';
 import { adminRequestRoutes } from './requests.js';
 import { adminSettingsRoutes } from './settings.js';
+import { adminUserManageRoutes } from './user-manage.js';
 import { adminUserPickerRoutes } from './user-picker.js';
 import { adminUserRoutes } from './users.js';
 
@@ -20,6 +21,7 @@ export function adminRoutes(deps: RouteDeps) {
   app.route('/', adminOverviewRoutes(deps, guards));
   app.route('/', adminRequestRoutes(deps, guards));
   app.route('/', adminUserRoutes(deps, guards));
+  app.route('/', adminUserManageRoutes(deps, guards));
   app.route('/', adminAuditRoutes(deps, guards));
   app.route('/', adminSettingsRoutes(deps, guards));
   app.route('/', adminUserPickerRoutes(deps, guards));

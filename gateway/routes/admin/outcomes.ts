@@ -67,5 +67,11 @@ export const NOTICES: Readonly<Record<string, string>> = {
   cancelled: 'The request was cancelled and closed.',
   duplicates: 'The account\'s other open requests were cancelled as duplicates.',
   permissions: 'Permissions saved.',
-  groups: 'Groups saved.',
+  invited: 'The user was added; an invitation to choose a password is on its way to them.',
+  reinvited: 'A new invitation is on its way; the earlier link no longer works.',
+  disabled: 'The account is disabled and was signed out everywhere.',
+  enabled: 'The account is enabled again.',
+  sessions_ended: 'The user was signed out everywhere.',
+  access: 'Role, type and groups saved.',
+  unchanged: 'Nothing changed.',
 };

@@ -1,36 +1,34 @@
 import { Hono, type Context } from 'hono';
-import { AdminMessagePage } from '../../../views/pages/admin/message.js';
-import { UserDetailPage } from '../../../views/pages/admin/user-detail.js';
 import { UsersPage } from '../../../views/pages/admin/users.js';
-import { recentRequestsOf } from '../../../db/queries/admin.js';
-import { describeUser, searchUsers } from '../../../db/queries/admin-users.js';
-import { groupsOfUser } from '../../../db/queries/user-groups.js';
-import { setGroupsFromDashboard } from '../../admin/groups.js';
-import { describeGroupsProblem } from '../../core/groups.js';
+import { searchUsers } from '../../../db/queries/admin-users.js';
 import { resetUserSecondFactor, sendAccessEmail, sendRecoveryCodeEmail, type ActionFailure } from '../../admin/actions.js';
 import { pageOf, userCursor } from '../../admin/cursor.js';
 import { parseUserQuery } from '../../admin/filters.js';
 import { MAX_DATA_PROTECTION_LEVEL, setAdminPermissions } from '../../admin/manage.js';
-import { describeRefusal, hasDataProtection, mayUseOn, permissionRules } from '../../admin/permissions.js';
+import { describeRefusal, mayUse, permissionRules } from '../../admin/permissions.js';
 import type { AppEnv } from '../../http/env.js';
 import type { RouteDeps } from '../deps.js';
-import { accountActionAvailability, postedFields } from './availability.js';
+import { postedFields } from './availability.js';
 import { adminRefusal, type AdminPass, type Guards } from '../guards/index.js';
 import { failureMessage, failureStatus, NOTICES } from './outcomes.js';
 import { pokeDelivery } from './poke.js';
+import { createUserPage } from './user-page.js';
 
 type Ctx = Context<AppEnv>;
 
 const PAGE_SIZE = 50;
-const USER_ID = ':id{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}}';
+export const USER_ID = ':id{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}}';
 const ACTIONS = ':action{send-recovery-code|send-access-email|reset-2fa}';
-const RECENT_REQUESTS = 10;
 
-/** `P/admin/users`: search and filters, one user's page, the actions on an account, and admins' permissions. */
+/**
+ * `P/admin/users`: search and filters, one user's page, the recovery actions on an account, and
+ * admins' permissions; adding and managing accounts is in user-manage.tsx.
+ */
 export function adminUserRoutes(deps: RouteDeps, { requireAdmin }: Guards) {
   const prefix = deps.config.server.prefix;
   const timeZone = deps.config.server.time_zone;
   const app = new Hono<AppEnv>();
+  const renderUser = createUserPage(deps);
 
   app.get('/admin/users', requireAdmin('dashboard'), async (c) => {
     const pass = c.var.admin;
@@ -38,9 +36,12 @@ export function adminUserRoutes(deps: RouteDeps, { requireAdmin }: Guards) {
     const search = parsed.ok ? parsed.value : { q: '', role: null, type: null, status: null, after: null, limit: PAGE_SIZE + 1 };
     if (!parsed.ok) c.get('log').info({ event: 'admin.bad_filter', param: parsed.param }, 'user filter refused; showing everyone');
     const page = pageOf(await searchUsers(deps.db, search), PAGE_SIZE, userCursor);
+    const manage = mayUse(pass.who.actor, 'manage_users', permissionRules(deps.policies.current().policy), pass.who.credential, deps.clock.nowMs());
+    // Under ldap people are added in the directory (docs/directory.md).
+    const canAdd = deps.config.directory.kind === 'local' && (manage.ok || manage.refusal === 'second_factor_required');
     return c.html(
       <UsersPage
-        {...pass.shell} rows={page.items} nextCursor={page.nextCursor} timeZone={timeZone}
+        {...pass.shell} rows={page.items} nextCursor={page.nextCursor} timeZone={timeZone} canAdd={canAdd}
         lowThreshold={deps.policies.current().policy.factors.backup_codes.low_threshold}
         filter={{ q: search.q, role: search.role ?? 'all', type: search.type ?? 'all', status: search.status ?? 'all' }}
       />,
@@ -92,52 +93,9 @@ export function adminUserRoutes(deps: RouteDeps, { requireAdmin }: Guards) {
     return c.redirect(`${userPath}?notice=permissions`, 303);
   });
 
-  app.post(`/admin/users/${USER_ID}/groups`, requireAdmin('dashboard'), async (c) => {
-    const userId = c.req.param('id').toLowerCase();
-    const userPath = `${prefix}/admin/users/${userId}`;
-    const pass = c.var.admin;
-    const form = await c.req.parseBody();
-    const outcome = await setGroupsFromDashboard(deps, pass.who, userId, typeof form.groups === 'string' ? form.groups : '');
-    if (!outcome.ok) {
-      c.get('log').info({ event: 'admin.groups_refused', target: userId, reason: outcome.reason }, 'group change refused');
-      if (outcome.reason === 'forbidden') return renderUser(c, pass, userId, { error: describeRefusal(outcome.refusal), status: 403 });
-      if (outcome.reason === 'not_found') return renderUser(c, pass, userId, {});
-      return renderUser(c, pass, userId, { error: `Groups not saved: ${describeGroupsProblem(outcome.problem)}.`, status: 400 });
-    }
-    // This instance at once; others re-read the session within their re-check window (1 s).
-    deps.sessions.forgetUser(userId);
-    return c.redirect(`${userPath}?notice=groups`, 303);
-  });
-
   function refused(c: Ctx, pass: AdminPass, userId: string, failure: ActionFailure, userPath: string) {
     if (failure.reason === 'forbidden' && failure.refusal === 'second_factor_required') return adminRefusal(c, pass.shell, failure.refusal, userPath);
     return renderUser(c, pass, userId, { error: failureMessage(failure, 'user'), status: failureStatus(failure) });
-  }
-
-  async function renderUser(c: Ctx, pass: AdminPass, userId: string, options: { error?: string; notice?: string | null; status?: 200 | 400 | 403 | 404 | 409 }) {
-    const target = await describeUser(deps.db, userId);
-    if (!target) {
-      return c.html(<AdminMessagePage {...pass.shell} section="users" title="Not found" message="There is no such user." link={{ href: `${prefix}/admin/users`, label: 'All users' }} />, 404);
-    }
-    const { policy } = deps.policies.current();
-    const rules = permissionRules(policy);
-    const nowMs = deps.clock.nowMs();
-    const manage = mayUseOn(pass.who.actor, 'manage_admins', rules, pass.who.credential, nowMs, target, pass.shell.superAdmins);
-    const editGroups = mayUseOn(pass.who.actor, 'manage_groups', rules, pass.who.credential, nowMs, target, pass.shell.superAdmins);
-    return c.html(
-      <UserDetailPage
-        {...pass.shell} target={target} timeZone={timeZone} reasons={policy.recovery.reasons}
-        requests={hasDataProtection(pass.who.actor, rules) ? await recentRequestsOf(deps.db, target.id, RECENT_REQUESTS) : null}
-        actions={target.active ? {
-          base: `${prefix}/admin/users/${target.id}`, onRequest: false, sms: false,
-          unavailable: accountActionAvailability(pass, rules, nowMs, target),
-        } : null}
-        managePermissions={manage.ok ? { maxLevel: MAX_DATA_PROTECTION_LEVEL } : null}
-        groups={await groupsOfUser(deps.db, target.id)} editGroups={editGroups.ok}
-        error={options.error ?? null} notice={options.notice ?? null}
-      />,
-      options.status ?? 200,
-    );
   }
 
   return app;

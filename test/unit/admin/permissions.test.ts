@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../../db/schema/index.js';
 import {
-  FRESH_SECOND_FACTOR_MS, hasDataProtection, mayActOn, mayUse, mayUseOn, type AdminActor, type Capability, type Credential, type PermissionRules,
+  FRESH_SECOND_FACTOR_MS, hasDataProtection, mayActOn, mayAssignRole, mayChangeAccount, mayUse, mayUseOn,
+  type AdminActor, type Capability, type Credential, type ManagedAccount, type PermissionRules,
 } from '../../../gateway/admin/permissions.js';
 
 const NOW = Date.parse('2026-03-01T09:00:00Z');
@@ -125,5 +126,64 @@ describe('mayActOn: the account acted on', () => {
   it('mayUseOn checks the capability before the account', () => {
     expect(mayUseOn(actor('admin'), 'reset_2fa', rules, fresh, NOW, { id: 'id-admin', role: 'admin' }, 2)).toEqual({ ok: false, refusal: 'reset_role' });
     expect(mayUseOn(actor('owner'), 'reset_2fa', rules, fresh, NOW, { id: 'id-owner', role: 'owner' }, 2)).toEqual({ ok: false, refusal: 'self' });
+  });
+});
+
+describe('managing accounts (issue 27 item 6)', () => {
+  const account = (role: Role, extra: Partial<ManagedAccount> = {}): ManagedAccount => ({ id: `t-${role}`, role, active: true, directoryOwned: false, ...extra });
+
+  it('needs an owner or super_admin on a session whose second factor is fresh; never a token', () => {
+    for (const role of ['owner', 'super_admin'] as const) {
+      expect(can(actor(role), 'manage_users').ok).toBe(true);
+      expect(can(actor(role), 'manage_users', stale)).toEqual({ ok: false, refusal: 'second_factor_required' });
+      expect(can(actor(role), 'manage_users', { kind: 'session', secondFactorAt: null })).toEqual({ ok: false, refusal: 'second_factor_required' });
+      expect(can(actor(role), 'manage_users', token)).toEqual({ ok: false, refusal: 'token_not_allowed' });
+    }
+    // The role comes first: an admin hears about the role, whatever the credential.
+    expect(can(actor('admin', { dataProtectionLevel: 9, expertMode: true }), 'manage_users')).toEqual({ ok: false, refusal: 'not_manager' });
+    expect(can(actor('admin'), 'manage_users', stale)).toEqual({ ok: false, refusal: 'not_manager' });
+    expect(can(actor('owner', { active: false }), 'manage_users')).toEqual({ ok: false, refusal: 'inactive' });
+  });
+
+  it('gives no role above the actor\'s own', () => {
+    expect(mayAssignRole(actor('owner'), 'super_admin')).toEqual({ ok: false, refusal: 'role_above_own' });
+    for (const role of ['owner', 'admin', 'user'] as const) expect(mayAssignRole(actor('owner'), role).ok).toBe(true);
+    expect(mayAssignRole(actor('super_admin'), 'super_admin').ok).toBe(true);
+    expect(mayChangeAccount(actor('owner'), account('user'), { role: 'super_admin' }, 2)).toEqual({ ok: false, refusal: 'role_above_own' });
+    expect(mayChangeAccount(actor('owner'), account('user'), { role: 'owner' }, 2).ok).toBe(true);
+  });
+
+  it('nobody changes their own account or one that outranks theirs', () => {
+    const owner = actor('owner');
+    for (const change of [{ active: false }, { role: 'user' as const }, { groups: [] }, { endSessions: true }, {}]) {
+      expect(mayChangeAccount(owner, account('owner', { id: owner.id }), change, 2)).toEqual({ ok: false, refusal: 'self' });
+      expect(mayChangeAccount(owner, account('super_admin'), change, 2)).toEqual({ ok: false, refusal: 'outranked' });
+      expect(mayChangeAccount(actor('super_admin'), account('super_admin', { id: 'id-super_admin' }), change, 2)).toEqual({ ok: false, refusal: 'self' });
+    }
+    expect(mayChangeAccount(owner, account('owner'), { active: false }, 1).ok).toBe(true);
+  });
+
+  it('never demotes or disables the sole active super_admin; one of two may be', () => {
+    const other = actor('super_admin', { id: 'other' });
+    expect(mayChangeAccount(other, account('super_admin'), { role: 'owner' }, 1)).toEqual({ ok: false, refusal: 'sole_super_admin' });
+    expect(mayChangeAccount(other, account('super_admin'), { active: false }, 1)).toEqual({ ok: false, refusal: 'sole_super_admin' });
+    expect(mayChangeAccount(other, account('super_admin'), { active: false }, 0)).toEqual({ ok: false, refusal: 'sole_super_admin' });
+    expect(mayChangeAccount(other, account('super_admin'), { role: 'owner' }, 2).ok).toBe(true);
+    expect(mayChangeAccount(other, account('super_admin'), { active: false }, 2).ok).toBe(true);
+    // Keeping the role, changing type or groups, ending sessions: still a super_admin afterwards.
+    expect(mayChangeAccount(other, account('super_admin'), { role: 'super_admin', type: 'employee', groups: ['ops'] }, 1).ok).toBe(true);
+    expect(mayChangeAccount(other, account('super_admin'), { endSessions: true }, 1).ok).toBe(true);
+    // A disabled super_admin is not counted, so demoting it leaves the count as it is.
+    expect(mayChangeAccount(other, account('super_admin', { active: false }), { role: 'admin' }, 1).ok).toBe(true);
+  });
+
+  it('leaves a directory user\'s role, type and groups to the directory, but may stop the account here', () => {
+    const fromDirectory = account('user', { directoryOwned: true });
+    expect(mayChangeAccount(actor('owner'), fromDirectory, { role: 'admin' }, 2)).toEqual({ ok: false, refusal: 'directory_owned' });
+    expect(mayChangeAccount(actor('owner'), fromDirectory, { type: 'employee' }, 2)).toEqual({ ok: false, refusal: 'directory_owned' });
+    expect(mayChangeAccount(actor('owner'), fromDirectory, { groups: ['ops'] }, 2)).toEqual({ ok: false, refusal: 'directory_owned' });
+    expect(mayChangeAccount(actor('owner'), fromDirectory, { active: false }, 2).ok).toBe(true);
+    expect(mayChangeAccount(actor('owner'), fromDirectory, { active: true }, 2).ok).toBe(true);
+    expect(mayChangeAccount(actor('owner'), fromDirectory, { endSessions: true }, 2).ok).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import {
   backupCodeUsedEmail,
   emailOtpEmail,
   escapeHtml,
+  invitationEmail,
   recoveryCodeEmail,
   recoveryNoticeEmail,
   type AssistanceAlertInput,
@@ -85,6 +86,18 @@ describe('user templates', () => {
   it('access email: a non-http link is not made clickable', () => {
     const mail = accessEmail({ name: 'Alice', link: 'javascript:alert(1)', ttlMinutes: 60 });
     expect(mail.html).not.toContain('href="javascript:');
+  });
+
+  it('invitation: the link, its lifetime and the next step, with the name and address escaped', () => {
+    const link = 'https://sso.example.test/.recourse/password/reset?token=abc';
+    const mail = invitationEmail({ name: EVIL, email: EVIL, link, ttlDays: 7 });
+    expectSafe(mail);
+    expect(mail.subject).toBe('Your Recourse account is ready: choose a password');
+    expect(mail.text).toContain(link);
+    expect(mail.text).toContain('expires in 7 days');
+    expect(mail.text).toContain('second factor');
+    expect(mail.html).toContain(`href="${link}"`);
+    expect(invitationEmail({ name: 'Ann', email: 'ann@example.com', link, ttlDays: 1 }).text).toContain('expires in 1 day;');
   });
 
   it('recovery code: carries the XXXX-XXXX-XXXX code', () => {

@@ -17,7 +17,7 @@ function row(id: string, extra: Partial<UserRow> = {}): UserRow {
   const at = new Date(0);
   return {
     id: `row-${id}`, email: `${id}@x.org`, name: id, role: 'user', type: 'user', phone: null, passwordHash: null, active: true,
-    dataProtectionLevel: 0, expertMode: false, directoryId: id, createdAt: at, updatedAt: at, ...extra,
+    dataProtectionLevel: 0, expertMode: false, directoryId: id, disabledByAdmin: false, createdAt: at, updatedAt: at, ...extra,
   } as UserRow;
 }
 
@@ -50,6 +50,17 @@ describe('the sync plan', () => {
     expect(plan.update.map((u) => [u.person.id, u.changed])).toEqual([['renamed', ['email']], ['promoted', ['role', 'groups']]]);
     expect(plan.disable.map((d) => [d.row.directoryId, d.why])).toEqual([['locked', 'disabled'], ['gone', 'removed']]);
     expect(plan.conflicts.map((c) => [c.person.id, c.holder.id])).toEqual([['clash', 'row-local']]);
+  });
+
+  it('keeps a user an administrator disabled here disabled, while other changes still follow the directory', () => {
+    const plan = planSync({
+      people: [person('held'), person('held-renamed', { email: 'new.name@x.org' })],
+      rows: [row('held', { active: false, disabledByAdmin: true }), row('held-renamed', { active: false, disabledByAdmin: true })],
+      groupsOf: () => [],
+      mapping,
+    });
+    expect(plan.disable).toEqual([]);
+    expect(plan.update.map((u) => [u.person.id, u.changed])).toEqual([['held-renamed', ['email']]]);
   });
 });
 

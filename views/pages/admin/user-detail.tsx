@@ -2,6 +2,7 @@ import type { UserListRow } from '../../../db/queries/admin-users.js';
 import { AdminShell, type AdminShellProps } from '../../components/admin-nav.js';
 import { CsrfField, ErrorNote, NoticeNote } from '../../layout.js';
 import { AccountActions, type AccountActionsProps } from '../../partials/admin/action-forms.js';
+import { AccountManage, type AccountManageProps } from '../../partials/admin/account-manage.js';
 import { DeliveryBadge, KIND_LABELS, ROLE_LABELS, StatusBadge, TYPE_LABELS, When } from '../../partials/admin/labels.js';
 import { SecondFactorState } from './users.js';
 
@@ -21,15 +22,16 @@ export type UserDetailPageProps = Omit<AdminShellProps, 'title' | 'section' | 'c
   reasons: readonly string[];
   /** The permissions form, for an owner or super_admin looking at another admin or owner. */
   managePermissions: { maxLevel: number } | null;
-  /** Named groups (CONTRACT §8.2), and whether this administrator may change them. */
+  /** Named groups (CONTRACT §8.2). */
   groups: readonly string[];
-  editGroups: boolean;
+  /** The management forms, for an owner or super_admin who may act on this account. */
+  manageAccount: Omit<AccountManageProps, 'csrfToken'> | null;
   timeZone: string;
   error?: string | null;
   notice?: string | null;
 };
 
-/** `P/admin/users/<id>`: one account, its recovery history, the actions, and (for managers) its permissions. */
+/** `P/admin/users/<id>`: one account, its recovery history, the actions, and (for managers) its management and permissions. */
 export function UserDetailPage(props: UserDetailPageProps) {
   const { target, prefix, timeZone } = props;
   return (
@@ -43,7 +45,7 @@ export function UserDetailPage(props: UserDetailPageProps) {
           <tr><th scope="row">Email</th><td>{target.email}</td></tr>
           <tr><th scope="row">Role / type</th><td>{ROLE_LABELS[target.role] ?? target.role} / {TYPE_LABELS[target.type] ?? target.type}</td></tr>
           <tr><th scope="row">Groups</th><td>{props.groups.length > 0 ? props.groups.join(', ') : <span class="aside">none</span>}</td></tr>
-          <tr><th scope="row">Status</th><td>{target.active ? 'active' : 'disabled'}{target.hasPhone ? ' · has a phone number' : ''}</td></tr>
+          <tr><th scope="row">Status</th><td id="user-status">{target.active ? 'active' : target.disabledByAdmin ? 'disabled by an administrator' : 'disabled'}{target.active && target.source === 'local' && !target.hasPassword ? ' · invited, no password yet' : ''}{target.hasPhone ? ' · has a phone number' : ''}</td></tr>
           <tr><th scope="row">Account</th><td id="account-source">{target.source === 'directory' ? "directory (identity and password from the organisation's directory)" : 'local (identity and password kept by Recourse)'}</td></tr>
           <tr><th scope="row">Second factors</th><td><SecondFactorState row={target} /></td></tr>
           <tr><th scope="row">Backup codes left</th><td>{target.codesLeft}</td></tr>
@@ -63,15 +65,7 @@ export function UserDetailPage(props: UserDetailPageProps) {
           <p><button type="submit">Save permissions</button></p>
         </form>
       ) : null}
-      {props.editGroups ? (
-        <form method="post" action={`${prefix}/admin/users/${target.id}/groups`} class="card" id="groups">
-          <h3>Groups</h3>
-          <CsrfField token={props.csrfToken} />
-          <label for="groups-list">Groups, separated by commas (letters, digits, . _ - @ and inner spaces)</label>
-          <input id="groups-list" name="groups" type="text" value={props.groups.join(', ')} autocomplete="off" />
-          <p><button type="submit">Save groups</button></p>
-        </form>
-      ) : null}
+      {props.manageAccount ? <AccountManage {...props.manageAccount} csrfToken={props.csrfToken} /> : null}
       {props.actions ? <><h2>Actions</h2><AccountActions {...props.actions} csrfToken={props.csrfToken} reasons={props.reasons} /></> : null}
       <h2>Recovery requests</h2>
       {props.requests === null ? <p class="aside">Needs the data-protection permission.</p> : props.requests.length === 0 ? <p class="aside">None.</p> : (

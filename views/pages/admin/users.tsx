@@ -15,6 +15,8 @@ export type UsersPageProps = Omit<AdminShellProps, 'title' | 'section' | 'childr
   nextCursor: string | null;
   lowThreshold: number;
   timeZone: string;
+  /** Offer "Add user" (an owner or super_admin, with the local directory). */
+  canAdd?: boolean;
 };
 
 export function SecondFactorState(props: { row: Pick<UserListRow, 'totp' | 'securityKeys'> }) {
@@ -37,6 +39,7 @@ export function UsersPage(props: UsersPageProps) {
   return (
     <AdminShell {...props} title="Users" section="users">
       <h1>Users</h1>
+      {props.canAdd ? <p><a class="button" id="add-user" href={`${prefix}/admin/users/new`}>Add a user</a></p> : null}
       <form method="get" action={`${prefix}/admin/users`} class="filters" id="user-filters">
         <label>Search<input type="search" name="q" value={filter.q} placeholder="email or name" maxlength={200} /></label>
         <Choice name="role" label="Role" value={filter.role} options={[['all', 'All roles'], ['super_admin', 'Super admin'], ['owner', 'Owner'], ['admin', 'Admin'], ['user', 'User']]} />

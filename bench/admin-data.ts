@@ -14,12 +14,13 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Database } from '../db/client.js';
 import { listAuditRows } from '../db/queries/admin-audit.js';
-import { listRecoveryRequests } from '../db/queries/admin.js';
+import { listRecoveryRequests, openRequestsOf } from '../db/queries/admin.js';
 import { searchUsers } from '../db/queries/admin-users.js';
 import { backupCodeStats } from '../db/queries/backup-codes.js';
 import * as schema from '../db/schema/index.js';
 import { pageOf, parseRequestCursor, requestCursor } from '../gateway/admin/cursor.js';
 import { localDay, localMonth } from '../gateway/core/time-zone.js';
+import { groupOtherOpen } from '../gateway/routes/admin/queue.js';
 import { RequestsPage } from '../views/pages/admin/requests.js';
 import { countSeededRows, type SeededCounts } from './seed.js';
 
@@ -91,9 +92,13 @@ export async function timeAdminData(databaseUrl: string): Promise<AdminDataResul
     // The whole page as the route answers it: the query, then the HTML.
     const renderQueue = async () => {
       const page = pageOf(await listRecoveryRequests(db, { status: 'pending', type: 'employee', after: null, limit: PAGE }), PAGE - 1, requestCursor);
+      // The route's one extra query: the page's accounts' other open requests (issue 28).
+      const open = await openRequestsOf(db, page.items.flatMap((row) => (row.userId ? [row.userId] : [])));
       return String(await RequestsPage({
         prefix: '/.recourse', csrfToken: 'x', user: { email: 'admin@bench.invalid', name: 'Admin' }, superAdmins: 2, timeZone: 'UTC',
         rows: page.items, nextCursor: page.nextCursor, filter: { status: 'pending', type: 'employee' },
+        nowMs: now.getTime(), staleAfterMs: 3 * 86_400_000, otherOpen: groupOtherOpen(page.items, open),
+        actions: Object.fromEntries(page.items.map((row) => [row.reference, { generate: true, cancel: true }])),
       }));
     };
 

@@ -3,7 +3,7 @@
  * Keyset pagination on (created_at, id), newest first: every page costs one index range scan on
  * assistance_status_idx (status filter) or assistance_created_idx (all statuses), however deep.
  */
-import { and, desc, eq, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { assistanceRequests, users, type DeliveryStatus, type RequestStatus, type Role, type UserRow, type UserType } from '../schema/index.js';
 import type { AssistanceRequestRow } from './assistance.js';
@@ -125,4 +125,23 @@ export async function recentRequestsOf(db: Executor, userId: string, limit: numb
     status: assistanceRequests.status, delivery: assistanceRequests.delivery,
   }).from(assistanceRequests).where(eq(assistanceRequests.userId, userId))
     .orderBy(desc(assistanceRequests.createdAt)).limit(limit);
+}
+
+export interface OpenRequest {
+  id: string;
+  userId: string;
+  reference: string;
+  kind: string;
+  createdAt: Date;
+  status: RequestStatus;
+}
+
+/** The open (pending or approved) requests of these accounts, oldest first (assistance_user_idx). */
+export async function openRequestsOf(db: Executor, userIds: readonly string[]): Promise<OpenRequest[]> {
+  if (userIds.length === 0) return [];
+  const r = assistanceRequests;
+  const rows = await db.select({ id: r.id, userId: r.userId, reference: r.reference, kind: r.type, createdAt: r.createdAt, status: r.status })
+    .from(r).where(and(inArray(r.userId, [...new Set(userIds)]), inArray(r.status, ['pending', 'approved'])))
+    .orderBy(r.createdAt, r.id);
+  return rows.map((row) => ({ ...row, userId: row.userId! }));
 }

@@ -22,6 +22,7 @@ import type { Policy } from '../policy/schema.js';
 import { issueRecoveryCode } from '../recovery/recovery-codes.js';
 import { resetSecondFactor } from '../recovery/reset-second-factor.js';
 import { checkActionFields, fieldDetails, type ActionFields, type ActionFieldsInput } from './action-fields.js';
+import { resolveOnBehalfOf } from './on-behalf-of.js';
 import { mayActOn, mayUse, permissionRules, type AdminActor, type Capability, type Credential, type Refusal } from './permissions.js';
 import { requestClosedEmail } from './request-closed-email.js';
 
@@ -50,7 +51,8 @@ export type ActionTarget = { userId: string } | { reference: string };
 
 export type ActionFailure =
   | { ok: false; reason: 'forbidden'; refusal: Refusal }
-  | { ok: false; reason: 'invalid'; field: 'reason' | 'details' | 'on_behalf_of' | 'delivery' }
+  /** `candidates`: for on_behalf_of, the users the text could mean (none when it names nobody). */
+  | { ok: false; reason: 'invalid'; field: 'reason' | 'details' | 'on_behalf_of' | 'delivery'; candidates?: string[] }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'conflict'; problem: 'request_closed' | 'no_account' | 'account_disabled' | 'sms_unavailable' };
 
@@ -78,8 +80,8 @@ async function resolve(
   const { policy } = deps.policies.current();
   const general = mayUse(who.actor, capability, permissionRules(policy), who.credential, deps.clock.nowMs());
   if (!general.ok) return { ok: false, reason: 'forbidden', refusal: general.refusal };
-  const checked = checkActionFields(policy.recovery.reasons, input);
-  if (!checked.ok) return { ok: false, reason: 'invalid', field: checked.field };
+  const checked = await checkFields(tx, policy.recovery.reasons, input);
+  if (!checked.ok) return checked;
   let request: AssistanceRequestRow | null = null;
   let user: UserRow | undefined;
   if ('reference' in target) {
@@ -97,6 +99,15 @@ async function resolve(
   if (request && !OPEN.has(request.status)) return { ok: false, reason: 'conflict', problem: 'request_closed' };
   if (!user.active) return { ok: false, reason: 'conflict', problem: 'account_disabled' };
   return { user, request, fields: checked.fields };
+}
+
+/** The fields, with On Behalf Of resolved to one user (issue 28 item 7). */
+export async function checkFields(tx: Executor, reasons: readonly string[], input: ActionFieldsInput): Promise<{ ok: true; fields: ActionFields } | ActionFailure> {
+  const checked = checkActionFields(reasons, input);
+  if (!checked.ok) return { ok: false, reason: 'invalid', field: checked.field };
+  const named = await resolveOnBehalfOf(tx, checked.fields.onBehalfOf);
+  if (!named.ok) return { ok: false, reason: 'invalid', field: 'on_behalf_of', candidates: named.candidates };
+  return { ok: true, fields: { ...checked.fields, onBehalfOf: named.user?.email ?? null, onBehalfOfId: named.user?.id ?? null } };
 }
 
 function auditBase(deps: AdminActionDeps, who: ActingAdmin, resolved: Resolved, now: Date): Omit<AuditEntry, 'event'> {
@@ -160,12 +171,19 @@ export async function sendAccessEmail(deps: AdminActionDeps, who: ActingAdmin, t
     } else {
       await enqueueEmail(tx, deps.config.session.secret, { ...message, email: directoryPasswordEmail({ name: user.name }) }, now);
     }
-    if (request) await setRequestStatus(tx, request.id, { status: 'approved', delivery: 'pending' }, now);
+    // With a link, the request completes when the password is set (recovery/request-completion.ts);
+    // without one the directory owns the password and nothing more will happen here.
+    if (request) await setRequestStatus(tx, request.id, { status: withLink ? 'approved' : 'completed', delivery: 'pending' }, now);
     const expiresAt = new Date(now.getTime() + ttlMs);
     await writeAudit(tx, deps.config.session.secret, {
       ...auditBase(deps, who, resolved, now), event: 'access_email.sent',
       details: { reference: request?.reference ?? null, expires_at: expiresAt.toISOString(), ...(withLink ? {} : { password_link: false }), ...fieldDetails(resolved.fields) },
     });
+    if (request && !withLink) {
+      await writeAudit(tx, deps.config.session.secret, {
+        ...auditBase(deps, who, resolved, now), event: 'recovery_request.completed', details: { reference: request.reference, via: 'access_email', after: 'directory_password_email' },
+      });
+    }
     return { ok: true, userId: user.id, reference: request?.reference ?? null, expiresAt };
   });
 }
@@ -180,17 +198,12 @@ export async function resetUserSecondFactor(deps: AdminActionDeps, who: ActingAd
     const reset = await resetSecondFactor(tx, {
       serverSecret: deps.config.session.secret,
       userId: user.id, actor: { userId: who.actor.id }, reason: fields.reason, details: fields.details, onBehalfOf: fields.onBehalfOf,
-      ip: who.ip, requestId: who.requestId, now, policies: deps.policies,
+      reference: request?.reference ?? null, ip: who.ip, requestId: who.requestId, now, policies: deps.policies,
     });
-    await enqueueEmail(tx, deps.config.session.secret, { kind: 'recovery_notice', to: user.email, userId: user.id, email: recoveryNoticeEmail({ name: user.name, action: 'second_factor_reset', when: now }) }, now);
-    if (request) {
-      // Nothing is left for the user to redeem: the request is done.
-      await setRequestStatus(tx, request.id, { status: 'completed' }, now);
-      await writeAudit(tx, deps.config.session.secret, {
-        ...auditBase(deps, who, resolved, now), event: 'recovery_request.completed',
-        details: { reference: request.reference, via: 'reset_2fa', ...fieldDetails(fields) },
-      });
-    }
+    // The request's Delivery column follows this notice; the request completes when the user
+    // enrols a new factor (recovery/request-completion.ts), not before: until then they are locked out.
+    await enqueueEmail(tx, deps.config.session.secret, { kind: 'recovery_notice', to: user.email, userId: user.id, requestId: request?.id ?? null, email: recoveryNoticeEmail({ name: user.name, action: 'second_factor_reset', when: now }) }, now);
+    if (request) await setRequestStatus(tx, request.id, { status: 'approved', delivery: 'pending' }, now);
     return { ok: true as const, userId: user.id, reference: request?.reference ?? null, removed: reset.removed, revoked: reset.revokedSessions };
   });
   if (!outcome.ok) return outcome;
@@ -207,8 +220,9 @@ export async function cancelRequest(deps: AdminActionDeps, who: ActingAdmin, ref
     const { policy } = deps.policies.current();
     const general = mayUse(who.actor, 'cancel_request', permissionRules(policy), who.credential, deps.clock.nowMs());
     if (!general.ok) return { ok: false, reason: 'forbidden', refusal: general.refusal };
-    const checked = checkActionFields(policy.recovery.reasons, input);
-    if (!checked.ok) return { ok: false, reason: 'invalid', field: checked.field };
+    // Cancel has reasons of its own; the action reasons stay accepted for API callers of §5.
+    const checked = await checkFields(tx, [...policy.recovery.cancel_reasons, ...policy.recovery.reasons], input);
+    if (!checked.ok) return checked;
     const request = await lockRequest(tx, reference);
     if (!request) return { ok: false, reason: 'not_found' };
     const user = request.userId ? await findUserById(tx, request.userId) : undefined;

@@ -50,7 +50,9 @@ export type Capability =
    * (groups can open access rules, CONTRACT §8.2), ending sessions. Owners and super_admins, on a
    * session whose second factor is fresh: a role or a group change can open every app.
    */
-  | 'manage_users';
+  | 'manage_users'
+  /** Saving the Settings page into the policy files (CONTRACT §8.4): it can switch factors off. */
+  | 'change_settings';
 
 export type Refusal =
   | 'inactive'
@@ -122,6 +124,10 @@ export function mayUse(actor: AdminActor, capability: Capability, rules: Permiss
     case 'manage_admins':
       return MANAGER_ROLES.has(actor.role) ? ALLOWED : refuse('not_manager');
     case 'manage_users':
+      if (!MANAGER_ROLES.has(actor.role)) return refuse('not_manager');
+      return freshSessionOnly(credential, nowMs);
+    case 'change_settings':
+      // Turning a factor off or lengthening a recovery code's life weakens every account at once.
       if (!MANAGER_ROLES.has(actor.role)) return refuse('not_manager');
       return freshSessionOnly(credential, nowMs);
   }
@@ -212,7 +218,7 @@ export function describeRefusal(refusal: Refusal): string {
     case 'second_factor_required': return 'Confirm with your second factor first: this action needs one passed within the last 10 minutes.';
     case 'token_not_allowed': return 'API tokens cannot do this: it bypasses a second factor, so it needs an administrator signed in with a second factor passed within the last 10 minutes.';
     case 'reset_role': return 'Your role may not reset two-factor sign-in (policy recovery.reset_2fa_roles).';
-    case 'not_manager': return 'Only owners and super administrators manage users, permissions and groups.';
+    case 'not_manager': return 'Only owners and super administrators manage users, permissions, groups and settings.';
     case 'self': return 'Nobody acts on their own account; ask another administrator.';
     case 'outranked': return 'This account has a higher role than yours.';
     case 'not_an_administrator': return 'Permissions apply to administrators (admin or owner) only.';

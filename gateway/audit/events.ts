@@ -9,7 +9,7 @@ export const AUDIT_EVENTS = [
   'recovery_request.code_generated', 'recovery_request.cancelled', 'recovery_request.completed',
   'recovery_code.used', 'access_email.sent', 'password.reset',
   'second_factor.reset', 'reenrollment.required', 'reenrollment.completed',
-  'policy.reloaded', 'policy.rejected', 'session.revoked',
+  'policy.reloaded', 'policy.rejected', 'policy.changed', 'session.revoked',
   // Extensions.
   'user.created', 'user.invited', 'user.updated', 'user.disabled', 'user.enabled', 'directory.synced', 'admin.bootstrapped', 'logout', 'delivery.failed', 'token.created', 'token.revoked',
 ] as const;

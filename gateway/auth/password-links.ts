@@ -3,6 +3,7 @@ import { consumeUserToken, findLiveUserToken, insertUserToken } from '../../db/q
 import { findUserById, updateUser } from '../../db/queries/users.js';
 import type { TokenPurpose } from '../../db/schema/index.js';
 import { writeAudit } from '../audit/write.js';
+import { completeAnsweredRequests } from '../recovery/request-completion.js';
 import type { Clock } from '../core/clock.js';
 import type { Rate } from '../core/duration.js';
 import type { Limits } from '../ratelimit/limits.js';
@@ -85,6 +86,8 @@ export async function setPasswordWithLink(
       event: 'password.reset', at: now, actor: { userId: row.userId }, userId: row.userId, ip: input.ip, requestId: input.requestId,
       details: { via: row.purpose, sessions_revoked: revoked.length, ...(owner === 'directory' ? { changed_in: 'directory' } : {}) },
     });
+    // A request answered with an access email is done once its password is set (issue 28).
+    await completeAnsweredRequests(tx, { userId: row.userId, answer: 'access_email', after: 'password.reset', now, serverSecret: deps.config.session.secret, ip: input.ip, requestId: input.requestId });
     return { ok: true as const, userId: row.userId, purpose: row.purpose };
   }).catch((error: unknown) => {
     if (error instanceof DirectoryRefusedPassword) return { ok: false as const, reason: 'weak_password' as const, message: DIRECTORY_REFUSED };

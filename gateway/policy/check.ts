@@ -12,5 +12,8 @@ export async function checkPolicyDir(dir: string): Promise<PolicyCheck> {
   const count = outcome.files.length;
   // Say so when nothing was read: a mistyped DIR would otherwise look like a valid policy.
   const files = count === 0 ? `no policy files in ${dir}, built-in defaults` : `${count} file${count === 1 ? '' : 's'}`;
-  return { exitCode: 0, lines: [`policies OK (version ${outcome.version}, ${files})`] };
+  // A value set twice is valid, but the earlier file's edits no longer do anything (issue 28).
+  const warnings = outcome.warnings.length;
+  const noted = warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : '';
+  return { exitCode: 0, lines: [`policies OK (version ${outcome.version}, ${files}${noted})`, ...formatPolicyErrors(outcome.warnings.map((w) => ({ ...w, message: `warning: ${w.message}` })))] };
 }

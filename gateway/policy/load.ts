@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
-import { locateDocument, locatePath, mergeLocated, toPlain, type Located, type Origin } from './located.js';
+import { locateDocument, locatePath, mergeLocated, toPlain, type Located, type Origin, type Override } from './located.js';
 import { allowedKeys, describeIssue } from './messages.js';
 import { policySchema, type Policy } from './schema.js';
 
@@ -28,11 +28,23 @@ export interface PolicyError {
 
 export type PolicyRead = { ok: true; files: PolicyFile[] } | { ok: false; errors: PolicyError[] };
 export type PolicyLoad =
-  | { ok: true; policy: Policy; version: string; files: string[] }
+  /** `warnings`: values a later file overrides (`file:line:col key: message` like errors). */
+  | { ok: true; policy: Policy; version: string; files: string[]; warnings: PolicyError[] }
   | { ok: false; errors: PolicyError[] };
 
 // Hidden files are skipped: editors and Kubernetes ConfigMaps keep copies there beside the real ones.
 const POLICY_FILE = /^[^.].*\.ya?ml$/i;
+/**
+ * The shipped, documented file: read first whatever its name sorts as, so that every other file
+ * overrides it (issue 28: `50-local.yaml` sorted before `default.yaml` and silently lost to it).
+ */
+export const BASE_POLICY_FILE = /^default\.ya?ml$/i;
+
+/** The order files merge in: the base file first, then every other file in name order. */
+export function policyFileOrder(a: string, b: string): number {
+  const baseFirst = Number(BASE_POLICY_FILE.test(b)) - Number(BASE_POLICY_FILE.test(a));
+  return baseFirst || (a < b ? -1 : a > b ? 1 : 0);
+}
 const VERSION_LENGTH = 12;
 const NOWHERE: Origin = { file: '(defaults)', line: 0, col: 0 };
 
@@ -44,7 +56,7 @@ function ioError(file: string, error: unknown): PolicyError {
 export async function readPolicyFiles(dir: string): Promise<PolicyRead> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((name) => POLICY_FILE.test(name)).sort();
+    names = (await readdir(dir)).filter((name) => POLICY_FILE.test(name)).sort(policyFileOrder);
   } catch (error) {
     // No directory means no overrides: the built-in defaults apply.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, files: [] };
@@ -63,13 +75,18 @@ export async function readPolicyFiles(dir: string): Promise<PolicyRead> {
   return errors.length > 0 ? { ok: false, errors } : { ok: true, files };
 }
 
-/** A short content hash: the same files with the same text always give the same version. */
-export function policyVersion(files: readonly PolicyFile[]): string {
+/** SHA-256 over every file's name and text: any edit, new file or removal changes it. */
+export function policyDigest(files: readonly PolicyFile[]): string {
   const hash = createHash('sha256');
   for (const file of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     hash.update(file.name).update('\0').update(file.text).update('\0');
   }
-  return hash.digest('hex').slice(0, VERSION_LENGTH);
+  return hash.digest('hex');
+}
+
+/** A short content hash: the same files with the same text always give the same version. */
+export function policyVersion(files: readonly PolicyFile[]): string {
+  return policyDigest(files).slice(0, VERSION_LENGTH);
 }
 
 function syntaxError(file: string, error: YAMLError, lines: LineCounter): PolicyError {
@@ -107,9 +124,19 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Parses, merges and validates already-read files; pure apart from hashing. */
-export function parsePolicyFiles(files: readonly PolicyFile[]): PolicyLoad {
+export interface MergedPolicyFiles {
+  /** The files merged, each value remembering where it was written; undefined without files. */
+  root: Located | undefined;
+  /** YAML syntax errors; the merge is then incomplete. */
+  errors: PolicyError[];
+  /** Values a later file replaced, except those of the base file, which are there to be overridden. */
+  overrides: Override[];
+}
+
+/** Parses and merges files in the order given (readPolicyFiles reads them in policyFileOrder). */
+export function mergePolicyFiles(files: readonly PolicyFile[]): MergedPolicyFiles {
   const errors: PolicyError[] = [];
+  const overrides: Override[] = [];
   let root: Located | undefined;
   for (const file of files) {
     const lines = new LineCounter();
@@ -118,8 +145,20 @@ export function parsePolicyFiles(files: readonly PolicyFile[]): PolicyLoad {
       errors.push(...doc.errors.map((error) => syntaxError(file.path, error, lines)));
       continue;
     }
-    root = mergeLocated(root, locateDocument(doc, file.path, lines));
+    root = mergeLocated(root, locateDocument(doc, file.path, lines), '', overrides);
   }
+  const base = new Set(files.filter((file) => BASE_POLICY_FILE.test(file.name)).map((file) => file.path));
+  return { root, errors, overrides: overrides.filter((o) => !base.has(o.previous.file)) };
+}
+
+function overrideWarning(override: Override): PolicyError {
+  const { previous } = override;
+  return { ...override.at, key: override.key, message: `overrides the value set at ${previous.file}:${previous.line}:${previous.col}, which is ignored` };
+}
+
+/** Parses, merges and validates already-read files; pure apart from hashing. */
+export function parsePolicyFiles(files: readonly PolicyFile[]): PolicyLoad {
+  const { root, errors, overrides } = mergePolicyFiles(files);
   // Validating a half-parsed merge would bury the syntax errors under follow-on noise.
   if (errors.length > 0) return { ok: false, errors };
 
@@ -130,7 +169,7 @@ export function parsePolicyFiles(files: readonly PolicyFile[]): PolicyLoad {
     located.sort((a, b) => order.indexOf(a.file) - order.indexOf(b.file) || a.line - b.line || a.col - b.col);
     return { ok: false, errors: located };
   }
-  return { ok: true, policy: deepFreeze(parsed.data), version: policyVersion(files), files: files.map((f) => f.path) };
+  return { ok: true, policy: deepFreeze(parsed.data), version: policyVersion(files), files: files.map((f) => f.path), warnings: overrides.map(overrideWarning) };
 }
 
 export async function loadPolicyDir(dir: string): Promise<PolicyLoad> {

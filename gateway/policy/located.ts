@@ -66,8 +66,18 @@ function isNull(node: Located): boolean {
   return node.kind === 'scalar' && node.value === null;
 }
 
-/** Maps merge key by key and the later file wins, except for the concatenated lists. */
-export function mergeLocated(base: Located | undefined, next: Located, path = ''): Located {
+/** A value set in one file and set again in a later one, whose value wins. */
+export interface Override {
+  key: string;
+  at: Origin;
+  previous: Origin;
+}
+
+/**
+ * Maps merge key by key and the later file wins, except for the concatenated lists. Each value a
+ * later file replaces is reported to `overrides` (issue 28: an override is easy to miss).
+ */
+export function mergeLocated(base: Located | undefined, next: Located, path = '', overrides?: Override[]): Located {
   if (!base) return next;
   if (base.kind === 'map' && next.kind === 'map') {
     const entries = new Map(base.entries);
@@ -75,7 +85,7 @@ export function mergeLocated(base: Located | undefined, next: Located, path = ''
       const previous = entries.get(key);
       if (previous && isNull(entry.node)) continue;
       const child = path ? `${path}.${key}` : key;
-      entries.set(key, previous ? { keyAt: entry.keyAt, node: mergeLocated(previous.node, entry.node, child) } : entry);
+      entries.set(key, previous ? { keyAt: entry.keyAt, node: mergeLocated(previous.node, entry.node, child, overrides) } : entry);
     }
     return { kind: 'map', at: next.at, entries };
   }
@@ -83,7 +93,9 @@ export function mergeLocated(base: Located | undefined, next: Located, path = ''
     return { kind: 'seq', at: next.at, items: [...base.items, ...next.items] };
   }
   // `key:` with everything under it commented out means "not set here", not "set to null".
-  return isNull(next) ? base : next;
+  if (isNull(next)) return base;
+  if (!isNull(base)) overrides?.push({ key: path, at: next.at, previous: base.at });
+  return next;
 }
 
 export function toPlain(node: Located): unknown {
@@ -97,6 +109,16 @@ export function toPlain(node: Located): unknown {
     case 'scalar':
       return node.value;
   }
+}
+
+/** The node at `path` when a file sets it (not null), else undefined: the value is a default. */
+export function nodeAt(root: Located | undefined, path: readonly string[]): Located | undefined {
+  let node = root;
+  for (const segment of path) {
+    if (node?.kind !== 'map') return undefined;
+    node = node.entries.get(segment)?.node;
+  }
+  return node && !isNull(node) ? node : undefined;
 }
 
 /**

@@ -89,7 +89,10 @@ const factors = z.strictObject({
     .prefault({}),
 });
 
-const ASSISTANCE_TYPES = ['lost_2fa', 'forgot_password', 'locked_out', 'other'] as const;
+/** CONTRACT §8.4; "Duplicate request" is what the dashboard offers for an account's other open requests. */
+export const DEFAULT_CANCEL_REASONS = ['Suspicious request', 'Duplicate request', 'Identity not verified', 'Resolved another way'] as const;
+
+export const ASSISTANCE_TYPES = ['lost_2fa', 'forgot_password', 'locked_out', 'other'] as const;
 
 const recovery = z.strictObject({
   assistance: z
@@ -104,6 +107,8 @@ const recovery = z.strictObject({
           per_network: z.int().min(1).default(5),
         })
         .prefault({}),
+      // A request still pending after this long is flagged on the dashboard (issue 28).
+      stale_after: duration('3d').prefault('3d'),
     })
     .prefault({}),
   recovery_code: z.strictObject({ ttl: duration('1h').prefault('1h') }).prefault({}),
@@ -112,6 +117,11 @@ const recovery = z.strictObject({
     .array(z.string().trim().min(1))
     .min(1)
     .prefault(['Lost or replaced device', 'Identity verified by phone', 'Confirmed by line manager', 'Other']),
+  // Why a request is cancelled: a list of its own (CONTRACT §8.4).
+  cancel_reasons: z
+    .array(z.string().trim().min(1))
+    .min(1)
+    .prefault([...DEFAULT_CANCEL_REASONS]),
   reset_2fa_roles: z.array(z.enum(ROLES)).prefault(['super_admin', 'owner']),
   data_protection_level: z.int().min(0).default(1),
 });

@@ -24,6 +24,8 @@ export interface PolicySnapshot {
   readonly loadedAt: Date;
   /** `file:line:col message` lines of the last refused change; null once a valid one loads. */
   readonly lastError: readonly string[] | null;
+  /** `file:line:col key: message` lines for values a later file overrides (issue 28). */
+  readonly warnings: readonly string[];
 }
 
 export type ReloadOutcome = { ok: true; version: string; changed: boolean } | { ok: false; errors: PolicyError[] };
@@ -58,7 +60,7 @@ const MAX_SETTLE_READS = 20;
 
 function snapshotOf(loaded: Loaded, clock: Clock): PolicySnapshot {
   const { policy, version, files } = loaded;
-  return { policy, version, files, compiled: compilePolicy(policy), loadedAt: clock.now(), lastError: null };
+  return { policy, version, files, compiled: compilePolicy(policy), loadedAt: clock.now(), lastError: null, warnings: formatPolicyErrors(loaded.warnings) };
 }
 
 /** Reads the directory once; an invalid policy at start-up is returned for the caller to print. */

@@ -12,6 +12,7 @@ import type { IpContext } from '../context/geoip.js';
 import { summariseSignIns, type SignInSummary } from '../context/history.js';
 import type { AssistanceAccount } from '../delivery/templates/index.js';
 import { userFactors } from '../factors/summary.js';
+import { gatherSecurityFacts } from './security-events.js';
 
 // No user has this id (ids are random v4 UUIDs); queries for it find nothing, at the usual cost.
 const NO_USER = '00000000-0000-0000-0000-000000000000';
@@ -30,6 +31,7 @@ export async function gatherAccountState(tx: Executor, user: UserRow | undefined
   const factors = await userFactors(tx, subject);
   const unusedBackupCodes = await countUnusedBackupCodes(tx, subject);
   const recentEvents = await recentAuditEventsOf(tx, subject, RECENT_EVENTS);
+  const security = await gatherSecurityFacts(tx, subject, signIns);
   if (!user) return { account: null, signIns: null, recentEvents: [] };
   return {
     account: {
@@ -39,6 +41,7 @@ export async function gatherAccountState(tx: Executor, user: UserRow | undefined
       role: user.role,
       twoFactorEnabled: factors.any,
       unusedBackupCodes,
+      security,
     },
     signIns,
     recentEvents,

@@ -19,6 +19,7 @@ import { formatDuration } from '../core/duration.js';
 import { factorAllowed } from '../policy/engine.js';
 import { EVERYONE } from '../policy/fields.js';
 import type { Policy, ReenrollmentEvent, ReenrollmentRule } from '../policy/schema.js';
+import { completeAnsweredRequests } from './request-completion.js';
 
 export type { OpenObligation };
 export type Requirement = ReenrollmentRule['require'];
@@ -161,13 +162,16 @@ export async function completeObligations(
 
 /**
  * After a new second factor is enrolled: `enroll_second_factor` is met, and so is
- * `regenerate_backup_codes` when the enrolment came with a fresh backup-code set.
+ * `regenerate_backup_codes` when the enrolment came with a fresh backup-code set; a request
+ * answered with a 2FA reset completes.
  */
 export async function completeAfterEnrolment(
   tx: Executor,
   input: AuditContext & { userId: string; now: Date; via: 'totp.enrolled' | 'webauthn.enrolled'; codesIssued: boolean; serverSecret: string },
 ): Promise<OpenObligation[]> {
   const closed = await completeObligations(tx, { ...input, requirement: 'enroll_second_factor' });
+  // A request answered with a 2FA reset is done once the user has a factor again (issue 28).
+  await completeAnsweredRequests(tx, { ...input, answer: 'reset_2fa', after: input.via });
   if (!input.codesIssued) return closed;
   return [...closed, ...await completeObligations(tx, { ...input, requirement: 'regenerate_backup_codes', via: 'backup_codes.generated' })];
 }

@@ -12,6 +12,8 @@ export interface ResetSecondFactorInput {
   reason: string;
   details?: string | null;
   onBehalfOf?: string | null;
+  /** The recovery request this reset answers, if any: the audit row names it (request-completion.ts). */
+  reference?: string | null;
   ip?: string | null;
   requestId?: string | null;
   now: Date;
@@ -42,7 +44,7 @@ export async function resetSecondFactor(tx: Executor, input: ResetSecondFactorIn
   await writeAudit(tx, input.serverSecret, {
     event: 'second_factor.reset', at: input.now, actor: input.actor, userId: input.userId, ip: input.ip ?? null,
     requestId: input.requestId ?? null, reason: input.reason,
-    details: { ...removed, sessions_revoked: revokedSessions.length, ...(input.details ? { details: input.details } : {}), ...(input.onBehalfOf ? { on_behalf_of: input.onBehalfOf } : {}) },
+    details: { ...removed, sessions_revoked: revokedSessions.length, ...(input.reference ? { reference: input.reference } : {}), ...(input.details ? { details: input.details } : {}), ...(input.onBehalfOf ? { on_behalf_of: input.onBehalfOf } : {}) },
   });
   const [user] = await tx.select({ role: users.role, type: users.type }).from(users).where(eq(users.id, input.userId));
   if (user) {

@@ -10,7 +10,7 @@ import type { RouteDeps } from './deps.js';
 import { createGuards } from './guards/index.js';
 
 // Keys the schema turns into milliseconds; shown again as written (`10m`), not as numbers.
-const DURATION_KEYS: ReadonlySet<string> = new Set(['ttl', 'find_time', 'ban_time', 'window']);
+const DURATION_KEYS: ReadonlySet<string> = new Set(['ttl', 'find_time', 'ban_time', 'window', 'stale_after']);
 
 /** The parsed policy as an administrator would write it: durations `10m`, rates `5/1h`, deadlines `immediate`. */
 export function policyAsYaml(policy: Policy): string {
@@ -70,7 +70,7 @@ export function policiesPageRoutes(deps: RouteDeps) {
       <PoliciesPage
         prefix={prefix} csrfToken={shell.csrfToken} user={shell.user} timeZone={config.server.time_zone}
         superAdmins={shell.superAdmins}
-        policy={{ yaml: policyAsYaml(snapshot.policy), version: snapshot.version, files: snapshot.files, loadedAt: snapshot.loadedAt, lastError: snapshot.lastError }}
+        policy={{ yaml: policyAsYaml(snapshot.policy), version: snapshot.version, files: snapshot.files, loadedAt: snapshot.loadedAt, lastError: snapshot.lastError, warnings: snapshot.warnings }}
         lookup={await lookup(c.req.query('email'))}
       />,
     );

@@ -11,6 +11,7 @@ import { redeemRecoveryCode } from '../recovery/recovery-codes.js';
 import { fireReenrollmentTrigger } from '../recovery/reenrollment.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
+import { recoveryCodeWithoutPassword } from './recovery-code-without-password.js';
 import { headerUser, redirectToLogin, withRd } from './second-factor-gate.js';
 
 type Ctx = Context<AppEnv>;
@@ -50,8 +51,12 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
     );
   }
 
+  // Without a session: the email and the code, which also reset a forgotten password (issue 28).
+  const withoutPassword = recoveryCodeWithoutPassword(deps);
+
   app.get('/2fa/recovery-code', (c) => {
     const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
+    if (!c.get('session')) return withoutPassword.form(c, rd, null, 200);
     const g = gate(c, rd);
     if (!g.ok) return g.response;
     return form(c, g.session, rd, null, 200);
@@ -60,6 +65,7 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
   app.post('/2fa/recovery-code', async (c) => {
     const body = await c.req.parseBody();
     const rd = deps.safeRedirect(formText(body.rd, 2048), c.req.header('host'), '/');
+    if (!c.get('session')) return withoutPassword.post(c, body, rd);
     const g = gate(c, rd);
     if (!g.ok) return g.response;
     const { session } = g;

@@ -67,7 +67,7 @@ describe.skipIf(!hasChromium)('an administrator recovers a locked-out user, in a
     });
     const { storage, gw } = stack;
     ids.admin = await gw.addUser({ email: 'ada@example.com', password: PASSWORD, name: 'Ada Admin', role: 'admin', dataProtectionLevel: 1, expertMode: true });
-    await gw.addUser({ email: 'root@example.com', password: PASSWORD, name: 'Root', role: 'super_admin' });
+    ids.root = await gw.addUser({ email: 'root@example.com', password: PASSWORD, name: 'Root', role: 'super_admin' });
     ids.uma = await gw.addUser({ email: 'uma@example.com', password: PASSWORD, name: 'Uma User', type: 'employee' });
     // Uma had an authenticator app; she lost the phone it was on.
     await seedTotp(storage, ids.uma, gw.clock);
@@ -120,13 +120,14 @@ describe.skipIf(!hasChromium)('an administrator recovers a locked-out user, in a
     await Promise.all([admin.waitForURL((url) => url.pathname === `${P}/admin/requests/${reference}`), row.locator('a').first().click()]);
     expect(await admin.locator('#requester').innerText()).toContain('uma@example.com');
 
-    // 4. Generate code, by email, with a reason.
-    await admin.click('#generate-code summary');
-    await admin.selectOption('#generate-code select[name=delivery]', 'email');
-    await admin.selectOption('#generate-code select[name=reason]', 'Identity verified by phone');
-    await admin.fill('#generate-code input[name=on_behalf_of]', 'IT helpdesk');
-    await admin.fill('#generate-code textarea[name=details]', 'Called Uma back on her desk phone.');
-    await Promise.all([admin.waitForURL((url) => url.searchParams.get('notice') === 'code_sent'), admin.click('#generate-code button[type=submit]')]);
+    // 4. A recovery code, by email, with a reason, on behalf of a user picked by name.
+    await admin.check('#resolve input[name=reason][value="Identity verified by phone"]');
+    await admin.check('#recovery-code-delivery input[name=delivery][value=email]');
+    await admin.locator('#resolve-on-behalf-of-input').pressSequentially('Root');
+    await admin.locator(`#resolve-on-behalf-of-results button[data-pick="${ids.root}"]`).click();
+    await admin.locator('#resolve-on-behalf-of [data-picked]').waitFor();
+    await admin.fill('#resolve textarea[name=details]', 'Called Uma back on her desk phone.');
+    await Promise.all([admin.waitForURL((url) => url.searchParams.get('notice') === 'code_sent'), admin.click('#recovery-code button[type=submit]')]);
     expect(await admin.locator('[data-status]').first().innerText()).toBe('Approved');
 
     // 5. The code reaches Uma's mailbox, and only hers.
@@ -167,7 +168,7 @@ describe.skipIf(!hasChromium)('an administrator recovers a locked-out user, in a
     const rows = await storage.db.select().from(auditLog).where(eq(auditLog.userId, ids.uma!)).orderBy(asc(auditLog.id));
     const generated = rows.find((r) => r.event === 'recovery_request.code_generated')!;
     expect(generated).toMatchObject({ actorId: ids.admin, reason: 'Identity verified by phone' });
-    expect(generated.details).toMatchObject({ reference, delivery: 'email', on_behalf_of: 'IT helpdesk', details: 'Called Uma back on her desk phone.' });
+    expect(generated.details).toMatchObject({ reference, delivery: 'email', on_behalf_of: 'root@example.com', on_behalf_of_id: ids.root, details: 'Called Uma back on her desk phone.' });
     expect(rows.find((r) => r.event === 'recovery_request.completed')!.details).toMatchObject({ reference, via: 'recovery_code' });
   });
 });

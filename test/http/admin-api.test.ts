@@ -103,7 +103,11 @@ describe('credentials', () => {
     expect(res.status).toBe(403);
     expect((await res.json()).error.code).toBe('token_not_allowed');
     const session = await signedIn(gw, 'expert@example.com');
-    const ok = await session.postJson(`${P}/api/v1/recovery-requests/${reference}/generate-code`, { delivery: 'email', reason: REASON, details: 'verified', on_behalf_of: 'HR' });
+    // On Behalf Of names a user (issue 28): free text that matches nobody is refused.
+    const unnamed = await session.postJson(`${P}/api/v1/recovery-requests/${reference}/generate-code`, { delivery: 'email', reason: REASON, on_behalf_of: 'HR' });
+    expect(unnamed.status).toBe(400);
+    expect((await unnamed.json()).error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('On behalf of') });
+    const ok = await session.postJson(`${P}/api/v1/recovery-requests/${reference}/generate-code`, { delivery: 'email', reason: REASON, details: 'verified', on_behalf_of: ids.root });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ reference, status: 'approved', delivery: 'pending', channel: 'email', expires_at: '2026-03-01T10:00:00.000Z' });
     // Tokens may do what needs no fresh factor.

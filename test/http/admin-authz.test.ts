@@ -69,7 +69,7 @@ const api = (name: string, method: 'GET' | 'POST', path: () => Promise<string> |
 
 const requestPath = async (suffix = '') => `${P}/admin/requests/${await newRequest()}${suffix}`;
 const apiRequestPath = async (suffix: string) => `${P}/api/v1/recovery-requests/${await newRequest()}${suffix}`;
-const body = { reason: 'Identity verified by phone', details: 'Called back', on_behalf_of: 'Helpdesk' };
+const body = { reason: 'Identity verified by phone', details: 'Called back' };
 
 const CASES: Case[] = [
   page('P/admin', () => `${P}/admin`, row(302, 403, 200, 200, 200, 200)),

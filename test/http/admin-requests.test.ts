@@ -142,16 +142,17 @@ describe('the queue', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<script>alert(1)');
     expect(html).toContain('Two-factor enabled');
-    for (const id of ['generate-code', 'send-recovery-code', 'send-access-email', 'reset-2fa', 'cancel']) expect(html).toContain(`id="${id}"`);
-    // Reasons come from the policy list.
-    expect(html).toContain(`<option value="${REASON}">`);
+    for (const id of ['resolve', 'recovery-code', 'access-email', 'reset-2fa', 'cancel']) expect(html).toContain(`id="${id}"`);
+    // Reasons come from the policy list; cancel has its own.
+    expect(html).toContain(`<input type="radio" name="reason" value="${REASON}"`);
+    expect(html).toContain('<input type="radio" name="reason" value="Suspicious request"');
   });
 });
 
 describe('actions on a request', () => {
   it('Generate code by email: approved, the code goes only to the user, Delivery follows the message, audited with the reason', async () => {
     const reference = await insertRequest(storage, clock, { userId: ids.alice!, email: 'alice@example.com' });
-    const res = await expert.postForm(`${P}/admin/requests/${reference}/generate-code`, actionForm({ delivery: 'email' }));
+    const res = await expert.postForm(`${P}/admin/requests/${reference}/generate-code`, actionForm({ delivery: 'email', on_behalf_of: 'Olga' }));
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`${P}/admin/requests/${reference}?notice=code_sent`);
     const row = await requestRow(reference);
@@ -166,7 +167,8 @@ describe('actions on a request', () => {
     expect(stored!.codeHash).not.toContain(code!.replaceAll('-', ''));
     const audit = await lastAudit('recovery_request.code_generated');
     expect(audit).toMatchObject({ actorId: ids.expert, userId: ids.alice, reason: REASON });
-    expect(audit!.details).toMatchObject({ reference, delivery: 'email', details: 'Called the user back on the number on file.', on_behalf_of: 'Helpdesk' });
+    // On Behalf Of named one user (a unique name match): the audit row holds who, by email and id.
+    expect(audit!.details).toMatchObject({ reference, delivery: 'email', details: 'Called the user back on the number on file.', on_behalf_of: 'owner@example.com', on_behalf_of_id: ids.owner });
     expect(JSON.stringify(audit)).not.toContain(code!);
     // The admin never sees the code.
     const page = await expert.page(`${P}/admin/requests/${reference}?notice=code_sent`);
@@ -229,7 +231,7 @@ describe('actions on a request', () => {
     await storage.db.update(users).set({ passwordHash: (await storage.db.select().from(users).where(eq(users.id, ids.alice!)))[0]!.passwordHash }).where(eq(users.id, ids.bob!));
   });
 
-  it('Reset 2FA (owner): factors gone, sessions revoked, user told, request completed', async () => {
+  it('Reset 2FA (owner): factors gone, sessions revoked, user told; the request completes when the user enrols again', async () => {
     await seedTotp(storage, ids.alice!, clock);
     const alice = await signedIn(gw, 'alice@example.com');
     const owner = await signedIn(gw, 'owner@example.com');
@@ -243,10 +245,11 @@ describe('actions on a request', () => {
     expect(res.status).toBe(303);
     expect(await storage.db.select().from(totpFactors).where(eq(totpFactors.userId, ids.alice!))).toHaveLength(0);
     expect((await alice.request('/')).status).toBe(302);
-    expect((await requestRow(reference)).status).toBe('completed');
     expect((await messagesTo('alice@example.com', 'recovery_notice')).map((m) => m.subject)).toContainEqual(expect.stringContaining('two-factor sign-in was reset'));
+    // Approved, not completed: the user is locked out until they enrol a new factor. Delivery follows the notice.
+    expect(await requestRow(reference)).toMatchObject({ status: 'approved', delivery: 'email_sent' });
     expect(await lastAudit('second_factor.reset')).toMatchObject({ actorId: ids.owner, userId: ids.alice, reason: REASON });
-    expect((await lastAudit('recovery_request.completed'))!.details).toMatchObject({ reference, via: 'reset_2fa' });
+    expect((await lastAudit('second_factor.reset'))!.details).toMatchObject({ reference });
   });
 
   it('Cancel closes the request, voids its code, tells the account holder; a closed request takes no more actions', async () => {

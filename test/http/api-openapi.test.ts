@@ -188,7 +188,9 @@ describe('the schemas validate each call', () => {
       [{ reason: 5 }, 'Choose a reason from the list.'],
       [{}, 'Choose a reason from the list.'],
       [{ reason: REASON, details: 'x'.repeat(2_001) }, 'Details are too long (2,000 characters at most).'],
-      [{ reason: REASON, on_behalf_of: 'x'.repeat(201) }, 'On behalf of is too long (200 characters at most).'],
+      // On Behalf Of names a user (issue 28): too long for any address, or matching nobody.
+      [{ reason: REASON, on_behalf_of: 'x'.repeat(321) }, 'On behalf of names no active user: pick one from the search, or type their email.'],
+      [{ reason: REASON, on_behalf_of: 'Helpdesk' }, 'On behalf of names no active user: pick one from the search, or type their email.'],
       [[REASON], 'Send a JSON object: {reason, details?, on_behalf_of?}.'],
       ['reason', 'Send a JSON object: {reason, details?, on_behalf_of?}.'],
     ];

@@ -159,8 +159,11 @@ describe('the administrators\' alert', () => {
       expect(text).toMatch(/Two-factor:\s+enabled/);
       expect(text).toMatch(/Unused backup codes:\s+3/);
       expect(text).toMatch(/Active:\s+yes/);
-      expect(text).toMatch(/login\.succeeded\s+89\.160\.20\.112\s+Linköping, SE/);
-      expect(text).toContain('second_factor.failed');
+      // Told as sentences (issue 28 item 5), not raw audit rows.
+      expect(text).toMatch(/Last signed in successfully on \d{4}-\d\d-\d\d \d\d:\d\d UTC from Linköping, SE \(89\.160\.20\.112\), network AS29518 Bredband2 AB, with a password only\./);
+      expect(text).toContain('Recent sign-ins came from Linköping, SE, on the networks AS29518 Bredband2 AB.');
+      expect(text).toContain('No failed sign-ins recently.');
+      expect(text).not.toContain('login.succeeded');
       expect(text).toMatch(/IP address:\s+89\.160\.20\.112/);
       expect(text).toMatch(/Location:\s+Linköping, SE/);
       expect(text).toMatch(/Network:\s+AS29518 Bredband2 AB/);

@@ -2,7 +2,7 @@
 import type { Child } from 'hono/jsx';
 import { Layout } from '../layout.js';
 
-export type AdminSection = 'overview' | 'requests' | 'users' | 'backup-codes' | 'audit' | 'policies';
+export type AdminSection = 'overview' | 'requests' | 'users' | 'backup-codes' | 'audit' | 'policies' | 'settings';
 
 const SECTIONS: ReadonlyArray<[AdminSection, string, string]> = [
   ['overview', 'Overview', ''],
@@ -11,6 +11,7 @@ const SECTIONS: ReadonlyArray<[AdminSection, string, string]> = [
   ['backup-codes', 'Backup codes', '/backup-codes'],
   ['audit', 'Audit log', '/audit'],
   ['policies', 'Policies', '/policies'],
+  ['settings', 'Settings', '/settings'],
 ];
 
 export interface AdminShellProps {

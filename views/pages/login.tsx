@@ -27,7 +27,7 @@ export function LoginPage(props: LoginPageProps) {
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">Sign in</button>
       </form>
-      <p class="aside"><a href={`${prefix}/assist`}>Can't sign in?</a></p>
+      <p class="aside"><a href={`${prefix}/assist`}>Can't sign in?</a> · <a href={`${prefix}/2fa/recovery-code`}>Have a recovery code?</a></p>
     </Layout>
   );
 }

@@ -32,7 +32,7 @@ export interface PoliciesPageProps {
   user: { email: string; name: string };
   timeZone: string;
   superAdmins: number;
-  policy: { yaml: string; version: string; files: readonly string[]; loadedAt: Date; lastError: readonly string[] | null };
+  policy: { yaml: string; version: string; files: readonly string[]; loadedAt: Date; lastError: readonly string[] | null; warnings: readonly string[] };
   lookup: PolicyLookup | null;
 }
 
@@ -97,12 +97,18 @@ export function PoliciesPage(props: PoliciesPageProps) {
           <pre class="code">{policy.lastError.join('\n')}</pre>
         </div>
       ) : null}
+      {policy.warnings.length ? (
+        <div class="warning" role="status" id="policy-warnings">
+          <p><strong>A later file overrides a value set earlier; the earlier value does nothing.</strong> Keep each key in one file.</p>
+          <pre class="code">{policy.warnings.join('\n')}</pre>
+        </div>
+      ) : null}
       <section class="card" id="policy-source">
         <p>Version <span class="code" id="policy-version">{policy.version}</span> · loaded {when.format(policy.loadedAt)} ({props.timeZone})</p>
         {policy.files.length === 0 ? <p class="muted">No policy files: the built-in defaults apply.</p> : (
           <ul id="policy-files">{policy.files.map((file) => <li class="code">{file}</li>)}</ul>
         )}
-        <p class="aside">Files are watched: a valid change applies within two seconds, on every gateway reading this directory.</p>
+        <p class="aside">Files are merged in this order: <span class="code">default.yaml</span> first, then the others in name order; a later file wins key by key. Files are watched: a valid change applies within two seconds, on every gateway reading this directory.</p>
       </section>
 
       <h2>What would happen to…</h2>

@@ -4,6 +4,7 @@
  * escaped in HTML, kept to one line or quoted in text, and the alert tells the admin to verify the
  * requester elsewhere, because the request itself proves nothing.
  */
+import { describeSecurityFacts, type SecurityFacts } from '../../recovery/security-events.js';
 import { clip, html, oneLine, quoteLines } from './escape.js';
 import { formatWhen, htmlFields, linkButton, PRODUCT, renderedEmail, textFields, type RenderedEmail } from './layout.js';
 
@@ -14,6 +15,8 @@ export interface AssistanceAccount {
   role: string;
   twoFactorEnabled: boolean;
   unusedBackupCodes: number;
+  /** The account's recent security events, told as sentences (issue 28 item 5). */
+  security?: SecurityFacts;
 }
 
 export interface AssistanceEvent {
@@ -74,6 +77,8 @@ export function assistanceAlertEmail(input: AssistanceAlertInput): RenderedEmail
   ];
   const account = accountRows(input.account);
   const events = input.recentEvents.slice(0, MAX_EVENTS);
+  // Sentences when the facts were gathered; the raw rows otherwise (an alert built elsewhere).
+  const sentences = input.account?.security ? describeSecurityFacts(input.account.security, formatWhen) : null;
   const ctx = input.context;
   const context: Rows = [
     ['IP address', ctx.ip],
@@ -96,7 +101,7 @@ export function assistanceAlertEmail(input: AssistanceAlertInput): RenderedEmail
     ...(account ? textFields(account) : ['  No account matches the email entered.']),
     '',
     'Recent security events',
-    ...(events.length
+    ...(sentences ? sentences.map((sentence) => `  ${oneLine(sentence)}`) : events.length
       ? events.map((e) => `  ${formatWhen(e.at)}  ${oneLine(e.event)}  ${oneLine(e.ip ?? '-')}  ${oneLine(e.location ?? '')}`.trimEnd())
       : ['  None.']),
     '',
@@ -117,7 +122,7 @@ ${htmlFields(request)}
 <h2 style="font-size:1.1em;margin-top:1.5rem">Account status</h2>
 ${account ? htmlFields(account) : html`<p>No account matches the email entered.</p>`}
 <h2 style="font-size:1.1em;margin-top:1.5rem">Recent security events</h2>
-${events.length
+${sentences ? html`<ul>${sentences.map((sentence) => html`<li>${sentence}</li>`)}</ul>` : events.length
     ? html`<table style="border-collapse:collapse;font-size:0.9em"><tr><th style="${cell}">Time</th><th style="${cell}">Event</th><th style="${cell}">IP address</th><th style="${cell}">Location</th></tr>${events.map(
         (e) => html`<tr><td style="${cell}">${formatWhen(e.at)}</td><td style="${cell}">${e.event}</td><td style="${cell}">${e.ip ?? '-'}</td><td style="${cell}">${e.location ?? ''}</td></tr>`,
       )}</table>`

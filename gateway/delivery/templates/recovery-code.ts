@@ -11,7 +11,7 @@ export interface RecoveryCodeInput {
 export function recoveryCodeEmail({ name, code, ttlMinutes }: RecoveryCodeInput): RenderedEmail {
   const subject = `Your ${PRODUCT} recovery code`;
   const intro = `An administrator issued you a recovery code for your ${PRODUCT} account:`;
-  const how = 'Sign in with your password, then choose "Use a recovery code" on the second-factor page.';
+  const how = 'Sign in with your password, then choose "Use a recovery code" on the second-factor page. Forgot your password too? Choose "Have a recovery code?" on the sign-in page instead: the code lets you choose a new password, and set up a new second factor if you lost yours.';
   const expiry = `The code works once and expires in ${minutes(ttlMinutes)}. You may be asked to set up a new second factor right after.`;
   const notYou = `If you did not ask for help signing in, tell your administrator. Never share this code: nobody from ${PRODUCT} or your IT team will ask you for it.`;
   return renderedEmail(

@@ -30,7 +30,7 @@ export function failureCode(failure: ActionFailure): string {
 const FIELD_MESSAGES: Readonly<Record<string, string>> = {
   reason: 'Choose a reason from the list.',
   details: 'Details are too long (2,000 characters at most).',
-  on_behalf_of: 'On behalf of is too long (200 characters at most).',
+  on_behalf_of: 'On behalf of names no active user: pick one from the search, or type their email.',
   delivery: 'Choose email or SMS delivery.',
 };
 
@@ -49,7 +49,11 @@ export function fieldMessage(field: string): string {
 export function failureMessage(failure: ActionFailure, what = 'object'): string {
   switch (failure.reason) {
     case 'forbidden': return describeRefusal(failure.refusal);
-    case 'invalid': return fieldMessage(failure.field);
+    case 'invalid':
+      if (failure.field === 'on_behalf_of' && failure.candidates?.length) {
+        return `On behalf of matches more than one user: type the email of one of ${failure.candidates.join(', ')}.`;
+      }
+      return fieldMessage(failure.field);
     case 'not_found': return `There is no such ${what}.`;
     case 'conflict': return CONFLICT_MESSAGES[failure.problem] ?? 'This cannot be done now.';
   }
@@ -61,6 +65,7 @@ export const NOTICES: Readonly<Record<string, string>> = {
   access_sent: 'A password-reset link is on its way to the user.',
   reset: 'The second factors were removed and the user was signed out everywhere.',
   cancelled: 'The request was cancelled and closed.',
+  duplicates: 'The account\'s other open requests were cancelled as duplicates.',
   permissions: 'Permissions saved.',
   invited: 'The user was added; an invitation to choose a password is on its way to them.',
   reinvited: 'A new invitation is on its way; the earlier link no longer works.',

@@ -43,7 +43,8 @@ function bodyOf<const S extends Record<string, z.ZodType>>(shape: S) {
 const actionFields = {
   reason: z.string().max(MAX_REASON).meta({ description: 'One of the policy\'s `recovery.reasons`', example: 'Identity verified by phone' }),
   details: z.string().max(MAX_DETAILS).nullable().optional().meta({ description: 'Free text for the audit log (line breaks kept)' }),
-  on_behalf_of: z.string().max(MAX_ON_BEHALF_OF).nullable().optional().meta({ description: 'Who asked for the action, if not the caller' }),
+  on_behalf_of: z.string().max(MAX_ON_BEHALF_OF).nullable().optional()
+    .meta({ description: 'Who asked for the action, if not the caller: an active user, by id or email (or a name or part of one that only that user matches); anything else is 400', example: 'ann.lee@example.com' }),
 };
 
 export const ActionBody = bodyOf(actionFields).meta({ id: 'ActionBody' });
@@ -53,7 +54,10 @@ export const GenerateCodeBody = bodyOf({
   delivery: z.enum(['email', 'sms']).default('email').meta({ description: 'SMS needs the user\'s phone number and `sms.webhook_url`' }),
 }).meta({ id: 'GenerateCodeBody' });
 
-export const CancelBody = bodyOf(actionFields).meta({ id: 'CancelBody' });
+export const CancelBody = bodyOf({
+  ...actionFields,
+  reason: z.string().max(MAX_REASON).meta({ description: 'One of the policy\'s `recovery.cancel_reasons` (a `recovery.reasons` entry is still accepted)', example: 'Identity not verified' }),
+}).meta({ id: 'CancelBody' });
 
 const Person = z.object({ id: z.string().meta({ description: 'A user id' }), email: Email.nullable() });
 

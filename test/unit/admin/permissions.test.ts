@@ -78,6 +78,15 @@ describe('mayUse: capabilities by role, data-protection level and expert mode', 
     expect(can(actor('owner'), 'manage_admins').ok).toBe(true);
     expect(can(actor('admin', { dataProtectionLevel: 2 }), 'see_requests', token).ok).toBe(true);
   });
+
+  it('saving settings: owners and super_admins with a fresh second factor, never a token (issue 28)', () => {
+    expect(can(actor('admin', { dataProtectionLevel: 9, expertMode: true }), 'change_settings')).toEqual({ ok: false, refusal: 'not_manager' });
+    expect(can(actor('owner'), 'change_settings').ok).toBe(true);
+    expect(can(actor('super_admin'), 'change_settings').ok).toBe(true);
+    expect(can(actor('owner'), 'change_settings', token)).toEqual({ ok: false, refusal: 'token_not_allowed' });
+    expect(mayUse(actor('super_admin'), 'change_settings', rules, { kind: 'session', secondFactorAt: new Date(NOW - 11 * 60_000) }, NOW))
+      .toEqual({ ok: false, refusal: 'second_factor_required' });
+  });
 });
 
 describe('mayActOn: the account acted on', () => {

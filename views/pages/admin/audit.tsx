@@ -2,6 +2,7 @@ import type { AuditListRow } from '../../../db/queries/admin-audit.js';
 import { AdminShell, type AdminShellProps } from '../../components/admin-nav.js';
 import { ErrorNote } from '../../layout.js';
 import { When } from '../../partials/admin/labels.js';
+import { eventWords } from '../../../gateway/audit/event-words.js';
 
 export interface AuditFilterValues {
   event: string;
@@ -59,7 +60,7 @@ export function AuditPage(props: AuditPageProps) {
         <label>Event
           <select name="event">
             <option value="">All events</option>
-            {props.events.map((event) => <option value={event} selected={filter.event === event}>{event}</option>)}
+            {props.events.map((event) => <option value={event} selected={filter.event === event}>{eventWords(event)}</option>)}
           </select>
         </label>
         <label>User<input name="user" value={filter.user} placeholder="id or email" maxlength={320} /></label>
@@ -77,7 +78,7 @@ export function AuditPage(props: AuditPageProps) {
               <tr data-event={row.event}>
                 <td>{row.id}</td>
                 <td><When at={row.at} timeZone={props.timeZone} /></td>
-                <td>{row.event}</td>
+                <td title={row.event}>{eventWords(row.event)}</td>
                 <td>{actorText(row)}</td>
                 <td>{row.userId ? row.userEmail ?? row.userId : '—'}</td>
                 <td>{row.ip ?? '—'}{row.location ? <><br /><span class="muted">{row.location}</span></> : null}</td>

@@ -2,6 +2,7 @@ import type { AuditListRow } from '../../../db/queries/admin-audit.js';
 import { AdminShell, type AdminShellProps } from '../../components/admin-nav.js';
 import { BackupCodeStatCards, type BackupCodeStatsNumbers } from '../../partials/backup-code-stats.js';
 import { When } from '../../partials/admin/labels.js';
+import { eventWords } from '../../../gateway/audit/event-words.js';
 import { actorText } from './audit.js';
 
 export interface PolicyState {
@@ -57,7 +58,7 @@ export function OverviewPage(props: OverviewPageProps) {
               {props.recentActivity.map((row) => (
                 <tr>
                   <td><When at={row.at} timeZone={props.timeZone} /></td>
-                  <td>{row.event}</td>
+                  <td title={row.event} data-event={row.event}>{eventWords(row.event)}</td>
                   <td>{actorText(row)}</td>
                   <td>{row.userId ? row.userEmail ?? row.userId : '—'}</td>
                   <td>{row.reason ?? ''}</td>

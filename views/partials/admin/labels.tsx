@@ -15,8 +15,19 @@ export function StatusBadge(props: { status: string }) {
   return <span class={STATUS_BADGES[props.status] ?? 'badge'} data-status={props.status}>{STATUS_LABELS[props.status] ?? props.status}</span>;
 }
 
-export function DeliveryBadge(props: { delivery: string }) {
-  return <span class={DELIVERY_BADGES[props.delivery] ?? 'badge'} data-delivery={props.delivery}>{DELIVERY_LABELS[props.delivery] ?? props.delivery}</span>;
+/** With the request's status: a cancelled request whose message never went reads "Not sent" (issue 28). */
+export function DeliveryBadge(props: { delivery: string; status?: string }) {
+  const label = props.status === 'cancelled' && props.delivery === 'pending' ? 'Not sent' : DELIVERY_LABELS[props.delivery] ?? props.delivery;
+  return <span class={DELIVERY_BADGES[props.delivery] ?? 'badge'} data-delivery={props.delivery}>{label}</span>;
+}
+
+/** A request pending longer than `recovery.assistance.stale_after`: how long it has waited. */
+export function StaleBadge(props: { createdAt: Date; status: string; nowMs: number; staleAfterMs: number }) {
+  const waited = props.nowMs - props.createdAt.getTime();
+  if (props.status !== 'pending' || waited < props.staleAfterMs) return null;
+  const days = Math.floor(waited / 86_400_000);
+  const hours = Math.floor(waited / 3_600_000);
+  return <span class="badge bad" data-stale="true">Waiting {days >= 1 ? `${days} day${days === 1 ? '' : 's'}` : `${hours} hour${hours === 1 ? '' : 's'}`}</span>;
 }
 
 export function formatWhen(at: Date | null | undefined, timeZone: string): string {

@@ -10,7 +10,7 @@ import net from 'node:net';
  * each checked free by binding it.
  */
 const LOWEST = 10_000;
-const BLOCKS = 8;
+const BLOCKS = 16;
 
 function ephemeralRangeStart(): number {
   try {
@@ -22,7 +22,10 @@ function ephemeralRangeStart(): number {
 }
 
 const blockSize = Math.max(0, Math.floor((ephemeralRangeStart() - LOWEST) / BLOCKS));
-const worker = (Number(process.env.VITEST_POOL_ID) || process.pid) % BLOCKS;
+// RECOURSE_TEST_PORT_SLOT moves a whole checkout's workers to other blocks, so two checkouts
+// testing on one machine (git worktrees) never draw the same ports.
+const slot = Number(process.env.RECOURSE_TEST_PORT_SLOT) || 0;
+const worker = ((Number(process.env.VITEST_POOL_ID) || process.pid) + slot * 3) % BLOCKS;
 const blockStart = LOWEST + worker * blockSize;
 let nextOffset = 0;
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps } from './app.js';
+import { readHost, type RequestHost } from './core/host.js';
 import { createClientIpResolver } from './http/client-ip.js';
 import { lingerAfterAnswer } from './http/linger.js';
 import { originFormTarget } from './http/origin-form.js';
@@ -12,28 +13,36 @@ import { createProxyPipeline, type ProxyPipeline } from './proxy/pipeline.js';
 type NodeListener = (incoming: IncomingMessage, outgoing: ServerResponse) => unknown;
 
 /** Where a request goes, read from its target and Host once at the edge. */
-export type Route = { kind: 'refuse'; reason: string } | { kind: 'gateway' | 'proxy'; target: string };
+export type Route =
+  | { kind: 'refuse'; reason: string }
+  | { kind: 'gateway'; target: string }
+  | { kind: 'proxy'; target: string; host: RequestHost };
 
 // A path whose spelling an upstream or Hono might resolve differently from how it reads.
 const NEEDS_READINGS = /%|\\|;|\/\.\.?(?:\/|$)/;
 
 /**
- * The edge: one reading of the request target and Host for every request. Absolute-form naming
- * another authority and a repeated Host (RFC 9112 §3.2: 400) are refused; the gateway's prefix, in
+ * The edge: one reading of the request target and Host (core/host.ts) for every request.
+ * Absolute-form naming another authority and, for the proxy, a Host that could be
+ * read two ways (repeated Hosts among them) are refused (RFC 9112 §3.2: 400); the gateway's prefix, in
  * any spelling that resolves into it, goes to Hono; everything else to the proxy pipeline. The
  * target to serve is always origin-form.
  */
 export function routeRequest(incoming: Pick<IncomingMessage, 'url' | 'headers' | 'rawHeaders'>, prefix: string): Route {
-  let hosts = 0;
+  // Node keeps the first of repeated Host headers; read them all, joined, so core/host.ts refuses them.
   const raw = incoming.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
-  if (hosts > 1) return { kind: 'refuse', reason: 'more than one Host header' };
-  const target = originFormTarget(incoming.url ?? '', incoming.headers.host);
-  if (!target.ok) return { kind: 'refuse', reason: 'the request target names another host than Host' };
+  let hostHeader: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hostHeader = hostHeader === undefined ? raw[i + 1]! : `${hostHeader}, ${raw[i + 1]!}`;
+  }
+  const host = readHost(hostHeader);
+  const target = originFormTarget(incoming.url ?? '', host.ok ? host.host : undefined);
+  if (!target.ok) return { kind: 'refuse', reason: 'The request target names another host than the Host header.' };
   const path = targetPath(target.target);
   const under = (reading: string) => reading === prefix || reading.startsWith(`${prefix}/`);
   if (under(path) || (NEEDS_READINGS.test(path) && pathReadings(path).some((reading) => !reading.anyCase && under(reading.path)))) return { kind: 'gateway', target: target.target };
-  return { kind: 'proxy', target: target.target };
+  if (!host.ok) return { kind: 'refuse', reason: host.message };
+  return { kind: 'proxy', target: target.target, host: host.host };
 }
 
 /**
@@ -61,9 +70,9 @@ export function createRequestListener(deps: AppDeps, honoListener: NodeListener)
     else outgoing.writeHead(500, { 'content-type': 'text/plain; charset=UTF-8' }).end('Something went wrong. Try again in a moment.');
   }
 
-  function proxy(incoming: IncomingMessage, outgoing: ServerResponse): void {
+  function proxy(incoming: IncomingMessage, outgoing: ServerResponse, host: RequestHost): void {
     try {
-      const judgement = judge(incoming);
+      const judgement = judge(incoming, host);
       const answered = judgement instanceof Promise ? judgement.then((j) => answer(j, incoming, outgoing)) : answer(judgement, incoming, outgoing);
       if (answered) answered.catch((error: unknown) => fail(outgoing, error));
     } catch (error) {
@@ -77,12 +86,12 @@ export function createRequestListener(deps: AppDeps, honoListener: NodeListener)
     if (route.kind !== 'proxy') lingerAfterAnswer(incoming, outgoing);
     if (route.kind === 'refuse') return refuse(outgoing, route.reason);
     incoming.url = route.target;
-    if (route.kind === 'proxy') return proxy(incoming, outgoing);
+    if (route.kind === 'proxy') return proxy(incoming, outgoing, route.host);
     honoListener(incoming, outgoing);
   };
 
   function refuse(outgoing: ServerResponse, reason: string): void {
-    deps.logger.info({ event: 'request.refused', reason }, 'bad request target');
-    outgoing.writeHead(400, { 'content-type': 'text/plain; charset=UTF-8', connection: 'close' }).end(`Bad request: ${reason}.`);
+    deps.logger.info({ event: 'request.refused', reason }, 'bad request target or Host');
+    outgoing.writeHead(400, { 'content-type': 'text/plain; charset=UTF-8', connection: 'close' }).end(reason);
   }
 }

@@ -4,8 +4,9 @@
  * a repeated request costs one map look-up.
  */
 import picomatch from 'picomatch';
+import { readHost } from '../core/host.js';
 import { ACCESS_LEVELS, EVERYONE, type AccessLevel } from './fields.js';
-import { normalizeHost, pathReadings, type PathReading } from './request-target.js';
+import { pathReadings, type PathReading } from './request-target.js';
 import type { AccessRule, Policy } from './schema.js';
 
 export type { AccessLevel };
@@ -56,7 +57,8 @@ function globTest(globs: readonly string[] | undefined, options: picomatch.Picom
 
 function compileRule(rule: AccessRule): CompiledRule {
   const compiled: CompiledRule = { level: rule.policy };
-  // `dot` so that `/public/**` also covers `/public/.well-known/…`; hosts are already lower-cased.
+  // `dot` so that `/public/**` also covers `/public/.well-known/…`; hosts are matched as read by
+  // core/host.ts (lower case, no port, no trailing dot), the reading the app router uses.
   const host = globTest(rule.hosts, { dot: true, nocase: true });
   const path = globTest(rule.paths, { dot: true });
   const pathAnyCase = globTest(rule.paths, { dot: true, nocase: true });
@@ -128,11 +130,13 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
       key += `\0${path}`;
       const known = decisions.get(key);
       if (known !== undefined) return known;
-      const hostName = normalizeHost(host);
+      // A Host with no one reading is routed nowhere (the proxy and verify answer 400), so no rule
+      // may speak for it.
+      const read = readHost(host);
       const verb = method.toUpperCase();
       // First match wins per reading of the path; across readings the strictest answer stands.
-      const level = pathReadings(path)
-        .map((reading) => firstMatch(rules, fallback, hostName, reading, verb, roles, relevant))
+      const level = !read.ok ? 'deny' : pathReadings(path)
+        .map((reading) => firstMatch(rules, fallback, read.host.name, reading, verb, roles, relevant))
         .reduce(stricter);
       if (key.length <= DECISION_CACHE_MAX_KEY) {
         // Oldest first: a Map iterates in insertion order.

@@ -1,20 +1,8 @@
 /**
- * The host and path a rule is matched against. Path rules guard upstream resources, so every
- * spelling that an upstream might resolve to the same resource has to be matched the same way.
+ * The path a rule is matched against (the host is read by core/host.ts). Path rules guard upstream
+ * resources, so every spelling that an upstream might resolve to the same resource has to be
+ * matched the same way.
  */
-
-/** Lower case, no port, no trailing dot: `Admin.Example.com.:443` and `admin.example.com` are one host. */
-export function normalizeHost(host: string): string {
-  let name = host.trim().toLowerCase();
-  if (name.startsWith('[')) {
-    const end = name.indexOf(']');
-    name = end === -1 ? name : name.slice(0, end + 1);
-  } else {
-    const colon = name.lastIndexOf(':');
-    if (colon !== -1) name = name.slice(0, colon);
-  }
-  return name.endsWith('.') ? name.slice(0, -1) : name;
-}
 
 function decode(text: string): string {
   try {

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
+import type { RequestHost } from '../core/host.js';
 import { stripMapped } from '../http/client-ip.js';
 import { readCookie } from '../http/session-cookie.js';
 import { targetPath } from '../policy/request-target.js';
@@ -13,7 +14,7 @@ import type { AllowedRequest } from './pass-through.js';
 
 export interface ProxyPipelineDeps {
   config: Config;
-  appFor: (host: string | undefined) => AppTarget | undefined;
+  appFor: (host: RequestHost) => AppTarget | undefined;
   access: AccessDecider;
   clock: Pick<Clock, 'nowMs'>;
   isTrustedPeer: (ip: string) => boolean;
@@ -36,7 +37,8 @@ export type Judgement = { kind: 'unknown_site'; log: Logger } | { kind: 'judged'
 
 /**
  * The one pipeline for every request outside the gateway's prefix, on Node's own objects: the
- * target (already origin-form, http/origin-form.ts) and Host are read once → the app → the session
+ * target (already origin-form, http/origin-form.ts) and the Host (core/host.ts), read once at the
+ * edge (request-listener.ts) → the app → the session
  * (from memory when it can, without a promise) → the access decision (proxy/decide.ts). It only
  * judges; the adapters (proxy/http-answer.ts for requests, proxy/websocket.ts for upgrades)
  * turn a judgement into an answer, so a decision is made in exactly one place.
@@ -46,12 +48,12 @@ export function createProxyPipeline(deps: ProxyPipelineDeps) {
   const publicProto = new URL(deps.config.server.public_url).protocol.replace(':', '');
 
   /** A judgement; a promise only when the session had to be read from the store. */
-  return function judge(incoming: IncomingMessage): Judgement | Promise<Judgement> {
+  return function judge(incoming: IncomingMessage, requestHost: RequestHost): Judgement | Promise<Judgement> {
     const { headers } = incoming;
     const requestId = randomUUID();
     const log = deps.logger.child({ requestId });
-    const host = headers.host ?? '';
-    const target = deps.appFor(host);
+    const host = requestHost.authority;
+    const target = deps.appFor(requestHost);
     if (!target) return { kind: 'unknown_site', log };
     const rawUrl = incoming.url!;
     const method = incoming.method!;
@@ -66,7 +68,7 @@ export function createProxyPipeline(deps: ProxyPipelineDeps) {
     };
     const question = { host, path: targetPath(rawUrl), method, pageLoad: isPageLoad(method, (name) => headers[name] as string | undefined) };
     const judged = (decision: RequestDecision): Judgement => ({
-      kind: 'judged', request: { target, decision, originalUrl: `${proto}://${host || 'localhost'}${rawUrl}`, trip, log },
+      kind: 'judged', request: { target, decision, originalUrl: `${proto}://${host}${rawUrl}`, trip, log },
     });
     const cookie = readCookie(headers.cookie, cookieName);
     const known = deps.sessions.resolveFromMemory(cookie);

@@ -32,6 +32,8 @@ describe('decideAccess', () => {
     ['roles "*" matches any signed-in user', request({ path: '/reports/q1', roles: ['user'] }), 'one_factor'],
     ['roles "*" never matches an anonymous request', request({ path: '/reports/q1' }), 'two_factor'],
     ['hosts "*" matches any host', request({ host: 'whatever.test:81', path: '/open' }), 'bypass'],
+    ['a Host with no one reading is denied, even where "*" would bypass', request({ host: 'whatever..test', path: '/open' }), 'deny'],
+    ['two hosts in one Host are denied', request({ host: 'a.test, b.test', path: '/open' }), 'deny'],
   ] as const)('%s', (_, req, expected) => {
     expect(decideAccess(req)).toBe(expected);
   });

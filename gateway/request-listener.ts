@@ -1,4 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { AppDeps } from './app.js';
 import { readHost, type RequestHost } from './core/host.js';
 import { createClientIpResolver } from './http/client-ip.js';
@@ -7,8 +9,11 @@ import { originFormTarget } from './http/origin-form.js';
 import { pathReadings, targetPath } from './policy/request-target.js';
 import { createAppRouter } from './proxy/hosts.js';
 import { createHttpAnswer } from './proxy/http-answer.js';
-import { createPassThrough } from './proxy/pass-through.js';
+import { createLiveSockets } from './proxy/live-sockets.js';
+import { createPassThrough, createTripHeaders } from './proxy/pass-through.js';
 import { createProxyPipeline, type ProxyPipeline } from './proxy/pipeline.js';
+import { writeSocketAnswer } from './proxy/socket-answer.js';
+import { createWebSocketRelay } from './proxy/websocket.js';
 
 type NodeListener = (incoming: IncomingMessage, outgoing: ServerResponse) => unknown;
 
@@ -46,11 +51,12 @@ export function routeRequest(incoming: Pick<IncomingMessage, 'url' | 'headers' |
 }
 
 /**
- * The Node request listener: Hono (`honoListener`) serves only the gateway's own pages and APIs;
- * every other request is judged by the proxy pipeline and answered by its HTTP adapter.
+ * The Node listeners: Hono (`honoListener`) serves only the gateway's own pages and APIs; every
+ * other request is judged by the proxy pipeline and answered by its HTTP adapter, every WebSocket
+ * handshake (the server's 'upgrade' event) by the same pipeline and its WebSocket adapter.
  */
-export function createRequestListener(deps: AppDeps, honoListener: NodeListener) {
-  const { config } = deps;
+export function createListeners(deps: AppDeps, honoListener: NodeListener) {
+  const { config, metrics } = deps;
   const judge: ProxyPipeline = createProxyPipeline({
     config,
     appFor: createAppRouter(deps.upstreams ?? config.apps),
@@ -61,7 +67,15 @@ export function createRequestListener(deps: AppDeps, honoListener: NodeListener)
     logger: deps.logger,
   });
   const answer = createHttpAnswer({
-    config, passThrough: createPassThrough({ config, forwarder: deps.forwarder, ...(deps.metrics ? { metrics: deps.metrics } : {}) }),
+    config, passThrough: createPassThrough({ config, forwarder: deps.forwarder, ...(metrics ? { metrics } : {}) }),
+  });
+  const liveSockets = createLiveSockets({
+    sessions: deps.sessions, logger: deps.logger,
+    ...(metrics ? { opened: (app: string) => metrics.websocketsOpen.inc({ app }), closed: (app: string) => metrics.websocketsOpen.dec({ app }) } : {}),
+  });
+  const relayUpgrade = createWebSocketRelay({
+    config, tripHeaders: createTripHeaders(config), liveSockets,
+    ...(metrics ? { counted: (app: string, outcome: string) => metrics.websocketUpgrades.inc({ app, outcome }) } : {}),
   });
 
   function fail(outgoing: ServerResponse, error: unknown): void {
@@ -80,7 +94,12 @@ export function createRequestListener(deps: AppDeps, honoListener: NodeListener)
     }
   }
 
-  return function gatewayRequestListener(incoming: IncomingMessage, outgoing: ServerResponse): void {
+  function refuse(outgoing: ServerResponse, reason: string): void {
+    deps.logger.info({ event: 'request.refused', reason }, 'bad request target or Host');
+    outgoing.writeHead(400, { 'content-type': 'text/plain; charset=UTF-8', connection: 'close' }).end(reason);
+  }
+
+  function request(incoming: IncomingMessage, outgoing: ServerResponse): void {
     const route = routeRequest(incoming, config.server.prefix);
     // Hono may answer a request with a body before reading it: the rest is read after the answer.
     if (route.kind !== 'proxy') lingerAfterAnswer(incoming, outgoing);
@@ -88,10 +107,48 @@ export function createRequestListener(deps: AppDeps, honoListener: NodeListener)
     incoming.url = route.target;
     if (route.kind === 'proxy') return proxy(incoming, outgoing, route.host);
     honoListener(incoming, outgoing);
-  };
-
-  function refuse(outgoing: ServerResponse, reason: string): void {
-    deps.logger.info({ event: 'request.refused', reason }, 'bad request target or Host');
-    outgoing.writeHead(400, { 'content-type': 'text/plain; charset=UTF-8', connection: 'close' }).end(reason);
   }
+
+  function upgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if ((incoming.headers.upgrade ?? '').toLowerCase() !== 'websocket') return serveAsRequest(incoming, socket);
+    const route = routeRequest(incoming, config.server.prefix);
+    if (route.kind === 'refuse') return writeSocketAnswer(socket, 400, { 'content-type': 'text/plain; charset=UTF-8' }, route.reason);
+    // The gateway's own pages take no WebSockets.
+    if (route.kind === 'gateway') return writeSocketAnswer(socket, 404, { 'content-type': 'text/plain; charset=UTF-8' }, 'Not found.');
+    incoming.url = route.target;
+    try {
+      const judgement = judge(incoming, route.host);
+      if (!(judgement instanceof Promise)) return relayUpgrade(judgement, incoming, socket, head);
+      judgement.then((j) => relayUpgrade(j, incoming, socket, head)).catch((error: unknown) => {
+        deps.logger.error({ err: error }, 'WebSocket handshake failed');
+        writeSocketAnswer(socket, 500, { 'content-type': 'text/plain; charset=UTF-8' }, 'Something went wrong.');
+      });
+    } catch (error) {
+      deps.logger.error({ err: error }, 'WebSocket handshake failed');
+      writeSocketAnswer(socket, 500, { 'content-type': 'text/plain; charset=UTF-8' }, 'Something went wrong.');
+    }
+  }
+
+  /**
+   * Another upgrade (`h2c`, say) is declined (RFC 9110 §7.8: a server may ignore Upgrade) and the
+   * request served as it would be without it. Node hands such a request to 'upgrade' with a bare
+   * socket; a response is attached to it by hand. Only a request without a body: its body would
+   * never be read from a socket Node has let go of.
+   */
+  function serveAsRequest(incoming: IncomingMessage, socket: Duplex): void {
+    if (incoming.headers['content-length'] || incoming.headers['transfer-encoding']) {
+      return writeSocketAnswer(socket, 400, { 'content-type': 'text/plain; charset=UTF-8' }, 'This upgrade is not supported.');
+    }
+    const outgoing = new ServerResponse(incoming);
+    outgoing.shouldKeepAlive = false;
+    outgoing.assignSocket(socket as Socket);
+    outgoing.once('finish', () => {
+      outgoing.detachSocket(socket as Socket);
+      socket.end();
+    });
+    request(incoming, outgoing);
+  }
+
+  return { request, upgrade, closeLiveSockets: () => liveSockets.closeAll() };
 }

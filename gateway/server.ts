@@ -7,7 +7,7 @@ import { claimDataDir } from './cli/owner-lock.js';
 import { makeGatewayFilesPrivate, makeTreePrivate } from './cli/private-files.js';
 import { createApp, type App, type AppDeps } from './app.js';
 import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
-import { createRequestListener } from './request-listener.js';
+import { createListeners } from './request-listener.js';
 import { recordAudit } from './audit/write.js';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -194,12 +194,18 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const app = createApp(appDeps);
 
     const [host, portText] = splitListen(config.server.listen);
+    let listeners: ReturnType<typeof createListeners> | undefined;
     const server = await new Promise<Server>((resolve, reject) => {
       const s = serve({
         fetch: app.fetch, hostname: host, port: options.port ?? Number(portText),
         // The unread rest of a body is dropped by http/linger.ts, with limits of its own.
         autoCleanupIncoming: false,
-        createServer: ((serverOptions: ServerOptions, honoListener: RequestListener) => createServer(serverOptions, createRequestListener(appDeps, honoListener))) as typeof createServer,
+        createServer: ((serverOptions: ServerOptions, honoListener: RequestListener) => {
+          listeners = createListeners(appDeps, honoListener);
+          const created = createServer(serverOptions, listeners.request);
+          created.on('upgrade', listeners.upgrade);
+          return created;
+        }) as typeof createServer,
       }, () => resolve(s as Server)) as Server;
       s.once('error', (error: NodeJS.ErrnoException) => reject(new StartupError([`server.listen: cannot listen on ${config.server.listen}: ${error.code ?? error.message}`])));
     });
@@ -222,6 +228,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         // Stop accepting, let in-flight requests finish, then release dependencies.
         // A keep-alive connection whose answer is done would sit idle until keepAliveTimeout and
         // hold up the exit, so idle connections are closed until the last request has finished.
+        // Relayed WebSockets are no longer the HTTP server's connections: they are ended here.
+        listeners?.closeLiveSockets();
         const sweep = setInterval(() => server.closeIdleConnections(), 50);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -94,7 +94,9 @@ export const configSchema = z.strictObject({
     name: z.string().min(1),
     host: z.string().min(1),
     upstream,
-  })).default([{ name: 'demo', host: '*', upstream: 'builtin:demo' }]),
+    // WebSocket upgrades (RFC 6455) are judged like any request and relayed; false refuses them (403).
+    websockets: z.boolean().default(true),
+  })).default([{ name: 'demo', host: '*', upstream: 'builtin:demo', websockets: true }]),
 }).superRefine((config, ctx) => {
   if (config.session.idle_timeout > config.session.max_age) {
     ctx.addIssue({ code: 'custom', path: ['session', 'idle_timeout'], message: 'must not exceed session.max_age' });

@@ -17,6 +17,8 @@ export function createMetrics() {
   const rateLimited = new client.Counter({ name: 'recourse_rate_limit_rejections_total', help: 'Requests refused by a rate limit, by purpose', labelNames: ['purpose'] as const, registers: [registry] });
   const deliveryFailures = new client.Counter({ name: 'recourse_delivery_failures_total', help: 'Failed delivery attempts by channel', labelNames: ['channel'] as const, registers: [registry] });
   const outboxDepth = new client.Gauge({ name: 'recourse_outbox_pending', help: 'Messages waiting in the outbox', registers: [registry] });
+  const websocketsOpen = new client.Gauge({ name: 'recourse_websockets_open', help: 'WebSockets relayed now, by app', labelNames: ['app'] as const, registers: [registry] });
+  const websocketUpgrades = new client.Counter({ name: 'recourse_websocket_upgrades_total', help: 'WebSocket handshakes by app and outcome (relayed, refused_by_upstream, unauthenticated, forbidden, disabled, unavailable, unknown_site, upstream_unreachable, upstream_timeout)', labelNames: ['app', 'outcome'] as const, registers: [registry] });
   const policyVersion = new client.Gauge({ name: 'recourse_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'] as const, registers: [registry] });
   // Read at scrape time: a growing `waiting` is a sign-in backlog (hashes queue for a thread).
   new client.Gauge({
@@ -34,7 +36,7 @@ export function createMetrics() {
       this.inc(hashLoad().refused);
     },
   });
-  return { registry, proxyTraffic, auditEvents, signIns, recovery, rateLimited, deliveryFailures, outboxDepth, policyVersion };
+  return { registry, proxyTraffic, auditEvents, signIns, recovery, rateLimited, deliveryFailures, outboxDepth, policyVersion, websocketsOpen, websocketUpgrades };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -76,7 +76,7 @@ export function downstreamResponseHeaders(headers: Record<string, string | strin
     const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
     if (name === 'set-cookie') {
-      const kept = (Array.isArray(value) ? value : [value]).filter((line) => !dropCookies.includes(setCookieName(line)));
+      const kept = (Array.isArray(value) ? value : [value]).filter((line) => !setsCookieOf(line, dropCookies));
       if (kept.length > 0) out[name] = kept;
       continue;
     }
@@ -85,11 +85,11 @@ export function downstreamResponseHeaders(headers: Record<string, string | strin
   return out;
 }
 
-/** The cookie name a Set-Cookie line sets (RFC 6265 §5.2: up to `=`, trimmed). */
-function setCookieName(line: string): string {
+/** Whether a Set-Cookie line sets one of `names` (RFC 6265 §5.2: the name is up to `=`, trimmed). */
+export function setsCookieOf(line: string, names: readonly string[]): boolean {
   const pair = line.split(';', 1)[0]!;
   const equals = pair.indexOf('=');
-  return (equals === -1 ? '' : pair.slice(0, equals)).trim();
+  return names.includes((equals === -1 ? '' : pair.slice(0, equals)).trim());
 }
 
 /**

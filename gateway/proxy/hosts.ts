@@ -8,6 +8,8 @@ export interface AppTarget {
   origin: string;
   /** Path prefix of the upstream URL, if it had one. */
   basePath: string;
+  /** Whether WebSocket upgrades are relayed (`apps[].websockets`). */
+  websockets: boolean;
 }
 
 const GLOB = /[*?[{]/;
@@ -16,10 +18,10 @@ const GLOB = /[*?[{]/;
  * Routes a request's host (read by core/host.ts, the reading the access policy judges) to an app:
  * exact names first (with the port, then without), then globs, then `"*"`.
  */
-export function createAppRouter(apps: ReadonlyArray<{ name: string; host: string; upstream: string }>) {
+export function createAppRouter(apps: ReadonlyArray<{ name: string; host: string; upstream: string; websockets?: boolean }>) {
   const targets = apps.map((app): AppTarget => {
     const url = new URL(app.upstream);
-    return { name: app.name, host: app.host.toLowerCase(), origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+    return { name: app.name, host: app.host.toLowerCase(), origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), websockets: app.websockets ?? true };
   });
   // An app's own host is spelled as a request's would be read, so `App.Example.com.` still matches.
   const exact = new Map(targets.filter((t) => !GLOB.test(t.host)).map((t) => {

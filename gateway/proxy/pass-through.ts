@@ -36,24 +36,39 @@ export interface AllowedRequest {
 }
 
 /**
- * An allowed request's trip to its app and back: header hygiene (identity set by the gateway,
- * session and CSRF cookies dropped both ways), the streamed hop, metrics, and a log line when the app failed.
+ * The headers an allowed request carries to its app, for every kind of trip (a request, a
+ * WebSocket handshake): identity set by the gateway and the client's copies removed, the session
+ * and CSRF cookies dropped (`dropCookies`, also kept out of the app's Set-Cookie on the way back).
+ */
+export function createTripHeaders(config: Config) {
+  const dropCookies: readonly string[] = [config.session.cookie_name, csrfCookieName(config)];
+  return {
+    dropCookies,
+    headersFor(request: AllowedRequest): Record<string, string | string[]> {
+      return upstreamRequestHeaders(request.rawHeaders, {
+        dropCookies,
+        // This hop appends the address it saw: the socket peer (with an untrusted peer that is the client).
+        clientIp: request.peer || request.clientIp,
+        trustedForwardedFor: request.trustedForwardedFor,
+        proto: request.proto,
+        host: request.host,
+        requestId: request.requestId,
+        identity: request.session ? identityHeaders(request.session) : undefined,
+      });
+    },
+  };
+}
+
+/**
+ * An allowed request's trip to its app and back: the trip's headers (createTripHeaders), the
+ * streamed hop, metrics, and a log line when the app failed.
  */
 export function createPassThrough(deps: { config: Config; forwarder: Forwarder; metrics?: Metrics }) {
-  const dropCookies = [deps.config.session.cookie_name, csrfCookieName(deps.config)];
+  const { dropCookies, headersFor } = createTripHeaders(deps.config);
   const { metrics } = deps;
 
   return function passThrough(request: AllowedRequest, log: Logger): Promise<ForwardOutcome> {
-    const headers = upstreamRequestHeaders(request.rawHeaders, {
-      dropCookies,
-      // This hop appends the address it saw: the socket peer (with an untrusted peer that is the client).
-      clientIp: request.peer || request.clientIp,
-      trustedForwardedFor: request.trustedForwardedFor,
-      proto: request.proto,
-      host: request.host,
-      requestId: request.requestId,
-      identity: request.session ? identityHeaders(request.session) : undefined,
-    });
+    const headers = headersFor(request);
     const started = performance.now();
     return deps.forwarder.forward({
       origin: request.target.origin,

@@ -8,6 +8,7 @@ import { stripMapped } from '../http/client-ip.js';
 import { readCookie } from '../http/session-cookie.js';
 import { targetPath } from '../policy/request-target.js';
 import type { SessionManager } from '../session/manager.js';
+import type { SessionView } from '../session/store.js';
 import { decideForSession, decideRequest, isPageLoad, type AccessDecider, type RequestDecision } from './decide.js';
 import type { AppTarget } from './hosts.js';
 import type { AllowedRequest } from './pass-through.js';
@@ -30,6 +31,9 @@ export interface JudgedRequest {
   originalUrl: string;
   /** What an allowed request's trip needs, whatever carries it. */
   trip: Omit<AllowedRequest, 'session' | 'incoming' | 'outgoing'>;
+  /** The session cookie it carried, and the same decision for that session as it is later (a live WebSocket). */
+  cookie: string | undefined;
+  decideAgain(session: SessionView | null): RequestDecision;
   log: Logger;
 }
 
@@ -67,10 +71,14 @@ export function createProxyPipeline(deps: ProxyPipelineDeps) {
       ...(trustedForwardedFor ? { trustedForwardedFor } : {}),
     };
     const question = { host, path: targetPath(rawUrl), method, pageLoad: isPageLoad(method, (name) => headers[name] as string | undefined) };
-    const judged = (decision: RequestDecision): Judgement => ({
-      kind: 'judged', request: { target, decision, originalUrl: `${proto}://${host}${rawUrl}`, trip, log },
-    });
     const cookie = readCookie(headers.cookie, cookieName);
+    const judged = (decision: RequestDecision): Judgement => ({
+      kind: 'judged',
+      request: {
+        target, decision, originalUrl: `${proto}://${host}${rawUrl}`, trip, cookie, log,
+        decideAgain: (session) => decideForSession(deps, session, question),
+      },
+    });
     const known = deps.sessions.resolveFromMemory(cookie);
     if (known !== undefined) return judged(decideForSession(deps, known, question));
     return decideRequest(deps, { session: () => deps.sessions.resolve(cookie), log }, question).then(judged);

@@ -60,7 +60,7 @@ describe('app routing by Host', () => {
   });
 
   it('splits the upstream into origin and base path', () => {
-    expect(appFor('wiki.example.com')).toEqual({ name: 'wiki', host: 'wiki.example.com', origin: 'http://10.0.0.5:8080', basePath: '/wiki' });
+    expect(appFor('wiki.example.com')).toEqual({ name: 'wiki', host: 'wiki.example.com', origin: 'http://10.0.0.5:8080', basePath: '/wiki', websockets: true });
     expect(appFor('admin.example.com:8443')?.basePath).toBe('');
     expect(appFor('admin.example.com:8443')?.origin).toBe('https://10.0.0.6');
   });

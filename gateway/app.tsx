@@ -89,6 +89,7 @@ export function createApp(deps: AppDeps) {
   const clientIp = createClientIpResolver(config.server.trust_proxy);
   const appHosts = config.apps.map((a) => a.host);
   const safeRedirect = createRedirectGuard(config.server.public_url, appHosts);
+  const appFor = createAppRouter(deps.upstreams ?? config.apps);
   const https = config.server.public_url.startsWith('https://');
 
   const sessionCookie = config.session.cookie_name;
@@ -108,7 +109,7 @@ export function createApp(deps: AppDeps) {
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
-    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
+    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted, appFor,
   };
 
   // Before any page renders: keeps Node 20's promise hooks off the proxy path (see the module).
@@ -212,7 +213,7 @@ export function createApp(deps: AppDeps) {
   app.all('*', createProxyHandler({
     config,
     passThrough: passThroughFor(deps),
-    appFor: createAppRouter(deps.upstreams ?? config.apps),
+    appFor,
     access: deps.access,
     clock,
     isTrustedPeer: clientIp.isTrusted,

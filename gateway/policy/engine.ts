@@ -6,7 +6,7 @@
 import picomatch from 'picomatch';
 import { readHost } from '../core/host.js';
 import { ACCESS_LEVELS, EVERYONE, type AccessLevel } from './fields.js';
-import { pathReadings } from './request-target.js';
+import { pathReadings, type PathReading } from './request-target.js';
 import type { AccessRule, Policy } from './schema.js';
 
 export type { AccessLevel };
@@ -41,6 +41,8 @@ type Test = (value: string) => boolean;
 interface CompiledRule {
   host?: Test;
   path?: Test;
+  /** The same globs without regard to case, for a case-folded reading of the path. */
+  pathAnyCase?: Test;
   methods?: ReadonlySet<string>;
   /** `signed_in` for `roles: ["*"]`: any user, but never an anonymous request. */
   roles?: ReadonlySet<string> | 'signed_in';
@@ -59,8 +61,10 @@ function compileRule(rule: AccessRule): CompiledRule {
   // core/host.ts (lower case, no port, no trailing dot), the reading the app router uses.
   const host = globTest(rule.hosts, { dot: true, nocase: true });
   const path = globTest(rule.paths, { dot: true });
+  const pathAnyCase = globTest(rule.paths, { dot: true, nocase: true });
   if (host) compiled.host = host;
   if (path) compiled.path = path;
+  if (pathAnyCase) compiled.pathAnyCase = pathAnyCase;
   if (rule.methods && !rule.methods.includes(EVERYONE)) compiled.methods = new Set(rule.methods);
   if (rule.roles) compiled.roles = rule.roles.includes(EVERYONE) ? 'signed_in' : new Set(rule.roles);
   if (rule.groups) compiled.groups = new Set(rule.groups);
@@ -77,7 +81,7 @@ function firstMatch(
   rules: readonly CompiledRule[],
   fallback: AccessLevel,
   host: string,
-  path: string,
+  reading: PathReading,
   method: string,
   roles: readonly string[],
   groups: readonly string[],
@@ -87,7 +91,8 @@ function firstMatch(
     if (!matchesRoles(rule.roles, roles)) continue;
     if (rule.groups && !groups.some((group) => rule.groups!.has(group))) continue;
     if (rule.host && !rule.host(host)) continue;
-    if (rule.path && !rule.path(path)) continue;
+    const path = reading.anyCase ? rule.pathAnyCase : rule.path;
+    if (path && !path(reading.path)) continue;
     return rule.level;
   }
   return fallback;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../support/client.js';
 import { startForwardAuthStack, type ForwardAuthStack } from '../support/forward-auth.js';
 import type { TestGateway } from '../support/gateway.js';
-import { requestWithHost } from '../support/host-request.js';
+import { rawRequest } from '../support/raw-http.js';
 import { hasNginx, NGINX_BIN, startNginx, type RunningNginx } from '../support/nginx.js';
 
 /**
@@ -129,19 +129,19 @@ describe.skipIf(!hasNginx)('nginx auth_request in front of an app (docs/forward-
   // address was judged by public.test's bypass rule and proxied to the protected app.
   it('the attack: Host: public.test (any spelling) on the app\'s address, with no session, never reaches the app', async () => {
     const before = upstream.seen.length;
+    // nginx's default server answers 444: it closes the connection without a response.
+    const unanswered = (target: string, host: string) =>
+      rawRequest(nginx.port, target, [`Host: ${host}`]).then((answer) => answer.status, () => 0);
     for (const host of ['public.test', 'PUBLIC.TEST.', `public.test:${nginx.port}`, 'elsewhere.test']) {
-      // nginx's default server answers 444: it closes the connection without a response.
-      const outcome = await requestWithHost(nginx.url, host, '/reports/q3').catch((error: Error) => error);
-      expect(outcome, host).toBeInstanceOf(Error);
+      expect(await unanswered('/reports/q3', host), host).toBe(0);
     }
     // The request line's host picks the server too: an absolute-form target naming public.test.
-    const absolute = await requestWithHost(nginx.url, `127.0.0.1:${nginx.port}`, 'http://public.test/reports/q3').catch((error: Error) => error);
-    expect(absolute).toBeInstanceOf(Error);
+    expect(await unanswered('http://public.test/reports/q3', `127.0.0.1:${nginx.port}`)).toBe(0);
     expect(upstream.seen.length).toBe(before);
     // The app's own host still asks Recourse about itself: sign in first.
-    const own = await requestWithHost(nginx.url, `127.0.0.1:${nginx.port}`, '/reports/q3');
+    const own = await rawRequest(nginx.port, '/reports/q3', [`Host: 127.0.0.1:${nginx.port}`]);
     expect(own.status).toBe(302);
-    expect(own.headers.location).toBe(`${nginx.url}${P}/login?rd=${encodeURIComponent(`${nginx.url}/reports/q3`)}`);
+    expect(own.headers).toContain(`Location: ${nginx.url}${P}/login?rd=${encodeURIComponent(`${nginx.url}/reports/q3`)}`);
     expect(upstream.seen.length).toBe(before);
   });
 });

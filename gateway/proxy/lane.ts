@@ -121,11 +121,12 @@ export function createProxyLane(deps: ProxyLaneDeps) {
     const path = LANE_METHODS.has(incoming.method!) && !incoming.headers.upgrade ? plainRequestPath(incoming.url, prefix) : undefined;
     const host = path === undefined ? undefined : plainHost(incoming);
     const read = host === undefined ? undefined : readHost(host);
-    const target = read?.ok ? deps.appFor(read.host) : undefined;
+    const site = read?.ok ? read.host : undefined;
+    const target = site && deps.appFor(site);
     if (!target) return void hono(incoming, outgoing);
     let served: Promise<void>;
     try {
-      served = serve(incoming, outgoing, hono, path!, host!, target);
+      served = serve(incoming, outgoing, hono, path!, site!.authority, target);
     } catch (error) {
       served = Promise.reject(error);
     }

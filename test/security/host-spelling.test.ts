@@ -58,6 +58,8 @@ describe('one reading of the Host for routing and policy', () => {
         expect(res.body, `${host} ${path}`).toContain(`hello GET ${path}`);
         expect(publicApp.seen.length, `${host} ${path}`).toBe(before.public + 1);
         expect(catchAll.seen.length, `${host} ${path}: the catch-all app must see nothing`).toBe(before.catchAll);
+        // Both paths tell the app the host in its one spelling.
+        expect(publicApp.last()!.headers['x-forwarded-host'], `${host} ${path}`).toBe(host.includes(':') ? `public.test:${port()}` : 'public.test');
       }
     }
   });

@@ -20,6 +20,7 @@ import { requestContext } from './http/request-context.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from './http/hash-busy.js';
 import { answerUnavailable } from './http/unavailable.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
+import { createAppRouter } from './proxy/hosts.js';
 import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
 import type { Forwarder } from './proxy/forward.js';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps) {
   const clientIp = createClientIpResolver(config.server.trust_proxy);
   const appHosts = config.apps.map((a) => a.host);
   const safeRedirect = createRedirectGuard(config.server.public_url, appHosts);
+  const appFor = createAppRouter(deps.upstreams ?? config.apps);
   const https = config.server.public_url.startsWith('https://');
 
   const sessionCookie = config.session.cookie_name;
@@ -101,7 +103,7 @@ export function createApp(deps: AppDeps) {
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
-    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
+    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted, appFor,
   };
 
   const app = new Hono<AppEnv>();

@@ -22,7 +22,7 @@ export interface LiveSocket {
 }
 
 export interface LiveSocketsDeps {
-  sessions: Pick<SessionManager, 'resolve' | 'onRevoked'>;
+  sessions: Pick<SessionManager, 'resolve' | 'onForgotten'>;
   logger: Logger;
   recheckMs?: number;
   opened?(app: string): void;
@@ -32,13 +32,16 @@ export interface LiveSocketsDeps {
 /**
  * The WebSockets relayed now. A handshake was judged once; the connection lives on, so it is judged
  * again while it lasts: when its session ends or the decision no longer allows it, it is closed.
- * A revocation on this instance triggers a check at once; the timer catches the rest.
+ * A revocation this instance learns of (its own, or another's over the Redis bus) triggers a check
+ * at once; the timer catches the rest (the CLI, an instance without Redis, expiry, a changed policy).
  */
 export function createLiveSockets(deps: LiveSocketsDeps) {
   const live = new Set<LiveSocket>();
   const recheckMs = deps.recheckMs ?? LIVE_SOCKET_RECHECK_MS;
   let timer: NodeJS.Timeout | undefined;
   let checking = false;
+  // A revocation that arrives during a check may have missed it: one more check follows.
+  let again = false;
 
   async function judgeAgain(socket: LiveSocket): Promise<void> {
     let decision: RequestDecision;
@@ -53,16 +56,22 @@ export function createLiveSockets(deps: LiveSocketsDeps) {
   }
 
   async function checkAll(): Promise<void> {
-    if (checking) return;
+    if (checking) {
+      again = true;
+      return;
+    }
     checking = true;
     try {
-      await Promise.all([...live].map(judgeAgain));
+      do {
+        again = false;
+        await Promise.all([...live].map(judgeAgain));
+      } while (again);
     } finally {
       checking = false;
     }
   }
 
-  deps.sessions.onRevoked(() => void checkAll());
+  deps.sessions.onForgotten(() => void checkAll());
 
   return {
     /** Starts watching a relayed socket; the returned function stops (call it once the socket closed). */

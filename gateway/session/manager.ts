@@ -55,6 +55,8 @@ export function createSessionManager(options: SessionManagerOptions) {
     ...(options.onRecheckError ? { onRefreshError: options.onRecheckError } : {}),
   });
   const revokedListeners: Array<(idHashes: string[]) => void> = [];
+  // Told of every revocation this instance learns of, its own or another's (the Redis bus).
+  const forgottenListeners: Array<() => void> = [];
   // Longer than any transaction that revokes; a revoked id never comes back, so this only ever refuses.
   const revokedRecently = new LRUCache<string, true>({ max: 100_000, ttl: 10_000 });
 
@@ -131,6 +133,7 @@ export function createSessionManager(options: SessionManagerOptions) {
   function forget(idHashes: string[]): void {
     views.forget(idHashes);
     for (const idHash of idHashes) revokedRecently.set(idHash, true);
+    if (idHashes.length > 0) for (const listener of forgottenListeners) listener();
   }
 
   /** After a commit that revoked sessions outside this manager: forget them here and everywhere. */
@@ -190,6 +193,8 @@ export function createSessionManager(options: SessionManagerOptions) {
     forgetUser,
     announceRevoked,
     onRevoked: (listener: (idHashes: string[]) => void) => revokedListeners.push(listener),
+    /** After any revocation known here, made on this instance or announced by another. */
+    onForgotten: (listener: () => void) => forgottenListeners.push(listener),
     /** Drops every cached view (a user was disabled or changed role). */
     forgetAll: () => views.clear(),
   };

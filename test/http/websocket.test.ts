@@ -105,6 +105,17 @@ describe('an allowed handshake is relayed', () => {
     expect(seen.cookie ?? '').not.toContain('recourse_session');
   });
 
+  it('holds a slow client against a fast app with back-pressure, never buffering without bound', async () => {
+    const opened = await openAs(await signedIn(), '/flood');
+    if (!opened.ok) throw new Error(`refused ${opened.status}`);
+    // The client stops reading: the gateway must stop reading from the app, so the app's own
+    // buffer fills (a gateway that kept reading would hold it all in memory instead).
+    const raw = (opened.socket as unknown as { _socket: import('node:net').Socket })._socket;
+    raw.pause();
+    await expect.poll(() => upstream.flood.mostBuffered, { timeout: 30_000, interval: 100 }).toBeGreaterThan(16 * 1024 * 1024);
+    opened.socket.terminate();
+  });
+
   it("relays the app's refusal of the upgrade as it answered", async () => {
     const opened = await openAs(await signedIn(), '/refuse');
     expect(opened).toMatchObject({ ok: false, status: 418, body: 'no sockets!\n', headers: { 'x-refused': 'yes' } });

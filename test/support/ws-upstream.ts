@@ -7,7 +7,8 @@ export interface SeenHandshake { url: string; headers: http.IncomingHttpHeaders 
 /**
  * A WebSocket upstream (the `ws` package): echoes every message as it came (text or binary),
  * chooses `v2.chat` when offered, takes permessage-deflate, and records each handshake.
- * `/refuse` answers the upgrade with a 418 and a body instead; plain requests get a 200.
+ * `/refuse` answers the upgrade with a 418 and a body instead, `/flood` sends without end; plain
+ * requests get a 200.
  */
 export async function startWebSocketUpstream() {
   const handshakes: SeenHandshake[] = [];
@@ -17,10 +18,26 @@ export async function startWebSocketUpstream() {
     perMessageDeflate: true,
     handleProtocols: (offered) => (offered.has('v2.chat') ? 'v2.chat' : false),
   });
-  wss.on('connection', (socket) => {
+  // `/flood`: 1 MiB messages as fast as the connection takes them, up to 256 MiB; the most ever
+  // waiting in this side's buffer is recorded (it grows only when the far end stops reading).
+  const flood = { mostBuffered: 0 };
+  const MIB = Buffer.alloc(1024 * 1024, 1);
+  wss.on('connection', (socket, req: http.IncomingMessage) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+    if (req.url !== '/flood') return;
+    let sent = 0;
+    const more = () => {
+      if (socket.readyState !== WebSocket.OPEN || sent >= 256) return;
+      flood.mostBuffered = Math.max(flood.mostBuffered, socket.bufferedAmount);
+      if (socket.bufferedAmount < 64 * 1024 * 1024) {
+        socket.send(MIB);
+        sent++;
+      }
+      setTimeout(more, socket.bufferedAmount > 0 ? 5 : 0);
+    };
+    more();
   });
   const server = http.createServer((_req, res) => res.end('plain'));
   server.on('upgrade', (req, socket, head) => {
@@ -36,6 +53,7 @@ export async function startWebSocketUpstream() {
   return {
     url: `http://127.0.0.1:${port}`,
     handshakes,
+    flood,
     /** Sockets open on the upstream's side now. */
     open: () => sockets.size,
     async close() {

@@ -20,6 +20,7 @@ import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
 import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from './http/hash-busy.js';
+import { pageLanguage } from './http/language.js';
 import { lingerAfterAnswer } from './http/linger.js';
 import { answerUnavailable } from './http/unavailable.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
@@ -39,6 +40,7 @@ import { challengeRoutes } from './routes/challenge.js';
 import type { RouteDeps } from './routes/deps.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { loginRoutes } from './routes/login.js';
+import { languageRoutes } from './routes/language.js';
 import { verifyRoutes } from './routes/verify.js';
 import { webauthnRoutes } from './routes/webauthn.js';
 import { backupCodeRoutes } from './routes/backup-codes.js';
@@ -149,6 +151,7 @@ export function createApp(deps: AppDeps) {
     referrerPolicy: 'same-origin',
     xFrameOptions: 'DENY',
   }));
+  gateway.use('*', pageLanguage());
   gateway.use('*', async function noStore(c, next) {
     await next();
     // Auth pages must never be cached (SECURITY S8); static assets set their own policy.
@@ -192,6 +195,7 @@ export function createApp(deps: AppDeps) {
     trustedHosts: () => [new URL(config.server.public_url).host.toLowerCase(), ...appHosts.filter((h) => h !== '*')],
   })) gateway.use('*', middleware);
   gateway.route('/', loginRoutes(routeDeps));
+  gateway.route('/', languageRoutes(routeDeps));
   gateway.route('/', passwordRoutes(routeDeps));
   gateway.route('/', challengeRoutes(routeDeps));
   gateway.route('/', enrollRoutes(routeDeps));

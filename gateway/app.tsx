@@ -1,3 +1,4 @@
+import { translatable } from './i18n/i18n.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -20,7 +21,7 @@ import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
 import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from './http/hash-busy.js';
-import { pageLanguage } from './http/language.js';
+import { inLanguage, pageLanguage, pageLanguageFor } from './http/language.js';
 import { lingerAfterAnswer } from './http/linger.js';
 import { answerUnavailable } from './http/unavailable.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
@@ -104,9 +105,12 @@ export function createApp(deps: AppDeps) {
     c.set('session', session);
     return session;
   };
-  const renderMessage = (c: Context<AppEnv>, status: MessageStatus, title: string, message: string) =>
-    c.html(<MessagePage prefix={prefix} title={title} message={message} />, status);
-  const notFoundPage = (c: Context<AppEnv>) => renderMessage(c, 404, 'Not found', 'There is no page at this address.');
+  // The proxy's pages come before the gateway's language middleware: they settle the language here.
+  const renderMessage = (c: Context<AppEnv>, status: MessageStatus, title: string, message: string) => {
+    const page = <MessagePage prefix={prefix} title={title} message={message} />;
+    return c.html(c.get('language') ? page : inLanguage(pageLanguageFor(c, config.server.time_zone), page) as typeof page, status);
+  };
+  const notFoundPage = (c: Context<AppEnv>) => renderMessage(c, 404, translatable('Not found'), translatable('There is no page at this address.'));
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
@@ -130,7 +134,7 @@ export function createApp(deps: AppDeps) {
       // Fail closed with a page that says why, never a 500 (the directory is someone else's server).
       c.get('log')?.error({ event: 'directory.unavailable', err: error.message, path: c.req.path }, 'directory unreachable');
       c.header('Retry-After', '30');
-      return renderMessage(c, 503, 'Directory unavailable', DIRECTORY_UNAVAILABLE_MESSAGE);
+      return renderMessage(c, 503, translatable('Directory unavailable'), DIRECTORY_UNAVAILABLE_MESSAGE);
     }
     // Every route that needs the database fails the same way while it is gone: 503, not 500.
     if (isDatabaseUnavailable(error)) {
@@ -151,7 +155,7 @@ export function createApp(deps: AppDeps) {
     referrerPolicy: 'same-origin',
     xFrameOptions: 'DENY',
   }));
-  gateway.use('*', pageLanguage());
+  gateway.use('*', pageLanguage({ defaultTimeZone: config.server.time_zone }));
   gateway.use('*', async function noStore(c, next) {
     await next();
     // Auth pages must never be cached (SECURITY S8); static assets set their own policy.

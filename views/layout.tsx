@@ -71,12 +71,13 @@ function LanguageSwitcher(props: { prefix: string }) {
   );
 }
 
+/** Routes pass messages as their English keys (marked with message()); the note shows them in the page language. */
 export function ErrorNote(props: { message?: string | null }) {
-  return props.message ? <p class="error" role="alert">{props.message}</p> : null;
+  return props.message ? <p class="error" role="alert">{t(props.message)}</p> : null;
 }
 
 export function NoticeNote(props: { message?: string | null }) {
-  return props.message ? <p class="notice" role="status">{props.message}</p> : null;
+  return props.message ? <p class="notice" role="status">{t(props.message)}</p> : null;
 }
 
 export function CsrfField(props: { token: string }) {

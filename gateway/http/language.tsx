@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { isValidElement } from 'hono/jsx';
 import { PageLanguageContext, type PageLanguage } from '../../views/i18n.js';
@@ -12,23 +12,38 @@ export const LANGUAGE_COOKIE = 'recourse_lang';
 export const TIME_ZONE_COOKIE = 'recourse_tz';
 
 /**
- * Settles the page language once per request (cookie, else Accept-Language, else English) and
- * provides it to every page the request renders: `c.html(<Page/>)` renders inside the language's
- * context, so views call `t()` without threading it through props. Routes read `c.var.t`.
+ * The request's language (cookie, else Accept-Language, else English) and time zone (the
+ * browser's, else `server.time_zone`).
  */
-export function pageLanguage(): MiddlewareHandler<AppEnv> {
+export function pageLanguageFor(c: Context, defaultTimeZone: string): PageLanguage {
+  const language = chooseLanguage({ cookie: getCookie(c, LANGUAGE_COOKIE), acceptLanguage: c.req.header('accept-language') });
+  const reported = getCookie(c, TIME_ZONE_COOKIE);
+  return {
+    language,
+    timeZone: reported ? validTimeZone(reported) : defaultTimeZone,
+    t: translatorFor(language),
+    here: pathAndQuery(c.req.url),
+  };
+}
+
+/** A page rendered in the given language (views call t() and formatWhen() inside). */
+export function inLanguage(page: PageLanguage, body: unknown): unknown {
+  return isValidElement(body) ? <PageLanguageContext.Provider value={page}>{body}</PageLanguageContext.Provider> : body;
+}
+
+/**
+ * Settles the page language once per request and provides it to every page the request renders:
+ * `c.html(<Page/>)` renders inside the language's context, so views call `t()` without threading
+ * it through props. Routes read `c.var.t` and `c.var.language`.
+ */
+export function pageLanguage(options: { defaultTimeZone: string }): MiddlewareHandler<AppEnv> {
   return async function pageLanguageMiddleware(c, next) {
-    const language = chooseLanguage({ cookie: getCookie(c, LANGUAGE_COOKIE), acceptLanguage: c.req.header('accept-language') });
-    const page: PageLanguage = { language, timeZone: validTimeZone(getCookie(c, TIME_ZONE_COOKIE)), t: translatorFor(language), here: pathAndQuery(c.req.url) };
+    const page = pageLanguageFor(c, options.defaultTimeZone);
     c.set('language', page.language);
     c.set('t', page.t);
     const html = c.html.bind(c);
-    c.html = ((body: unknown, ...rest: unknown[]) =>
-      (html as (...args: unknown[]) => unknown)(
-        isValidElement(body) ? <PageLanguageContext.Provider value={page}>{body}</PageLanguageContext.Provider> : body,
-        ...rest,
-      )) as typeof c.html;
-    c.header('Content-Language', language);
+    c.html = ((body: unknown, ...rest: unknown[]) => (html as (...args: unknown[]) => unknown)(inLanguage(page, body), ...rest)) as typeof c.html;
+    c.header('Content-Language', page.language);
     c.header('Vary', 'Accept-Language, Cookie', { append: true });
     return next();
   };

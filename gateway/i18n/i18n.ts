@@ -35,6 +35,6 @@ export function translatorFor(language: Language): Translate {
 }
 
 /** Marks a message for the catalogue where it is defined apart from where it is translated (a constant). */
-export function message<const K extends string>(key: K): K {
+export function translatable(key: string): string {
   return key;
 }

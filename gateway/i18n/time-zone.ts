@@ -8,7 +8,9 @@ export function validTimeZone(name: string | null | undefined): string {
   }
 }
 
-/** `7 Dec 2026, 14:05` in the viewer's language and zone, with the zone named when it is UTC. */
+/** `7 Dec 2026, 14:05 UTC` in the viewer's language and zone, the zone named so a time is never ambiguous. */
 export function formatDateTime(at: Date, language: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone, ...(timeZone === 'UTC' ? { timeZoneName: 'short' } : {}) }).format(at);
+  // Recourse writes British English ("organisation"), and dates the British way: 7 Dec 2026, 14:05.
+  const locale = language === 'en' ? 'en-GB' : language;
+  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(at);
 }

@@ -10,16 +10,16 @@ import { formSecret, formText } from '../http/form.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from '../http/hash-busy.js';
 import { PasswordHashBusyError } from '../security/password.js';
 import { DIRECTORY_UNAVAILABLE_MESSAGE, DirectoryUnavailableError } from '../directory/errors.js';
-import { message, type Translate } from '../i18n/i18n.js';
+import { translatable, type Translate } from '../i18n/i18n.js';
 import type { RouteDeps } from './deps.js';
 
 
 const NOTICES: Record<string, string> = {
-  'signed-out': message('You are signed out.'),
-  'password-set': message('Your password is set. Sign in with it now.'),
-  welcome: message('Your password is set. Sign in with it now; then set up your second factor.'),
+  'signed-out': translatable('You are signed out.'),
+  'password-set': translatable('Your password is set. Sign in with it now.'),
+  welcome: translatable('Your password is set. Sign in with it now; then set up your second factor.'),
 };
-const GENERIC_FAILURE = message('Incorrect email or password.');
+const GENERIC_FAILURE = translatable('Incorrect email or password.');
 
 function lockedMessage(t: Translate, retryAfterMs: number): string {
   const count = Math.max(1, Math.ceil(retryAfterMs / 60_000));

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The message keys the sources use: every literal `t('…')` and `message('…')` under gateway/ and views/. */
+/** The message keys the sources use: every literal `t('…')` and `translatable('…')` under gateway/ and views/. */
 export function usedMessageKeys(root: string): Map<string, string> {
   const keys = new Map<string, string>();
-  const call = /\b(?:t|message)\(\s*(['"])((?:\\.|(?!\1).)*)\1/g;
+  const call = /\b(?:t|translatable)\(\s*(['"])((?:\\.|(?!\1).)*)\1/g;
   for (const file of sourceFiles(root)) {
     // Comments may show a call as an example; only code counts.
     const text = fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseLanguage } from '../../../gateway/i18n/negotiate.js';
-import { validTimeZone } from '../../../gateway/i18n/time-zone.js';
+import { formatDateTime, validTimeZone } from '../../../gateway/i18n/time-zone.js';
 
 describe('chooseLanguage', () => {
   it('takes the first language of Accept-Language that Recourse speaks', () => {
@@ -29,5 +29,14 @@ describe('validTimeZone', () => {
     expect(validTimeZone('Europe/Berlin')).toBe('Europe/Berlin');
     expect(validTimeZone('Mars/Olympus')).toBe('UTC');
     expect(validTimeZone(undefined)).toBe('UTC');
+  });
+});
+
+describe('formatDateTime', () => {
+  const at = new Date('2026-12-07T13:05:00Z');
+  it('writes the moment in the language and zone, naming the zone', () => {
+    expect(formatDateTime(at, 'en', 'UTC')).toBe('7 Dec 2026, 13:05 UTC');
+    expect(formatDateTime(at, 'de', 'Europe/Berlin')).toBe('7. Dez. 2026, 14:05 MEZ');
+    expect(formatDateTime(at, 'fr', 'UTC')).toContain('7 déc. 2026');
   });
 });

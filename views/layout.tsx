@@ -71,9 +71,20 @@ function LanguageSwitcher(props: { prefix: string }) {
   );
 }
 
-/** Routes pass messages as their English keys (marked with message()); the note shows them in the page language. */
+/** The id of a page's form error, which the fields it is about name in aria-describedby. */
+export const FORM_ERROR_ID = 'form-error';
+
+/**
+ * Routes pass messages as their English keys (marked with translatable()); the note shows them in
+ * the page language. Fields the error is about carry {...invalidWhen(error)}.
+ */
 export function ErrorNote(props: { message?: string | null }) {
-  return props.message ? <p class="error" role="alert">{t(props.message)}</p> : null;
+  return props.message ? <p class="error" role="alert" id={FORM_ERROR_ID}>{t(props.message)}</p> : null;
+}
+
+/** aria-invalid and aria-describedby for a field, when the page's error is about it (WCAG 3.3.1). */
+export function invalidWhen(error: unknown): { 'aria-invalid'?: 'true'; 'aria-describedby'?: string } {
+  return error ? { 'aria-invalid': 'true', 'aria-describedby': FORM_ERROR_ID } : {};
 }
 
 export function NoticeNote(props: { message?: string | null }) {

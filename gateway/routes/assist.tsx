@@ -63,16 +63,16 @@ export function assistRoutes(deps: RouteDeps) {
     const type = formText(form.type, 32);
     const message = typeof form.message === 'string' ? form.message.replace(/\r\n?/g, '\n').replace(CONTROL_CHARACTERS, '').trim() : '';
     const csrfToken = c.get('csrfToken');
-    const invalid = (error: string) => ({
-      response: c.html(<AssistPage prefix={prefix} csrfToken={csrfToken} types={types} values={{ email, type, message }} error={error} />, 400),
+    const invalid = (error: string, errorField: 'email' | 'type' | 'message') => ({
+      response: c.html(<AssistPage prefix={prefix} csrfToken={csrfToken} types={types} values={{ email, type, message }} error={error} errorField={errorField} />, 400),
       recorded: false,
     });
     // Input checks only: they depend on what was typed, never on whether an account exists.
-    if (!isValidEmail(email)) return invalid(translatable('Enter the email address of your account.'));
-    if (!(types as readonly string[]).includes(type)) return invalid(translatable('Choose what happened.'));
+    if (!isValidEmail(email)) return invalid(translatable('Enter the email address of your account.'), 'email');
+    if (!(types as readonly string[]).includes(type)) return invalid(translatable('Choose what happened.'), 'type');
     if (message.length > MESSAGE_MAX_LENGTH) {
       const t = c.get('t');
-      return invalid(t('Keep the message under {{max}} characters.', { max: MESSAGE_MAX_LENGTH }));
+      return invalid(t('Keep the message under {{max}} characters.', { max: MESSAGE_MAX_LENGTH }), 'message');
     }
 
     const log = c.get('log');

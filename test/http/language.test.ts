@@ -64,3 +64,24 @@ describe('page language (CONTRACT §8.4)', () => {
     expect(await res.text()).toContain('E-mail ou mot de passe incorrect.');
   });
 });
+
+describe('errors tied to their fields (WCAG 3.3.1)', () => {
+  it('marks the fields a sign-in error is about as invalid and described by it', async () => {
+    const client = new TestClient(gw.url);
+    await client.page(`${P}/login`);
+    const html = await (await client.postForm(`${P}/login`, { email: 'lena@example.com', password: 'wrong password', rd: '/' })).text();
+    expect(html).toContain('<p class="error" role="alert" id="form-error">');
+    expect(html).toMatch(/<input id="email"[^>]*aria-invalid="true"[^>]*aria-describedby="form-error"/);
+    expect(html).toMatch(/<input id="password"[^>]*aria-invalid="true"/);
+  });
+
+  it('on the help form, only the field that is wrong', async () => {
+    const client = new TestClient(gw.url);
+    await client.page(`${P}/assist`);
+    const html = await (await client.postForm(`${P}/assist`, { email: 'not an email', type: 'lost_2fa', message: '' })).text();
+    expect(html).toMatch(/<input id="email"[^>]*aria-invalid="true"[^>]*aria-describedby="form-error"/);
+    expect(html).not.toMatch(/<select id="type"[^>]*aria-invalid/);
+    const fresh = await new TestClient(gw.url).page(`${P}/assist`);
+    expect(fresh.html).not.toContain('aria-invalid');
+  });
+});

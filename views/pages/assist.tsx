@@ -1,6 +1,6 @@
 import { translatable } from '../../gateway/i18n/i18n.js';
 import { t } from '../i18n.js';
-import { CsrfField, ErrorNote, Layout } from '../layout.js';
+import { CsrfField, ErrorNote, invalidWhen, Layout } from '../layout.js';
 
 /** In English (the dashboard shows them so); the help form shows each in the viewer's language. */
 export const ASSISTANCE_TYPE_LABELS: Readonly<Record<string, string>> = {
@@ -19,6 +19,8 @@ export interface AssistPageProps {
   types: readonly string[];
   values?: { email?: string; type?: string; message?: string };
   error?: string | null;
+  /** The field the error is about (marked aria-invalid and described by the error). */
+  errorField?: 'email' | 'type' | 'message';
 }
 
 /** `GET P/assist`: the "I can't sign in" form; also shown again with an error. */
@@ -34,15 +36,15 @@ export function AssistPage(props: AssistPageProps) {
       <form method="post" action={`${prefix}/assist`} class="card">
         <CsrfField token={props.csrfToken} />
         <label for="email">{t('Email address of your account')}</label>
-        <input id="email" name="email" type="email" autocomplete="username" required maxlength={254} value={values.email ?? ''} />
+        <input id="email" name="email" type="email" autocomplete="username" required maxlength={254} value={values.email ?? ''} {...invalidWhen(props.errorField === 'email' && props.error)} />
         <label for="type">{t('What happened?')}</label>
-        <select id="type" name="type" required>
+        <select id="type" name="type" required {...invalidWhen(props.errorField === 'type' && props.error)}>
           {props.types.map((type) => (
             <option value={type} selected={values.type === type}>{ASSISTANCE_TYPE_LABELS[type] ? t(ASSISTANCE_TYPE_LABELS[type]) : type}</option>
           ))}
         </select>
         <label for="message">{t('Anything an administrator should know')} <span class="muted">{t('(optional)')}</span></label>
-        <textarea id="message" name="message" rows={5} maxlength={MESSAGE_MAX_LENGTH}>{values.message ?? ''}</textarea>
+        <textarea id="message" name="message" rows={5} maxlength={MESSAGE_MAX_LENGTH} {...invalidWhen(props.errorField === 'message' && props.error)}>{values.message ?? ''}</textarea>
         <p class="aside">{t('Do not include passwords or codes. An administrator will never ask you for them.')}</p>
         <button type="submit">{t('Send request')}</button>
       </form>

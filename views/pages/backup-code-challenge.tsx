@@ -1,6 +1,6 @@
 /** `P/2fa/backup-code`: sign in with one of the user's backup codes instead of the second factor. */
 import { t } from '../i18n.js';
-import { CsrfField, ErrorNote, Layout } from '../layout.js';
+import { CsrfField, ErrorNote, invalidWhen, Layout } from '../layout.js';
 
 export interface BackupCodeChallengePageProps {
   prefix: string;
@@ -23,7 +23,7 @@ export function BackupCodeChallengePage(props: BackupCodeChallengePageProps) {
         <input
           id="code" name="code" type="text" class="code" required autofocus
           autocomplete="one-time-code" autocapitalize="characters" spellcheck={false}
-          maxlength={80} placeholder="XXXX-XXXX"
+          maxlength={80} placeholder="XXXX-XXXX" {...invalidWhen(props.error)}
         />
         <p class="aside">{t('Each code works once. Dashes, spaces and upper or lower case do not matter.')}</p>
         <button type="submit">{t('Sign in')}</button>

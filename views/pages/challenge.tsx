@@ -1,7 +1,7 @@
 import { LowCodesNotice } from '../components/low-codes-notice.js';
 import { WebauthnChallengeButton } from '../components/webauthn.js';
 import { t } from '../i18n.js';
-import { CsrfField, ErrorNote, Layout } from '../layout.js';
+import { CsrfField, ErrorNote, invalidWhen, Layout } from '../layout.js';
 
 export interface RecoveryWays {
   backupCode: boolean;
@@ -38,7 +38,7 @@ export function ChallengePage(props: ChallengePageProps) {
           <CsrfField token={props.csrfToken} />
           <input type="hidden" name="rd" value={props.rd} />
           <label for="code">{t('Code from your authenticator app')}</label>
-          <input id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength={7} required autofocus />
+          <input id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength={7} required autofocus {...invalidWhen(props.error)} />
           <button type="submit">{t('Verify')}</button>
         </form>
       ) : null}

@@ -1,5 +1,5 @@
 import { t } from '../i18n.js';
-import { CsrfField, ErrorNote, Layout, NoticeNote } from '../layout.js';
+import { CsrfField, ErrorNote, invalidWhen, Layout, NoticeNote } from '../layout.js';
 
 /**
  * Where the user stands: `ask` (no code for this sign-in yet), `waiting` (a code is out), or how
@@ -59,7 +59,7 @@ export function EmailOtpPage(props: EmailOtpPageProps) {
             <input type="hidden" name="rd" value={props.rd} />
             <label for="code">{t('Code from the email')}</label>
             <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*"
-              maxlength={20} required autofocus />
+              maxlength={20} required autofocus {...invalidWhen(props.error)} />
             <button type="submit">{t('Continue')}</button>
           </form>
           <form method="post" action={`${prefix}/2fa/email-otp/send`} class="inline">

@@ -1,6 +1,6 @@
 import { WebauthnEnrollSection } from '../components/webauthn.js';
 import { t } from '../i18n.js';
-import { CsrfField, ErrorNote, Layout } from '../layout.js';
+import { CsrfField, ErrorNote, invalidWhen, Layout } from '../layout.js';
 
 export interface TotpEnrolmentView {
   factorId: string;
@@ -66,7 +66,7 @@ export function EnrollPage(props: EnrollPageProps) {
             <input type="hidden" name="factor" value={totp.factorId} />
             <input type="hidden" name="rd" value={props.rd} />
             <label for="code">{t('Code shown in the app')}</label>
-            <input id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength={7} required autofocus />
+            <input id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength={7} required autofocus {...invalidWhen(props.error)} />
             <button type="submit">{t('Verify and turn on')}</button>
           </form>
         </section>

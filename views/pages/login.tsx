@@ -1,5 +1,5 @@
 import { t } from '../i18n.js';
-import { CsrfField, ErrorNote, Layout, NoticeNote } from '../layout.js';
+import { CsrfField, ErrorNote, invalidWhen, Layout, NoticeNote } from '../layout.js';
 
 export interface LoginPageProps {
   prefix: string;
@@ -23,9 +23,9 @@ export function LoginPage(props: LoginPageProps) {
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="rd" value={props.rd} />
         <label for="email">{props.usernames ? t('Email or username') : t('Email')}</label>
-        <input id="email" name="email" type={props.usernames ? 'text' : 'email'} autocomplete="username" required value={props.email ?? ''} autofocus />
+        <input id="email" name="email" type={props.usernames ? 'text' : 'email'} autocomplete="username" required value={props.email ?? ''} autofocus {...invalidWhen(props.error)} />
         <label for="password">{t('Password')}</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <input id="password" name="password" type="password" autocomplete="current-password" required {...invalidWhen(props.error)} />
         <button type="submit">{t('Sign in')}</button>
       </form>
       <p class="aside"><a href={`${prefix}/assist`}>{t("Can't sign in?")}</a> · <a href={`${prefix}/2fa/recovery-code`}>{t('Have a recovery code?')}</a></p>

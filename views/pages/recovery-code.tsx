@@ -4,7 +4,7 @@
  * (issue 28 item 6).
  */
 import { t } from '../i18n.js';
-import { CsrfField, ErrorNote, Layout } from '../layout.js';
+import { CsrfField, ErrorNote, invalidWhen, Layout } from '../layout.js';
 
 export interface RecoveryCodePageProps {
   prefix: string;
@@ -29,13 +29,13 @@ export function RecoveryCodePage(props: RecoveryCodePageProps) {
         <input type="hidden" name="rd" value={props.rd} />
         {withoutPassword ? <>
           <label for="email">{t('Your email address')}</label>
-          <input id="email" name="email" type="email" required autocomplete="username" value={props.email ?? ''} maxlength={254} />
+          <input id="email" name="email" type="email" required autocomplete="username" value={props.email ?? ''} maxlength={254} {...invalidWhen(props.error)} />
         </> : null}
         <label for="code">{t('Recovery code from your administrator')}</label>
         <input
           id="code" name="code" type="text" class="code" required autofocus={!withoutPassword}
           autocomplete="one-time-code" autocapitalize="characters" spellcheck={false}
-          maxlength={80} placeholder="XXXX-XXXX-XXXX"
+          maxlength={80} placeholder="XXXX-XXXX-XXXX" {...invalidWhen(props.error)}
         />
         {withoutPassword ? (
           <fieldset id="lost">

@@ -1,5 +1,5 @@
 import { t } from '../i18n.js';
-import { CsrfField, ErrorNote, Layout } from '../layout.js';
+import { CsrfField, ErrorNote, invalidWhen, Layout } from '../layout.js';
 
 export interface SetPasswordPageProps {
   prefix: string;
@@ -22,7 +22,7 @@ export function SetPasswordPage(props: SetPasswordPageProps) {
         <input type="hidden" name="token" value={props.token} />
         <input type="hidden" name="username" value={props.email} autocomplete="username" />
         <label for="password">{t('New password')}</label>
-        <input id="password" name="password" type="password" autocomplete="new-password" minlength={8} required autofocus />
+        <input id="password" name="password" type="password" autocomplete="new-password" minlength={8} required autofocus {...invalidWhen(props.error)} />
         <button type="submit">{t('Set password')}</button>
       </form>
     </Layout>

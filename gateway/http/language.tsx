@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { getCookie } from 'hono/cookie';
+import { parse as parseCookies } from 'hono/utils/cookie';
 import { isValidElement } from 'hono/jsx';
 import { PageLanguageContext, type PageLanguage } from '../../views/i18n.js';
 import { translatorFor } from '../i18n/i18n.js';
@@ -16,13 +16,19 @@ export const TIME_ZONE_COOKIE = 'recourse_tz';
  * browser's, else `server.time_zone`).
  */
 export function pageLanguageFor(c: Context, defaultTimeZone: string): PageLanguage {
-  const language = chooseLanguage({ cookie: getCookie(c, LANGUAGE_COOKIE), acceptLanguage: c.req.header('accept-language') });
-  const reported = getCookie(c, TIME_ZONE_COOKIE);
+  return pageLanguageFromHeaders({ cookie: c.req.header('cookie'), acceptLanguage: c.req.header('accept-language'), here: pathAndQuery(c.req.url) }, defaultTimeZone);
+}
+
+/** The same from raw headers, for answers written on Node's own response (gateway/proxy/http-answer.ts). */
+export function pageLanguageFromHeaders(headers: { cookie?: string | undefined; acceptLanguage?: string | undefined; here: string }, defaultTimeZone: string): PageLanguage {
+  const cookies = headers.cookie ? parseCookies(headers.cookie) : {};
+  const language = chooseLanguage({ cookie: cookies[LANGUAGE_COOKIE], acceptLanguage: headers.acceptLanguage });
+  const reported = cookies[TIME_ZONE_COOKIE];
   return {
     language,
     timeZone: reported ? validTimeZone(reported) : defaultTimeZone,
     t: translatorFor(language),
-    here: pathAndQuery(c.req.url),
+    here: headers.here,
   };
 }
 

@@ -11,7 +11,7 @@ let gw: TestGateway;
 
 beforeAll(async () => {
   storage = await openTestStorage();
-  gw = await startTestGateway({ storage });
+  gw = await startTestGateway({ storage, policy: { access: { default: 'one_factor', rules: [{ paths: ['/closed/**'], policy: 'deny' }] } } });
   await gw.addUser({ email: 'lena@example.com', password: 'correct horse battery', name: 'Lena' });
 });
 afterAll(async () => {
@@ -55,6 +55,14 @@ describe('page language (CONTRACT §8.4)', () => {
     expect(await language()).toBe('es');
     await client.request(`${P}/language?set=de&rd=%2F`);
     expect(await language()).toBe('de');
+  });
+
+  it("the proxy's own pages (a denied app page) are in the reader's language too", async () => {
+    const res = await new TestClient(gw.url).request('/closed/report', { headers: { 'accept-language': 'es' } });
+    expect(res.status).toBe(403);
+    const html = await res.text();
+    expect(html).toContain('<html lang="es">');
+    expect(html).toContain('Acceso denegado');
   });
 
   it('a failed sign-in is answered in the page language', async () => {

@@ -1,4 +1,4 @@
-import { t } from '../i18n.js';
+import { PageLanguageContext, t, type PageLanguage } from '../i18n.js';
 import { Layout } from '../layout.js';
 
 export interface MessagePageProps {
@@ -20,6 +20,7 @@ export function MessagePage(props: MessagePageProps) {
 }
 
 /** The same page as a string, for answers written on Node's own response (gateway/proxy/lane.ts). */
-export function messagePageHtml(props: MessagePageProps): string {
-  return String(<MessagePage {...props} />);
+export function messagePageHtml(props: MessagePageProps, language?: PageLanguage): string {
+  const page = <MessagePage {...props} />;
+  return String(language ? <PageLanguageContext.Provider value={language}>{page}</PageLanguageContext.Provider> : page);
 }

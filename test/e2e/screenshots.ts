@@ -89,6 +89,8 @@ export async function takeScreenshots(outDir: string): Promise<string[]> {
     await phone.addCookies(adminCookies);
     const phonePage = await phone.newPage();
     await phonePage.goto(`${gw.url}${P}/enroll`);
+    // The code field's autofocus scrolls the page; the shot starts at the top.
+    await phonePage.evaluate(() => window.scrollTo(0, 0));
     await shot('phone-enroll', phonePage);
     await phone.close();
 

@@ -22,7 +22,6 @@ import { pageLanguage } from './http/language.js';
 import { translatable } from './i18n/i18n.js';
 import { answerUnavailable } from './http/unavailable.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
-import { createAppRouter } from './proxy/hosts.js';
 import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
 import type { Forwarder } from './proxy/forward.js';

@@ -13,7 +13,7 @@
  *        node --import tsx bench/ab.ts gw@/tmp/before gw
  *
  * Knobs: AB_SECONDS (6), AB_ROUNDS (8), AB_PATH (/some/page), DATABASE_URL (PostgreSQL storage).
- * Needs wrk and taskset.
+ * Needs taskset; wrk, or autocannon without it (noisier).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, type Child } from './child.js';
 import { startBenchGateway } from './gateway.js';
-import { runLoadMeasuringCpu } from './load.js';
+import { pickLoadTool, runLoadMeasuringCpu } from './load.js';
 import { productionNodeFlags } from './production-flags.js';
 import { median } from './report.js';
 
@@ -67,7 +67,8 @@ async function main(): Promise<void> {
       targets.push(target);
     }
     const cookie = targets.find((t) => t.cookie)?.cookie ?? '';
-    const load = (target: Target, seconds: number) => runLoadMeasuringCpu('wrk', { url: target.url, headers: { cookie: target.cookie || cookie }, seconds, connections: 50, core: LOAD_CORE }, target.pid);
+    const tool = pickLoadTool();
+    const load = (target: Target, seconds: number) => runLoadMeasuringCpu(tool, { url: target.url, headers: { cookie: target.cookie || cookie }, seconds, connections: 50, core: LOAD_CORE }, target.pid);
     for (const target of targets) await load(target, 3);
     const rounds = targets.map((): Round[] => []);
     for (let round = 0; round < ROUNDS; round++) {

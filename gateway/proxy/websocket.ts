@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { SessionView } from '../session/store.js';
 import { downstreamResponseHeaders, setsCookieOf } from './headers.js';
 import type { LiveSockets } from './live-sockets.js';
 import type { JudgedRequest, Judgement } from './pipeline.js';
@@ -58,7 +59,7 @@ export function createWebSocketRelay(deps: WebSocketRelayDeps) {
     }
   };
 
-  function relay(request: JudgedRequest, session: Parameters<typeof headersFor>[0]['session'], incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
+  function relay(request: JudgedRequest, session: SessionView | null, incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
     const { target, trip, log } = request;
     const headers = headersFor({ ...trip, session });
     // Hop-by-hop headers were dropped from the trip's; the upgrade is this hop's own request.
@@ -70,10 +71,11 @@ export function createWebSocketRelay(deps: WebSocketRelayDeps) {
       path: target.basePath + trip.rawUrl, headers, agent: false, timeout: connectTimeoutMs,
     });
     let settled = false;
-    const settle = (outcome: UpgradeOutcome) => {
+    /** The handshake's outcome, counted once; undefined when the client left before any. */
+    const settle = (outcome: UpgradeOutcome | undefined) => {
       settled = true;
       clearTimeout(answerTimer);
-      deps.counted?.(target.name, outcome);
+      if (outcome) deps.counted?.(target.name, outcome);
     };
     const answerTimer = setTimeout(() => {
       if (settled) return;
@@ -82,11 +84,10 @@ export function createWebSocketRelay(deps: WebSocketRelayDeps) {
       writeSocketAnswer(socket, 504, { 'content-type': 'text/plain; charset=UTF-8' }, 'The application is not responding.');
     }, answerTimeoutMs);
     const clientGone = () => {
-      if (!settled) settle('upstream_unreachable');
+      if (!settled) settle(undefined);
       upstream.destroy();
     };
     socket.once('close', clientGone);
-    socket.on('error', () => socket.destroy());
 
     upstream.on('upgrade', (answer: IncomingMessage, upstreamSocket: Duplex, upstreamHead: Buffer) => {
       socket.off('close', clientGone);

@@ -37,7 +37,8 @@ export function createHttpAnswer(deps: { config: Config; passThrough: PassThroug
 
   return function answerHttp(judgement: Judgement, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> | void {
     if (judgement.kind === 'unknown_site') return answerUnread(incoming, outgoing, () => writePage(outgoing, DECISION_PAGES.unknownSite));
-    const { decision, originalUrl, trip, log } = judgement.request;
+    const { request } = judgement;
+    const { decision, originalUrl, trip } = request;
     switch (decision.kind) {
       case 'deny':
       case 'unavailable':
@@ -51,7 +52,7 @@ export function createHttpAnswer(deps: { config: Config; passThrough: PassThroug
       case 'step_up':
         return answerUnread(incoming, outgoing, () => redirect(outgoing, `${prefix}/${decision.to}?rd=${encodeURIComponent(originalUrl)}`));
       case 'allow':
-        return deps.passThrough({ ...trip, session: decision.session, incoming, outgoing }, log).then((outcome) => {
+        return deps.passThrough({ ...trip, session: decision.session, incoming, outgoing }, request).then((outcome) => {
           if (!outcome.ok) writePage(outgoing, UPSTREAM_FAILURE_PAGES[outcome.failure]);
         });
     }

@@ -67,7 +67,7 @@ export function createPassThrough(deps: { config: Config; forwarder: Forwarder; 
   const { dropCookies, headersFor } = createTripHeaders(deps.config);
   const { metrics } = deps;
 
-  return function passThrough(request: AllowedRequest, log: Logger): Promise<ForwardOutcome> {
+  return function passThrough(request: AllowedRequest, log: { readonly log: Logger }): Promise<ForwardOutcome> {
     const headers = headersFor(request);
     const started = performance.now();
     return deps.forwarder.forward({
@@ -84,7 +84,7 @@ export function createPassThrough(deps: { config: Config; forwarder: Forwarder; 
           const status = outcome.ok ? (outcome.streamed ? outcome.status : outcome.response.status) : UPSTREAM_FAILURE_PAGES[outcome.failure].status;
           metrics.proxyTraffic.record(request.target.name, status, (performance.now() - started) / 1000);
         }
-        if (!outcome.ok) log.warn({ app: request.target.name, failure: outcome.failure, error: outcome.error }, 'upstream failed');
+        if (!outcome.ok) log.log.warn({ app: request.target.name, failure: outcome.failure, error: outcome.error }, 'upstream failed');
       },
     });
   };

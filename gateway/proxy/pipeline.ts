@@ -55,10 +55,13 @@ export function createProxyPipeline(deps: ProxyPipelineDeps) {
   return function judge(incoming: IncomingMessage, requestHost: RequestHost): Judgement | Promise<Judgement> {
     const { headers } = incoming;
     const requestId = randomUUID();
-    const log = deps.logger.child({ requestId });
+    // Most requests never log: the child logger (pino serialises its bindings at once) is made
+    // on first use, through a getter rather than a Proxy around pino.
+    let child: Logger | undefined;
+    const requestLog = { get log(): Logger { return (child ??= deps.logger.child({ requestId })); } };
     const host = requestHost.authority;
     const target = deps.appFor(requestHost);
-    if (!target) return { kind: 'unknown_site', log };
+    if (!target) return { kind: 'unknown_site', log: requestLog.log };
     const rawUrl = incoming.url!;
     const method = incoming.method!;
     const remote = incoming.socket.remoteAddress ?? '';
@@ -75,13 +78,14 @@ export function createProxyPipeline(deps: ProxyPipelineDeps) {
     const judged = (decision: RequestDecision): Judgement => ({
       kind: 'judged',
       request: {
-        target, decision, originalUrl: `${proto}://${host}${rawUrl}`, trip, cookie, log,
+        target, decision, originalUrl: `${proto}://${host}${rawUrl}`, trip, cookie,
+        get log() { return requestLog.log; },
         decideAgain: (session) => decideForSession(deps, session, question),
       },
     });
     const known = deps.sessions.resolveFromMemory(cookie);
     if (known !== undefined) return judged(decideForSession(deps, known, question));
-    return decideRequest(deps, { session: () => deps.sessions.resolve(cookie), log }, question).then(judged);
+    return decideRequest(deps, { session: () => deps.sessions.resolve(cookie), get log() { return requestLog.log; } }, question).then(judged);
   };
 }
 

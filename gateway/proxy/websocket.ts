@@ -60,7 +60,7 @@ export function createWebSocketRelay(deps: WebSocketRelayDeps) {
   };
 
   function relay(request: JudgedRequest, session: SessionView | null, incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const { target, trip, log } = request;
+    const { target, trip } = request;
     const headers = headersFor({ ...trip, session });
     // Hop-by-hop headers were dropped from the trip's; the upgrade is this hop's own request.
     headers.connection = 'Upgrade';
@@ -100,7 +100,7 @@ export function createWebSocketRelay(deps: WebSocketRelayDeps) {
         cookie: request.cookie,
         decide: request.decideAgain,
         close(reason) {
-          log.info({ event: 'websocket.closed', app: target.name, reason }, 'live WebSocket closed: its session no longer allows it');
+          request.log.info({ event: 'websocket.closed', app: target.name, reason }, 'live WebSocket closed: its session no longer allows it');
           socket.destroy();
           upstreamSocket.destroy();
         },
@@ -122,7 +122,7 @@ export function createWebSocketRelay(deps: WebSocketRelayDeps) {
       if (settled) return;
       const timedOut = error.code === 'ETIMEDOUT';
       settle(timedOut ? 'upstream_timeout' : 'upstream_unreachable');
-      log.warn({ app: target.name, err: String(error) }, 'WebSocket upstream failed');
+      request.log.warn({ app: target.name, err: String(error) }, 'WebSocket upstream failed');
       writeSocketAnswer(socket, timedOut ? 504 : 502, { 'content-type': 'text/plain; charset=UTF-8' }, timedOut ? 'The application is not responding.' : 'The application could not be reached.');
     });
     upstream.end();

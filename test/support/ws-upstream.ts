@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -18,10 +19,12 @@ export async function startWebSocketUpstream() {
     perMessageDeflate: true,
     handleProtocols: (offered) => (offered.has('v2.chat') ? 'v2.chat' : false),
   });
-  // `/flood`: 1 MiB messages as fast as the connection takes them, up to 256 MiB; the most ever
-  // waiting in this side's buffer is recorded (it grows only when the far end stops reading).
+  // `/flood`: a 1 MiB message every 10 ms (100 MB/s, far below what loopback drains), up to
+  // 128 MiB; the most ever waiting in this side's buffer is recorded. It grows only when the far
+  // end stops taking bytes: when the gateway, its client paused, stops reading from the app.
   const flood = { mostBuffered: 0 };
-  const MIB = Buffer.alloc(1024 * 1024, 1);
+  // Random bytes: permessage-deflate cannot shrink them, so every MiB is a MiB on the wire.
+  const MIB = randomBytes(1024 * 1024);
   wss.on('connection', (socket, req: http.IncomingMessage) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -29,13 +32,11 @@ export async function startWebSocketUpstream() {
     if (req.url !== '/flood') return;
     let sent = 0;
     const more = () => {
-      if (socket.readyState !== WebSocket.OPEN || sent >= 256) return;
+      if (socket.readyState !== WebSocket.OPEN || sent >= 128) return;
       flood.mostBuffered = Math.max(flood.mostBuffered, socket.bufferedAmount);
-      if (socket.bufferedAmount < 64 * 1024 * 1024) {
-        socket.send(MIB);
-        sent++;
-      }
-      setTimeout(more, socket.bufferedAmount > 0 ? 5 : 0);
+      socket.send(MIB);
+      sent++;
+      setTimeout(more, 10);
     };
     more();
   });

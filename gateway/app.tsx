@@ -30,6 +30,7 @@ import { createAppRouter } from './proxy/hosts.js';
 import { createProxyLane } from './proxy/lane.js';
 import type { MessageStatus } from './proxy/message-pages.js';
 import { createPassThrough } from './proxy/pass-through.js';
+import type { UpstreamIdentity } from './identity/upstream-identity.js';
 import { createProxyHandler } from './proxy/route.js';
 import { PasswordHashBusyError } from './security/password.js';
 import { healthRoutes } from './routes/health.js';
@@ -40,6 +41,7 @@ import type { RouteDeps } from './routes/deps.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { loginRoutes } from './routes/login.js';
 import { verifyRoutes } from './routes/verify.js';
+import { jwksRoutes } from './routes/jwks.js';
 import { webauthnRoutes } from './routes/webauthn.js';
 import { backupCodeRoutes } from './routes/backup-codes.js';
 import { emailOtpRoutes } from './routes/email-otp.js';
@@ -64,6 +66,8 @@ export interface AppDeps {
   logger: Logger;
   sessions: SessionManager;
   forwarder: Forwarder;
+  /** Header names and signed assertions per app (CONTRACT §8.2). */
+  identity: UpstreamIdentity;
   access: AccessDecider;
   policies: PolicyStore;
   limits: Limits;
@@ -108,7 +112,7 @@ export function createApp(deps: AppDeps) {
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
-    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
+    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, identity: deps.identity, isTrustedPeer: clientIp.isTrusted,
   };
 
   // Before any page renders: keeps Node 20's promise hooks off the proxy path (see the module).
@@ -172,6 +176,7 @@ export function createApp(deps: AppDeps) {
     gateway.route('/', deps.metricsRoute);
   }
   gateway.route('/', verifyRoutes(routeDeps));
+  gateway.route('/', jwksRoutes(routeDeps));
   // After forward-auth: bodyLimit reads c.req.raw.body, which builds a full web Request even for a
   // GET (half of P/verify's CPU in the bench); the GET-only routes above take no body anyway.
   gateway.use('*', bodyLimit({ maxSize: config.server.body_limit, onError: (c) => c.text('Request body too large', 413) }));
@@ -223,7 +228,7 @@ export function createApp(deps: AppDeps) {
 }
 
 function passThroughFor(deps: AppDeps) {
-  return createPassThrough({ config: deps.config, forwarder: deps.forwarder, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+  return createPassThrough({ config: deps.config, forwarder: deps.forwarder, identity: deps.identity, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
 }
 
 /**

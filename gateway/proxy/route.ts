@@ -88,7 +88,8 @@ export function createProxyHandler(deps: ProxyDeps) {
       ...(incoming && c.env?.outgoing && c.req.method !== 'HEAD' ? { incoming, outgoing: c.env.outgoing } : { body: c.req.raw.body }),
     }, c.get('log'));
     if (outcome.ok) return outcome.streamed ? RESPONSE_ALREADY_SENT : outcome.response;
-    const page = UPSTREAM_FAILURE_PAGES[outcome.failure];
+    const page: MessagePageText = UPSTREAM_FAILURE_PAGES[outcome.failure];
+    if (page.retryAfterS) c.header('Retry-After', String(page.retryAfterS));
     return deps.renderMessage(c, page.status, page.title, page.message);
   };
 }

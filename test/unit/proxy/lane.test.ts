@@ -50,7 +50,7 @@ const config = loadConfig({
 
 const view: SessionView = {
   idHash: 'h', user: { id: 'u1', email: 'ada@example.com', name: 'Ada', role: 'user', type: 'employee', groups: [] },
-  authLevel: 2, restricted: false, secondFactorAt: null, createdAt: new Date(0), lastSeenAt: new Date(0), expiresAt: new Date(8.64e15), obligations: [],
+  authLevel: 2, restricted: false, secondFactorAt: null, secondFactorAmr: null, createdAt: new Date(0), lastSeenAt: new Date(0), expiresAt: new Date(8.64e15), obligations: [],
 };
 
 function request(url: string, headers: Record<string, string> = {}, method = 'GET'): IncomingMessage {

@@ -16,9 +16,11 @@ export function publishedSigningKeys(db: Executor, now: Date): Promise<SigningKe
     .orderBy(desc(signingKeys.signsFrom));
 }
 
-/** Keys not yet retired (the one signing, and a successor waiting for its `signs_from`). */
-export function unretiredSigningKeys(db: Executor): Promise<SigningKeyRow[]> {
-  return db.select().from(signingKeys).where(isNull(signingKeys.retiredAt)).orderBy(desc(signingKeys.signsFrom));
+/** Keys that sign at `now`: their `signs_from` has come and their `retired_at` has not. */
+export function signingKeysAt(db: Executor, now: Date): Promise<SigningKeyRow[]> {
+  return db.select().from(signingKeys)
+    .where(and(lte(signingKeys.signsFrom, now), or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, now))))
+    .orderBy(desc(signingKeys.signsFrom));
 }
 
 export async function insertSigningKey(tx: Executor, row: SigningKeyRow): Promise<void> {

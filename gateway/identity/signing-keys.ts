@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Executor } from '../../db/client.js';
-import { insertSigningKey, lockSigningKeys, retireSigningKeys, unretiredSigningKeys } from '../../db/queries/signing-keys.js';
+import { insertSigningKey, lockSigningKeys, retireSigningKeys, signingKeysAt } from '../../db/queries/signing-keys.js';
 import type { SigningKeyRow } from '../../db/schema/index.js';
 import { deriveKey } from '../security/hash.js';
 import { openSecret, sealSecret } from '../security/secret-box.js';
@@ -41,8 +41,7 @@ export async function openSigningKey(serverSecret: string, row: SigningKeyRow): 
  */
 export async function ensureSigningKey(tx: Executor, serverSecret: string, now: Date): Promise<void> {
   await lockSigningKeys(tx);
-  const live = await unretiredSigningKeys(tx);
-  if (live.some((row) => row.signsFrom <= now)) return;
+  if ((await signingKeysAt(tx, now)).length > 0) return;
   await insertSigningKey(tx, await newSigningKey(serverSecret, now, now));
 }
 

@@ -29,7 +29,7 @@ const kidsOf = async (gw: TestGateway) => {
 
 beforeAll(async () => {
   storage = await openTestStorage();
-  second = usingPostgres ? await openStorage({ databaseUrl: storage.databaseUrl }) : storage;
+  second = usingPostgres ? await openStorage({ databaseUrl: storage.databaseUrl, dataDir: '' }) : storage;
   upstream = await startEchoUpstream();
   [a, b] = await Promise.all([
     startTestGateway({ storage, config: { apps: apps() } }),

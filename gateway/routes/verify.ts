@@ -6,6 +6,7 @@ import { createAppRouter } from '../proxy/hosts.js';
 import { UNAVAILABLE_RETRY_AFTER_S } from '../http/unavailable.js';
 import { decideRequest, isPageLoad } from '../proxy/decide.js';
 import { readForwardedRequest, type OriginalRequest } from '../proxy/forwarded-request.js';
+import type { RequestHost } from '../core/host.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
 
@@ -82,7 +83,7 @@ export function verifyRoutes(deps: RouteDeps) {
   });
 
   /** The app's identity headers under its own names (CONTRACT §8.2), its assertion included. */
-  async function identityFor(host: string, session: SessionView | null): Promise<Record<string, string>> {
+  async function identityFor(host: RequestHost, session: SessionView | null): Promise<Record<string, string>> {
     const target = appFor(host);
     return { ...await deps.identity.headersFor(target ? deps.identity.profileFor(target.name) : unclaimed, session) };
   }

@@ -71,4 +71,19 @@ describe('two instances on one database', () => {
     expect(fromA).toHaveLength(2);
     expect(fromB).toEqual(fromA);
   });
+
+  it('fail closed on an instance whose secret does not open the keys: 503, and the app never sees the request', async () => {
+    const stranger = await startTestGateway({ storage, config: { apps: apps(), session: { secret: 'another-secret-another-secret-another-0123456' } } });
+    try {
+      const cookie = (await stranger.running.sessions.issue(storage.db, { userId, authLevel: 2 })).cookieValue;
+      const before = upstream.seen.length;
+      const res = await request(`${stranger.url}/page`, { headers: { cookie: `recourse_session=${cookie}` } });
+      await res.body.dump();
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBeDefined();
+      expect(upstream.seen.length).toBe(before);
+    } finally {
+      await stranger.close();
+    }
+  });
 });

@@ -5,10 +5,11 @@
  * rotation, with verifiers refreshing their key set as jose does (every 10 minutes), costs not one
  * failed verification. Time is the gateway's injected clock, stepped by the test.
  */
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signingKeys } from '../../db/schema/index.js';
+import { eq } from 'drizzle-orm';
+import { auditLog, signingKeys } from '../../db/schema/index.js';
 import { keysRotate } from '../../gateway/cli/commands/keys.js';
 import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
@@ -123,6 +124,8 @@ describe('a key rotation', () => {
     }
     expect(failures).toEqual([]);
     expect(kids.size).toBe(2);
+    const [audited] = await storage.db.select().from(auditLog).where(eq(auditLog.event, 'keys.rotated'));
+    expect(audited).toMatchObject({ actorLabel: 'cli', details: { immediately: false, kid: [...kids][1] } });
   });
 
   it('drops the retired key from the key set once its assertions have expired', async () => {
@@ -145,4 +148,3 @@ describe('a key rotation', () => {
   });
 });
 
-export type { JWTPayload };

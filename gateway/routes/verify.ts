@@ -2,13 +2,15 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/env.js';
 import { identityProfile } from '../identity/headers.js';
 import { appIdentitySchema } from '../config/identity-schema.js';
-import { createAppRouter } from '../proxy/hosts.js';
 import { UNAVAILABLE_RETRY_AFTER_S } from '../http/unavailable.js';
 import { decideRequest, isPageLoad } from '../proxy/decide.js';
 import { readForwardedRequest, type OriginalRequest } from '../proxy/forwarded-request.js';
 import type { RequestHost } from '../core/host.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
+
+/** `403`, not `400`: nginx `auth_request` passes a 401 or 403 on and turns anything else into a 500. */
+const UNKNOWN_HOST_MESSAGE = 'No application is configured for this host.';
 
 const CHALLENGES = {
   login: { code: 'unauthenticated', message: 'Sign in required' },
@@ -26,7 +28,6 @@ export function verifyRoutes(deps: RouteDeps) {
   const { config } = deps;
   const pagesBase = config.server.public_url.replace(/\/+$/, '') + config.server.prefix;
   const defaultProto = new URL(config.server.public_url).protocol === 'https:' ? 'https' : 'http';
-  const appFor = createAppRouter(config.apps);
   // A host no app claims gets today's Remote-* names and no assertion.
   const unclaimed = identityProfile('', appIdentitySchema.parse({}));
   const app = new Hono<AppEnv>();
@@ -49,6 +50,12 @@ export function verifyRoutes(deps: RouteDeps) {
       return c.text('Bad forward-auth request', 400);
     }
     const original = read.request;
+    if (read.source !== 'self' && !deps.appFor(original.host)) {
+      // A proxy asks only about its own apps; any other host is a Host header the proxy let a
+      // client choose (issue 32, finding 6), and a rule for that host must not answer for it.
+      c.get('log').warn({ event: 'verify.unknown_host', host: original.host.authority, peer }, 'forward-auth: the host is not a configured app; refusing');
+      return c.text(UNKNOWN_HOST_MESSAGE, 403);
+    }
     // nginx can only turn a 401 into a redirect; the others pass a 302 through to the browser.
     const nginx = c.req.query('proxy') === 'nginx' || c.req.header('x-original-url') !== undefined;
 
@@ -84,7 +91,7 @@ export function verifyRoutes(deps: RouteDeps) {
 
   /** The app's identity headers under its own names (CONTRACT §8.2), its assertion included. */
   async function identityFor(host: RequestHost, session: SessionView | null): Promise<Record<string, string>> {
-    const target = appFor(host);
+    const target = deps.appFor(host);
     return { ...await deps.identity.headersFor(target ? deps.identity.profileFor(target.name) : unclaimed, session) };
   }
 

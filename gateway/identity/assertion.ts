@@ -43,7 +43,19 @@ export function createAssertionSigner(deps: { keyring: Keyring; clock: Clock; is
     return hit.expMs - deps.clock.nowMs() > (ASSERTION_LIFETIME_S * 1000) / 2 ? hit.token : undefined;
   }
 
-  async function sign(session: SessionView, app: string): Promise<string> {
+  // Requests of one session arriving together while its assertion is due wait for one signature.
+  const signing = new Map<string, Promise<string>>();
+
+  function sign(session: SessionView, app: string): Promise<string> {
+    const cacheKey = `${session.idHash}\n${app}\n${claimsOf(session).key}`;
+    let pending = signing.get(cacheKey);
+    if (!pending) {
+      signing.set(cacheKey, pending = signNow(session, app).finally(() => signing.delete(cacheKey)));
+    }
+    return pending;
+  }
+
+  async function signNow(session: SessionView, app: string): Promise<string> {
     const { claims, key } = claimsOf(session);
     const signer = await deps.keyring.signer();
     const iat = Math.floor(deps.clock.nowMs() / 1000);

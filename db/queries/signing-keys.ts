@@ -27,9 +27,9 @@ export async function insertSigningKey(tx: Executor, row: SigningKeyRow): Promis
   await tx.insert(signingKeys).values(row);
 }
 
-/** Retires every unretired key at `at`, published until `publishedUntil`; returns their kids. */
+/** Retires at `at` every key that would sign after it, published until `publishedUntil`; returns their kids. */
 export async function retireSigningKeys(tx: Executor, at: Date, publishedUntil: Date): Promise<string[]> {
   const rows = await tx.update(signingKeys).set({ retiredAt: at, publishedUntil })
-    .where(isNull(signingKeys.retiredAt)).returning({ kid: signingKeys.kid });
+    .where(or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, at))).returning({ kid: signingKeys.kid });
   return rows.map((row) => row.kid);
 }

@@ -54,12 +54,15 @@ export interface Rotation {
 
 /**
  * Starts a new key: published now, signing after PUBLISH_LEAD_MS (or at once with `immediately`,
- * for a key that must stop signing now); the keys before it stop signing then and stay published
- * until their last assertion has expired.
+ * for a key that must stop signing now, or when none signs yet); every key that would sign after
+ * that (the current one, a successor still waiting) stops then and stays published until its last
+ * assertion has expired.
  */
 export async function rotateSigningKey(tx: Executor, serverSecret: string, now: Date, options: { immediately: boolean }): Promise<Rotation> {
   await lockSigningKeys(tx);
-  const signsFrom = new Date(now.getTime() + (options.immediately ? 0 : PUBLISH_LEAD_MS));
+  // With no key signing yet no verifier holds one, so the first key signs at once.
+  const atOnce = options.immediately || (await signingKeysAt(tx, now)).length === 0;
+  const signsFrom = new Date(now.getTime() + (atOnce ? 0 : PUBLISH_LEAD_MS));
   const publishedUntil = new Date(signsFrom.getTime() + RETIRED_KEY_PUBLISHED_MS);
   const retired = await retireSigningKeys(tx, signsFrom, publishedUntil);
   const row = await newSigningKey(serverSecret, now, signsFrom);

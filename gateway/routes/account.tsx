@@ -1,3 +1,4 @@
+import { translatable } from '../i18n/i18n.js';
 import { Hono } from 'hono';
 import { AccountPage, type AccountSessionView } from '../../views/pages/account.js';
 import { ObligationsNotice } from '../../views/components/obligations-notice.js';
@@ -13,7 +14,7 @@ import { createGuards } from './guards/index.js';
 import { headerUser } from './second-factor-gate.js';
 
 const NOTICES: Record<string, string> = {
-  'totp-enrolled': 'Your authenticator app is set up. You will be asked for a code when you sign in.',
+  'totp-enrolled': translatable('Your authenticator app is set up. You will be asked for a code when you sign in.'),
 };
 
 /** `GET P/account` and `POST P/account/sessions/revoke-all`: the user's own factors and sessions. */

@@ -3,6 +3,7 @@
  * `POST P/2fa/email-otp`; SECURITY E1–E3). A password-only session asks for a code, which goes to
  * the registered address through the outbox, and steps up with it once.
  */
+import { translatable } from '../i18n/i18n.js';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { EmailOtpPage, type EmailOtpPageState } from '../../views/pages/email-otp.js';
@@ -31,10 +32,10 @@ import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
 import { headerUser, redirectToLogin } from './second-factor-gate.js';
 
-const WRONG_CODE = 'That code did not work. Check the email and try again, or send a new code.';
-const MALFORMED_CODE = 'Enter the code from the email: digits only.';
-const SEND_LIMITED = 'Too many codes requested. Try again later.';
-const VERIFY_LIMITED = 'Too many failed attempts. Try again later.';
+const WRONG_CODE = translatable('That code did not work. Check the email and try again, or send a new code.');
+const MALFORMED_CODE = translatable('Enter the code from the email: digits only.');
+const SEND_LIMITED = translatable('Too many codes requested. Try again later.');
+const VERIFY_LIMITED = translatable('Too many failed attempts. Try again later.');
 // How long the page waits for the worker's first try. A hung mail server must not hang the page:
 // past this the user is told the email is on its way, and the worker keeps trying.
 const DELIVERY_WAIT_MS = 5_000;
@@ -54,7 +55,7 @@ export function emailOtpRoutes(deps: RouteDeps) {
   function signInAttempt(c: Context<AppEnv>, rd: string): Attempt {
     const { policy } = deps.policies.current();
     const log = c.get('log');
-    const notFound = () => c.html(<MessagePage prefix={prefix} title="Not found" message="There is no page at this address." />, 404);
+    const notFound = () => c.html(<MessagePage prefix={prefix} title={translatable("Not found")} message={translatable("There is no page at this address.")} />, 404);
     if (!policy.factors.email_otp.enabled) return { ok: false, response: notFound() };
     const session = c.get('session');
     if (!session) return { ok: false, response: redirectToLogin(c, prefix, rd) };
@@ -111,7 +112,7 @@ export function emailOtpRoutes(deps: RouteDeps) {
     const now = deps.clock.now();
     const sent = await deps.db.transaction(async (tx) => {
       const issued = await issueEmailOtp(tx, key, { userId: session.user.id, sessionIdHash: session.idHash, settings, now });
-      const email = emailOtpEmail({ name: session.user.name, code: issued.code, ttlMinutes: ttlMinutes(settings) });
+      const email = emailOtpEmail({ name: session.user.name, language: c.get('language'), code: issued.code, ttlMinutes: ttlMinutes(settings) });
       const messageId = await enqueueEmail(tx, deps.config.session.secret, { kind: 'email_otp', to: session.user.email, email, userId: session.user.id }, now);
       await writeAudit(tx, deps.config.session.secret, {
         event: 'email_otp.sent', at: now, actor: { userId: session.user.id }, userId: session.user.id, ip, requestId: c.get('requestId'),

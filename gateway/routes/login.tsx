@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { rememberUserLanguage } from '../../db/queries/users.js';
 import { LoginPage } from '../../views/pages/login.js';
 import { writeAudit } from '../audit/write.js';
 import { signInWithPassword } from '../auth/password-sign-in.js';
@@ -9,19 +10,25 @@ import { formSecret, formText } from '../http/form.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from '../http/hash-busy.js';
 import { PasswordHashBusyError } from '../security/password.js';
 import { DIRECTORY_UNAVAILABLE_MESSAGE, DirectoryUnavailableError } from '../directory/errors.js';
+import { translatable, type Translate } from '../i18n/i18n.js';
 import type { RouteDeps } from './deps.js';
 
 
 const NOTICES: Record<string, string> = {
-  'signed-out': 'You are signed out.',
-  'password-set': 'Your password is set. Sign in with it now.',
-  welcome: 'Your password is set. Sign in with it now; then set up your second factor.',
+  'signed-out': translatable('You are signed out.'),
+  'password-set': translatable('Your password is set. Sign in with it now.'),
+  welcome: translatable('Your password is set. Sign in with it now; then set up your second factor.'),
 };
-const GENERIC_FAILURE = 'Incorrect email or password.';
+const GENERIC_FAILURE = translatable('Incorrect email or password.');
 
-function lockedMessage(retryAfterMs: number): string {
-  const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000));
-  return `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+function lockedMessage(t: Translate, retryAfterMs: number): string {
+  const count = Math.max(1, Math.ceil(retryAfterMs / 60_000));
+  return t('Too many failed sign-in attempts. Try again in {{count}} minutes.', { count });
+}
+
+function noticeFor(t: Translate, key: string | undefined): string | null {
+  const notice = NOTICES[key ?? ''];
+  return notice ? t(notice) : null;
 }
 
 export function loginRoutes(deps: RouteDeps) {
@@ -32,7 +39,7 @@ export function loginRoutes(deps: RouteDeps) {
 
   app.get('/login', (c) => {
     const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
-    return c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} notice={NOTICES[c.req.query('notice') ?? ''] ?? null} />);
+    return c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} notice={noticeFor(c.get('t'), c.req.query('notice'))} />);
   });
 
   app.post('/login', async (c) => {
@@ -40,8 +47,9 @@ export function loginRoutes(deps: RouteDeps) {
     const email = formText(form.email, 254);
     const password = formSecret(form.password, 1024);
     const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '/');
+    const t = c.get('t');
     const page = (error: string, status: 400 | 401 | 429 | 503) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} email={email} error={error} />, status);
-    if (!email || !password) return page('Enter your email and password.', 400);
+    if (!email || !password) return page(t('Enter your email and password.'), 400);
     const previous = c.get('session');
     let outcome: Awaited<ReturnType<typeof signInWithPassword>>;
     try {
@@ -54,21 +62,23 @@ export function loginRoutes(deps: RouteDeps) {
         // Fail closed, and say so: a wrong password is not the reason, and nothing was counted.
         c.get('log').error({ event: 'login.directory_unavailable', err: error.message }, 'sign-in refused: directory unreachable');
         c.header('Retry-After', '30');
-        return page(DIRECTORY_UNAVAILABLE_MESSAGE, 503);
+        return page(t(DIRECTORY_UNAVAILABLE_MESSAGE), 503);
       }
       if (!(error instanceof PasswordHashBusyError)) throw error;
       // Overload, not a failed attempt: nothing is counted towards a ban, and every email gets this.
       markHashBusy(c, error);
-      return page(HASH_BUSY_MESSAGE, 503);
+      return page(t(HASH_BUSY_MESSAGE), 503);
     }
     if (!outcome.ok) {
       c.get('log').info({ event: 'login.failed', reason: outcome.reason, locked: outcome.lockedForMs !== undefined }, 'sign-in refused');
       if (previous) clearSessionCookie(c, config);
-      if (outcome.lockedForMs === undefined) return page(GENERIC_FAILURE, 401);
+      if (outcome.lockedForMs === undefined) return page(t(GENERIC_FAILURE), 401);
       // The same answer for every email, existing or not: a ban reveals nothing about the account.
       c.header('Retry-After', String(Math.ceil(outcome.lockedForMs / 1000)));
-      return page(lockedMessage(outcome.lockedForMs), 429);
+      return page(lockedMessage(t, outcome.lockedForMs), 429);
     }
+    // The language they signed in with is the one their emails are written in.
+    await rememberUserLanguage(deps.db, outcome.userId, c.get('language'));
     setSessionCookie(c, config, outcome.cookieValue, outcome.expiresAt, deps.clock.nowMs());
     return c.redirect(rd, 303);
   });

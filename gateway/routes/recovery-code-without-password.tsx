@@ -1,3 +1,4 @@
+import { translatable } from '../i18n/i18n.js';
 import type { Context } from 'hono';
 import { MessagePage } from '../../views/pages/message.js';
 import { RecoveryCodePage } from '../../views/pages/recovery-code.js';
@@ -11,7 +12,7 @@ import { redirectToLogin, withRd } from './second-factor-gate.js';
 type Ctx = Context<AppEnv>;
 
 // The same words for an unknown email and a wrong code (SECURITY A1).
-const REFUSED = 'That email and code did not work together. Check both and try again, or ask your administrator for a new code.';
+const REFUSED = translatable('That email and code did not work together. Check both and try again, or ask your administrator for a new code.');
 
 /**
  * `GET/POST P/2fa/recovery-code` for someone with no session (issue 28 item 6): the email and the
@@ -31,7 +32,7 @@ export function recoveryCodeWithoutPassword(deps: RouteDeps) {
     if (body.email === undefined) return redirectToLogin(c, prefix, withRd(`${prefix}/2fa/recovery-code`, rd));
     const email = formText(body.email, 254) ?? '';
     const typed = formText(body.code, 128);
-    if (!email || !typed) return form(c, rd, 'Enter your email address and the recovery code from your administrator.', 400, email);
+    if (!email || !typed) return form(c, rd, translatable('Enter your email address and the recovery code from your administrator.'), 400, email);
     const outcome = await redeemWithoutPassword(deps, {
       email, typed, lostSecondFactor: body.lost === 'both', ip: c.get('clientIp'), userAgent: c.req.header('user-agent') ?? null, requestId: c.get('requestId'),
     });
@@ -40,7 +41,7 @@ export function recoveryCodeWithoutPassword(deps: RouteDeps) {
       log.info({ event: 'recovery_code.refused', reason: outcome.reason, without_password: true }, 'recovery code without a password refused');
       if (outcome.reason === 'rate_limited') {
         c.header('Retry-After', String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
-        return c.html(<MessagePage prefix={prefix} title="Too many attempts" message="There have been too many failed attempts. Try again later or ask your administrator." />, 429);
+        return c.html(<MessagePage prefix={prefix} title={translatable("Too many attempts")} message={translatable("There have been too many failed attempts. Try again later or ask your administrator.")} />, 429);
       }
       return form(c, rd, REFUSED, 401, email);
     }

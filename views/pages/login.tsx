@@ -1,4 +1,5 @@
-import { CsrfField, ErrorNote, Layout, NoticeNote } from '../layout.js';
+import { t } from '../i18n.js';
+import { CsrfField, ErrorNote, invalidWhen, Layout, NoticeNote } from '../layout.js';
 
 export interface LoginPageProps {
   prefix: string;
@@ -14,20 +15,20 @@ export interface LoginPageProps {
 export function LoginPage(props: LoginPageProps) {
   const { prefix } = props;
   return (
-    <Layout title="Sign in" prefix={prefix}>
-      <h1>Sign in</h1>
+    <Layout title={t('Sign in')} prefix={prefix}>
+      <h1>{t('Sign in')}</h1>
       <NoticeNote message={props.notice} />
       <ErrorNote message={props.error} />
       <form method="post" action={`${prefix}/login`} class="card">
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="rd" value={props.rd} />
-        <label for="email">{props.usernames ? 'Email or username' : 'Email'}</label>
-        <input id="email" name="email" type={props.usernames ? 'text' : 'email'} autocomplete="username" required value={props.email ?? ''} autofocus />
-        <label for="password">Password</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required />
-        <button type="submit">Sign in</button>
+        <label for="email">{props.usernames ? t('Email or username') : t('Email')}</label>
+        <input id="email" name="email" type={props.usernames ? 'text' : 'email'} autocomplete="username" required value={props.email ?? ''} autofocus {...invalidWhen(props.error)} />
+        <label for="password">{t('Password')}</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required {...invalidWhen(props.error)} />
+        <button type="submit">{t('Sign in')}</button>
       </form>
-      <p class="aside"><a href={`${prefix}/assist`}>Can't sign in?</a> · <a href={`${prefix}/2fa/recovery-code`}>Have a recovery code?</a></p>
+      <p class="aside"><a href={`${prefix}/assist`}>{t("Can't sign in?")}</a> · <a href={`${prefix}/2fa/recovery-code`}>{t('Have a recovery code?')}</a></p>
     </Layout>
   );
 }

@@ -65,6 +65,16 @@ describe('page language (CONTRACT §8.4)', () => {
     expect(html).toContain('Acceso denegado');
   });
 
+  it('JSON messages the security-key script shows are in the reader language', async () => {
+    const client = new TestClient(gw.url, { 'accept-language': 'de' });
+    await client.page(`${P}/login`);
+    const res = await client.request(`${P}/2fa/webauthn/options`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', origin: gw.url, 'x-csrf-token': client.csrf }, body: '{}',
+    });
+    expect(res.status).toBe(401);
+    expect((await res.json()).error).toEqual({ code: 'unauthenticated', message: 'Melden Sie sich zuerst an.' });
+  });
+
   it('a failed sign-in is answered in the page language', async () => {
     const client = new TestClient(gw.url, { 'accept-language': 'fr' });
     await client.page(`${P}/login`);

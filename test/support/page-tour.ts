@@ -83,6 +83,7 @@ export async function startPageTour(): Promise<PageTour> {
       { name: 'admin-overview', path: `${P}/admin`, as: 'admin' },
       { name: 'admin-requests', path: `${P}/admin/requests`, as: 'admin' },
       { name: 'admin-request', path: `${P}/admin/requests/${request!.reference}`, as: 'admin' },
+      { name: 'admin-request-cancel', path: `${P}/admin/requests/${request!.reference}/confirm/cancel`, as: 'admin' },
       { name: 'admin-users', path: `${P}/admin/users`, as: 'admin' },
       { name: 'admin-user', path: `${P}/admin/users/${ada}`, as: 'admin' },
       { name: 'admin-user-new', path: `${P}/admin/users/new`, as: 'admin' },

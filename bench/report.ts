@@ -84,6 +84,7 @@ export interface Results {
   rss_stability: Record<string, unknown>;
   sign_in_load: Record<string, unknown>;
   websockets: object;
+  identity_assertion: object;
   embedded_storage: object;
   hot_path: HotPathCheck;
   admin_data: object;

@@ -67,14 +67,14 @@ export function createListeners(deps: AppDeps, honoListener: NodeListener) {
     logger: deps.logger,
   });
   const answer = createHttpAnswer({
-    config, passThrough: createPassThrough({ config, forwarder: deps.forwarder, ...(metrics ? { metrics } : {}) }),
+    config, passThrough: createPassThrough({ config, forwarder: deps.forwarder, identity: deps.identity, ...(metrics ? { metrics } : {}) }),
   });
   const liveSockets = createLiveSockets({
     sessions: deps.sessions, logger: deps.logger,
     ...(metrics ? { opened: (app: string) => metrics.websocketsOpen.inc({ app }), closed: (app: string) => metrics.websocketsOpen.dec({ app }) } : {}),
   });
   const relayUpgrade = createWebSocketRelay({
-    config, tripHeaders: createTripHeaders(config), liveSockets,
+    config, tripHeaders: createTripHeaders({ config, identity: deps.identity }), liveSockets,
     ...(metrics ? { counted: (app: string, outcome: string) => metrics.websocketUpgrades.inc({ app, outcome }) } : {}),
   });
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EMBEDDED_SETTINGS } from '../../db/embedded-settings.js';
 import { parseDuration } from '../core/duration.js';
 import { directorySchema, type DirectoryConfig } from './directory-schema.js';
+import { appIdentitySchema } from './identity-schema.js';
 
 /** A duration written as `30s`, `10m`, `12h`, `7d`, turned into milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -96,7 +97,8 @@ export const configSchema = z.strictObject({
     upstream,
     // WebSocket upgrades (RFC 6455) are judged like any request and relayed; false refuses them (403).
     websockets: z.boolean().default(true),
-  })).default([{ name: 'demo', host: '*', upstream: 'builtin:demo', websockets: true }]),
+    identity: appIdentitySchema.prefault({}),
+  })).prefault([{ name: 'demo', host: '*', upstream: 'builtin:demo' }]),
 }).superRefine((config, ctx) => {
   if (config.session.idle_timeout > config.session.max_age) {
     ctx.addIssue({ code: 'custom', path: ['session', 'idle_timeout'], message: 'must not exceed session.max_age' });

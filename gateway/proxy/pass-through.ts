@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { csrfCookieName } from '../http/cookies.js';
-import { identityHeaders } from '../http/identity.js';
+import type { IdentityHeaders, UpstreamIdentity } from '../identity/upstream-identity.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { SessionView } from '../session/store.js';
 import type { ForwardOutcome, Forwarder } from './forward.js';
@@ -37,24 +37,35 @@ export interface AllowedRequest {
 
 /**
  * The headers an allowed request carries to its app, for every kind of trip (a request, a
- * WebSocket handshake): identity set by the gateway and the client's copies removed, the session
- * and CSRF cookies dropped (`dropCookies`, also kept out of the app's Set-Cookie on the way back).
+ * WebSocket handshake): the app's identity profile (renamed headers, a signed assertion) set by the
+ * gateway and the client's copies removed, the session and CSRF cookies dropped (`dropCookies`,
+ * also kept out of the app's Set-Cookie on the way back).
  */
-export function createTripHeaders(config: Config) {
-  const dropCookies: readonly string[] = [config.session.cookie_name, csrfCookieName(config)];
+export function createTripHeaders(deps: { config: Config; identity: UpstreamIdentity }) {
+  const dropCookies: readonly string[] = [deps.config.session.cookie_name, csrfCookieName(deps.config)];
+
+  function build(request: AllowedRequest, identity: IdentityHeaders | undefined, stripNames: ReadonlySet<string>): Record<string, string | string[]> {
+    return upstreamRequestHeaders(request.rawHeaders, {
+      dropCookies,
+      // This hop appends the address it saw: the socket peer (with an untrusted peer that is the client).
+      clientIp: request.peer || request.clientIp,
+      trustedForwardedFor: request.trustedForwardedFor,
+      proto: request.proto,
+      host: request.host,
+      requestId: request.requestId,
+      identity,
+      stripNames,
+    });
+  }
+
   return {
     dropCookies,
-    headersFor(request: AllowedRequest): Record<string, string | string[]> {
-      return upstreamRequestHeaders(request.rawHeaders, {
-        dropCookies,
-        // This hop appends the address it saw: the socket peer (with an untrusted peer that is the client).
-        clientIp: request.peer || request.clientIp,
-        trustedForwardedFor: request.trustedForwardedFor,
-        proto: request.proto,
-        host: request.host,
-        requestId: request.requestId,
-        identity: request.session ? identityHeaders(request.session) : undefined,
-      });
+    /** The trip's headers; a promise when the app's assertion is signed first (rejected when it cannot be). */
+    headersFor(request: AllowedRequest): Record<string, string | string[]> | Promise<Record<string, string | string[]>> {
+      const profile = deps.identity.profileFor(request.target.name);
+      const identity = deps.identity.headersFor(profile, request.session);
+      if (!(identity instanceof Promise)) return build(request, identity, profile.strip);
+      return identity.then((headers) => build(request, headers, profile.strip));
     },
   };
 }
@@ -63,12 +74,22 @@ export function createTripHeaders(config: Config) {
  * An allowed request's trip to its app and back: the trip's headers (createTripHeaders), the
  * streamed hop, metrics, and a log line when the app failed.
  */
-export function createPassThrough(deps: { config: Config; forwarder: Forwarder; metrics?: Metrics }) {
-  const { dropCookies, headersFor } = createTripHeaders(deps.config);
+export function createPassThrough(deps: { config: Config; forwarder: Forwarder; identity: UpstreamIdentity; metrics?: Metrics }) {
+  const { dropCookies, headersFor } = createTripHeaders(deps);
   const { metrics } = deps;
 
-  return function passThrough(request: AllowedRequest, log: { readonly log: Logger }): Promise<ForwardOutcome> {
+  /** `log`: where the request logs, made on first use. */
+  return function passThrough(request: AllowedRequest, log: { readonly log: Logger }): Promise<PassThroughOutcome> {
     const headers = headersFor(request);
+    if (!(headers instanceof Promise)) return send(request, headers, log);
+    return headers.then((ready) => send(request, ready, log), (error: unknown) => {
+      // No assertion, no request: the app must never receive an identity it cannot check.
+      log.log.error({ app: request.target.name, err: String(error) }, 'identity assertion could not be signed; refusing the request');
+      return { ok: false, failure: 'unavailable', error: String(error) } as const;
+    });
+  };
+
+  function send(request: AllowedRequest, headers: Record<string, string | string[]>, log: { readonly log: Logger }): Promise<ForwardOutcome> {
     const started = performance.now();
     return deps.forwarder.forward({
       origin: request.target.origin,
@@ -87,7 +108,10 @@ export function createPassThrough(deps: { config: Config; forwarder: Forwarder; 
         if (!outcome.ok) log.log.warn({ app: request.target.name, failure: outcome.failure, error: outcome.error }, 'upstream failed');
       },
     });
-  };
+  }
 }
+
+/** The hop's outcome, or `unavailable` when the gateway could not sign the app's assertion. */
+export type PassThroughOutcome = ForwardOutcome | { ok: false; failure: 'unavailable'; error: string };
 
 export type PassThrough = ReturnType<typeof createPassThrough>;

@@ -60,8 +60,17 @@ export function createWebSocketRelay(deps: WebSocketRelayDeps) {
   };
 
   function relay(request: JudgedRequest, session: SessionView | null, incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const headers = headersFor({ ...request.trip, session });
+    if (!(headers instanceof Promise)) return connect(request, headers, incoming, socket, head);
+    headers.then((ready) => connect(request, ready, incoming, socket, head), (error: unknown) => {
+      // No assertion, no request: the app must never receive an identity it cannot check.
+      request.log.error({ app: request.target.name, err: String(error) }, 'identity assertion could not be signed; refusing the WebSocket');
+      refuse(socket, request.target.name, 'unavailable', 503, 'The application is unavailable right now. Try again in a moment.');
+    });
+  }
+
+  function connect(request: JudgedRequest, headers: Record<string, string | string[]>, incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
     const { target, trip } = request;
-    const headers = headersFor({ ...trip, session });
     // Hop-by-hop headers were dropped from the trip's; the upgrade is this hop's own request.
     headers.connection = 'Upgrade';
     headers.upgrade = 'websocket';

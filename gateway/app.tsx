@@ -15,6 +15,7 @@ import { createClientIpResolver } from './http/client-ip.js';
 import { csrfCookieName } from './http/cookies.js';
 import { refuseUnreadableForms } from './http/form.js';
 import { createCsrfProtection } from './http/csrf.js';
+import { expiredFormAnswer } from './routes/expired-form.js';
 import { createMetricsAccess } from './http/metrics-access.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
@@ -190,6 +191,7 @@ export function createApp(deps: AppDeps) {
     cookieName: csrfCookieName(config),
     secure: https,
     trustedHosts: () => [new URL(config.server.public_url).host.toLowerCase(), ...appHosts.filter((h) => h !== '*')],
+    expired: expiredFormAnswer(routeDeps),
   })) gateway.use('*', middleware);
   gateway.route('/', loginRoutes(routeDeps));
   gateway.route('/', passwordRoutes(routeDeps));

@@ -109,6 +109,8 @@ const recovery = z.strictObject({
         .prefault({}),
       // A request still pending after this long is flagged on the dashboard (issue 28).
       stale_after: duration('3d').prefault('3d'),
+      // What the confirmation tells someone who asked for help: "usually within 1 day".
+      usual_response: duration('1d').prefault('1d'),
     })
     .prefault({}),
   recovery_code: z.strictObject({ ttl: duration('1h').prefault('1h') }).prefault({}),
@@ -146,7 +148,12 @@ const obligation = z.strictObject({
 const rateLimits = z.strictObject({
   login: z
     .strictObject({
+      // Per account at one address: one person's typos pause that person there, not the office.
       max_retries: z.int().min(1).default(3),
+      // Per address, every account together: looser, so one office address holds many people.
+      per_ip_max_retries: z.int().min(1).default(20),
+      // Per account, every address together: a guesser with many addresses is still capped.
+      per_account_max_retries: z.int().min(1).default(10),
       find_time: duration('2m').prefault('2m'),
       ban_time: duration('5m').prefault('5m'),
     })

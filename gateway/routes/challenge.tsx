@@ -11,9 +11,10 @@ import { factorAllowed } from '../policy/engine.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
 import { headerUser, redirectToLogin, withRd } from './second-factor-gate.js';
+import { waitWords } from '../core/wait-words.js';
 
 const INVALID_CODE = 'That code is not valid. Codes change every 30 seconds.';
-const BLOCKED = 'Too many wrong codes for this account. Second-factor sign-in is blocked for now; try again later, or use one of the recovery options below.';
+const blockedFor = (ms: number) => `Too many wrong codes for this account. Second-factor sign-in is blocked; try again in ${waitWords(ms)}, or use one of the recovery options below.`;
 
 /** `GET P/2fa` and `POST P/2fa/totp`: the second step of sign-in (SECURITY T1, T2, L1, S1). */
 export function challengeRoutes(deps: RouteDeps) {
@@ -91,7 +92,7 @@ export function challengeRoutes(deps: RouteDeps) {
     });
     if (!outcome.ok) {
       if (outcome.reason === 'empty') return page(c, g, rd, 'Enter the 6-digit code from your authenticator app.', 400);
-      return outcome.reason === 'blocked' ? page(c, g, rd, BLOCKED, 429) : page(c, g, rd, INVALID_CODE, 401);
+      return outcome.reason === 'blocked' ? page(c, g, rd, blockedFor(outcome.retryAfterMs), 429) : page(c, g, rd, INVALID_CODE, 401);
     }
     return c.redirect(rd, 303);
   });

@@ -10,6 +10,8 @@ import { HASH_BUSY_MESSAGE, markHashBusy } from '../http/hash-busy.js';
 import { PasswordHashBusyError } from '../security/password.js';
 import { DIRECTORY_UNAVAILABLE_MESSAGE, DirectoryUnavailableError } from '../directory/errors.js';
 import type { RouteDeps } from './deps.js';
+import { waitWords } from '../core/wait-words.js';
+import { refuseFor } from '../http/retry-after.js';
 
 
 const NOTICES: Record<string, string> = {
@@ -19,9 +21,9 @@ const NOTICES: Record<string, string> = {
 };
 const GENERIC_FAILURE = 'Incorrect email or password.';
 
-function lockedMessage(retryAfterMs: number): string {
-  const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000));
-  return `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+/** Said before the last attempt, the same for every email: counts are kept whether or not it exists. */
+function lastAttemptWarning(banMs: number): string {
+  return `${GENERIC_FAILURE} One more failed attempt will pause sign-in for this account here for ${waitWords(banMs)}.`;
 }
 
 export function loginRoutes(deps: RouteDeps) {
@@ -64,10 +66,12 @@ export function loginRoutes(deps: RouteDeps) {
     if (!outcome.ok) {
       c.get('log').info({ event: 'login.failed', reason: outcome.reason, locked: outcome.lockedForMs !== undefined }, 'sign-in refused');
       if (previous) clearSessionCookie(c, config);
-      if (outcome.lockedForMs === undefined) return page(GENERIC_FAILURE, 401);
+      if (outcome.lockedForMs === undefined) {
+        const banMs = deps.policies.current().policy.rate_limits.login.ban_time;
+        return page(outcome.remaining === 1 ? lastAttemptWarning(banMs) : GENERIC_FAILURE, 401);
+      }
       // The same answer for every email, existing or not: a ban reveals nothing about the account.
-      c.header('Retry-After', String(Math.ceil(outcome.lockedForMs / 1000)));
-      return page(lockedMessage(outcome.lockedForMs), 429);
+      return page(`Too many failed sign-in attempts. ${refuseFor(c, outcome.lockedForMs)}`, 429);
     }
     setSessionCookie(c, config, outcome.cookieValue, outcome.expiresAt, deps.clock.nowMs());
     return c.redirect(rd, 303);

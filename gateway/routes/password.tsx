@@ -12,6 +12,7 @@ import type { PolicyStore } from '../policy/watch.js';
 import type { Limits } from '../ratelimit/limits.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Directory } from '../directory/directory.js';
+import { refuseFor } from '../http/retry-after.js';
 
 export interface PasswordRouteDeps {
   db: Database;
@@ -57,8 +58,8 @@ export function passwordRoutes(deps: PasswordRouteDeps) {
     if (outcome.ok) return c.redirect(`${prefix}/login?notice=password-set`, 303);
     if (outcome.reason === 'rate_limited') {
       c.get('log').info({ event: 'password.reset.limited', retryAfterMs: outcome.retryAfterMs }, 'password link refused: rate limit');
-      c.header('Retry-After', String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
-      return c.html(<MessagePage prefix={prefix} title="Too many attempts" message="Too many attempts from your network. Wait a few minutes, then open the link again." />, 429);
+      const wait = refuseFor(c, outcome.retryAfterMs);
+      return c.html(<MessagePage prefix={prefix} title="Too many attempts" message={`Too many attempts from your network. ${wait} Then open the link again.`} />, 429);
     }
     if (outcome.reason === 'weak_password') {
       const link = await describePasswordLink(deps.db, token, deps.clock.now());

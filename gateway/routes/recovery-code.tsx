@@ -13,6 +13,7 @@ import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
 import { recoveryCodeWithoutPassword } from './recovery-code-without-password.js';
 import { headerUser, redirectToLogin, withRd } from './second-factor-gate.js';
+import { waitWords } from '../core/wait-words.js';
 
 type Ctx = Context<AppEnv>;
 
@@ -44,9 +45,9 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
     c.html(<RecoveryCodePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUser(session)} error={error} />, status);
 
   // completeSecondFactor has logged the block and set Retry-After.
-  function tooManyAttempts(c: Ctx) {
+  function tooManyAttempts(c: Ctx, retryAfterMs: number) {
     return c.html(
-      <MessagePage prefix={prefix} title="Too many attempts" message="There have been too many failed attempts on this account. Try again later or ask your administrator." />,
+      <MessagePage prefix={prefix} title="Too many attempts" message={`There have been too many failed attempts on this account. Try again in ${waitWords(retryAfterMs)}, or ask your administrator.`} />,
       429,
     );
   }
@@ -103,7 +104,7 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
     });
     if (!outcome.ok) {
       if (outcome.reason === 'empty') return form(c, session, rd, 'Enter the recovery code from your administrator.', 400);
-      if (outcome.reason === 'blocked') return tooManyAttempts(c);
+      if (outcome.reason === 'blocked') return tooManyAttempts(c, outcome.retryAfterMs);
       return form(c, session, rd, GENERIC_FAILURE, 401);
     }
     log.info({ event: 'recovery_code.used', reference: outcome.proof.reference, sessions_revoked: outcome.proof.revoked }, 'signed in with a recovery code');

@@ -26,8 +26,13 @@ export function LoginPage(props: LoginPageProps) {
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">Sign in</button>
+        {/* Posts this form to the help page, so the email typed here comes along without JavaScript
+            and never lands in a URL; the help page ignores every other field. */}
+        <p class="aside">
+          <button type="submit" class="link" formaction={`${prefix}/assist/from-sign-in`} formnovalidate>Can't sign in?</button>
+          {' · '}<a href={`${prefix}/2fa/recovery-code`}>Have a recovery code?</a>
+        </p>
       </form>
-      <p class="aside"><a href={`${prefix}/assist`}>Can't sign in?</a> · <a href={`${prefix}/2fa/recovery-code`}>Have a recovery code?</a></p>
     </Layout>
   );
 }

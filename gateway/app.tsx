@@ -14,6 +14,7 @@ import type { Clock } from './core/clock.js';
 import { createClientIpResolver } from './http/client-ip.js';
 import { csrfCookieName } from './http/cookies.js';
 import { refuseUnreadableForms } from './http/form.js';
+import { originFormTarget } from './http/origin-form.js';
 import { createCsrfProtection } from './http/csrf.js';
 import { expiredFormAnswer } from './routes/expired-form.js';
 import { createMetricsAccess } from './http/metrics-access.js';
@@ -250,6 +251,12 @@ export function createRequestListener(deps: AppDeps, honoListener: (incoming: In
     return honoListener(incoming, outgoing);
   };
   return function gatewayRequestListener(incoming: IncomingMessage, outgoing: ServerResponse): void {
+    const target = originFormTarget(incoming.url ?? '', incoming.headers.host);
+    if (!target.ok) {
+      outgoing.writeHead(400, { 'content-type': 'text/plain; charset=UTF-8', connection: 'close' }).end('Bad request: the request target names another host than Host.');
+      return;
+    }
+    incoming.url = target.target;
     lane(incoming, outgoing, hono);
   };
 }

@@ -4,8 +4,9 @@
  * a repeated request costs one map look-up.
  */
 import picomatch from 'picomatch';
+import { readHost } from '../core/host.js';
 import { ACCESS_LEVELS, EVERYONE, type AccessLevel } from './fields.js';
-import { normalizeHost, pathReadings } from './request-target.js';
+import { pathReadings, type PathReading } from './request-target.js';
 import type { AccessRule, Policy } from './schema.js';
 
 export type { AccessLevel };
@@ -40,6 +41,8 @@ type Test = (value: string) => boolean;
 interface CompiledRule {
   host?: Test;
   path?: Test;
+  /** The same globs without regard to case, for a case-folded reading of the path. */
+  pathAnyCase?: Test;
   methods?: ReadonlySet<string>;
   /** `signed_in` for `roles: ["*"]`: any user, but never an anonymous request. */
   roles?: ReadonlySet<string> | 'signed_in';
@@ -54,11 +57,14 @@ function globTest(globs: readonly string[] | undefined, options: picomatch.Picom
 
 function compileRule(rule: AccessRule): CompiledRule {
   const compiled: CompiledRule = { level: rule.policy };
-  // `dot` so that `/public/**` also covers `/public/.well-known/…`; hosts are already lower-cased.
+  // `dot` so that `/public/**` also covers `/public/.well-known/…`; hosts are matched as read by
+  // core/host.ts (lower case, no port, no trailing dot), the reading the app router uses.
   const host = globTest(rule.hosts, { dot: true, nocase: true });
   const path = globTest(rule.paths, { dot: true });
+  const pathAnyCase = globTest(rule.paths, { dot: true, nocase: true });
   if (host) compiled.host = host;
   if (path) compiled.path = path;
+  if (pathAnyCase) compiled.pathAnyCase = pathAnyCase;
   if (rule.methods && !rule.methods.includes(EVERYONE)) compiled.methods = new Set(rule.methods);
   if (rule.roles) compiled.roles = rule.roles.includes(EVERYONE) ? 'signed_in' : new Set(rule.roles);
   if (rule.groups) compiled.groups = new Set(rule.groups);
@@ -75,7 +81,7 @@ function firstMatch(
   rules: readonly CompiledRule[],
   fallback: AccessLevel,
   host: string,
-  path: string,
+  reading: PathReading,
   method: string,
   roles: readonly string[],
   groups: readonly string[],
@@ -85,7 +91,8 @@ function firstMatch(
     if (!matchesRoles(rule.roles, roles)) continue;
     if (rule.groups && !groups.some((group) => rule.groups!.has(group))) continue;
     if (rule.host && !rule.host(host)) continue;
-    if (rule.path && !rule.path(path)) continue;
+    const path = reading.anyCase ? rule.pathAnyCase : rule.path;
+    if (path && !path(reading.path)) continue;
     return rule.level;
   }
   return fallback;
@@ -123,11 +130,13 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
       key += `\0${path}`;
       const known = decisions.get(key);
       if (known !== undefined) return known;
-      const hostName = normalizeHost(host);
+      // A Host with no one reading is routed nowhere (the proxy and verify answer 400), so no rule
+      // may speak for it.
+      const read = readHost(host);
       const verb = method.toUpperCase();
       // First match wins per reading of the path; across readings the strictest answer stands.
-      const level = pathReadings(path)
-        .map((reading) => firstMatch(rules, fallback, hostName, reading, verb, roles, relevant))
+      const level = !read.ok ? 'deny' : pathReadings(path)
+        .map((reading) => firstMatch(rules, fallback, read.host.name, reading, verb, roles, relevant))
         .reduce(stricter);
       if (key.length <= DECISION_CACHE_MAX_KEY) {
         // Oldest first: a Map iterates in insertion order.

@@ -1,20 +1,8 @@
 /**
- * The host and path a rule is matched against. Path rules guard upstream resources, so every
- * spelling that an upstream might resolve to the same resource has to be matched the same way.
+ * The path a rule is matched against (the host is read by core/host.ts). Path rules guard upstream
+ * resources, so every spelling that an upstream might resolve to the same resource has to be
+ * matched the same way.
  */
-
-/** Lower case, no port, no trailing dot: `Admin.Example.com.:443` and `admin.example.com` are one host. */
-export function normalizeHost(host: string): string {
-  let name = host.trim().toLowerCase();
-  if (name.startsWith('[')) {
-    const end = name.indexOf(']');
-    name = end === -1 ? name : name.slice(0, end + 1);
-  } else {
-    const colon = name.lastIndexOf(':');
-    if (colon !== -1) name = name.slice(0, colon);
-  }
-  return name.endsWith('.') ? name.slice(0, -1) : name;
-}
 
 function decode(text: string): string {
   try {
@@ -52,22 +40,45 @@ export function targetPath(target: string): string {
 }
 
 /**
+ * One way an upstream might read a request path. `anyCase`: the reading as a case-insensitive
+ * upstream sees it (Express's default router, IIS, a Windows or macOS file system serve `/ADMIN`
+ * as `/admin`), so it is matched against the rules without regard to case.
+ */
+export interface PathReading {
+  path: string;
+  anyCase: boolean;
+}
+
+/**
  * The readings of a request path that an upstream might act on: fully decoded (with `\` as `/`)
  * before dot segments are resolved; when escapes are present, resolved first and decoded segment
- * by segment; and when `;` is present, without the path parameters servlet containers ignore. The
- * engine applies the strictest decision across them, so an escape cannot steer a request into a
- * `bypass` rule while the upstream resolves it somewhere else.
+ * by segment; when `;` is present, without the path parameters servlet containers ignore; when a
+ * segment ends in dots or spaces, without them, as Windows (IIS, a file system) drops them. Each
+ * reading is taken both as spelled and case-folded. The engine applies the strictest decision
+ * across them, so neither an escape nor a spelling can steer a request into a `bypass` rule, or
+ * around a `deny` rule, while the upstream serves it as the guarded resource.
  */
-export function pathReadings(rawPath: string): string[] {
-  const path = targetPath(rawPath);
+export function pathReadings(rawPath: string): PathReading[] {
+  const paths = spelledReadings(targetPath(rawPath));
+  return [...paths.map((path) => ({ path, anyCase: false })), ...paths.map((path) => ({ path, anyCase: true }))];
+}
+
+function spelledReadings(path: string): string[] {
   const trailing = path.endsWith('/');
-  const full = resolveSegments(decode(path).replaceAll('\\', '/').split('/'), trailing);
-  const escaped = path.includes('%') || path.includes('\\');
-  if (!escaped && !path.includes(';')) return [full];
+  const decoded = decode(path).replaceAll('\\', '/').split('/');
+  const full = resolveSegments(decoded, trailing);
   const readings = new Set([full]);
-  if (escaped) readings.add(resolveSegments(path.split('/'), trailing).split('/').map(literalSegment).join('/'));
+  if (path.includes('%') || path.includes('\\')) readings.add(resolveSegments(path.split('/'), trailing).split('/').map(literalSegment).join('/'));
   if (path.includes(';') || /%3b/i.test(path)) readings.add(withoutPathParameters(path, trailing));
+  const stripped = decoded.map(withoutTrailingDotsAndSpaces);
+  if (stripped.some((segment, i) => segment !== decoded[i])) readings.add(resolveSegments(stripped, trailing));
   return [...readings];
+}
+
+/** Windows drops trailing dots and spaces from a file name: `admin.` and `admin ` are `admin`. */
+function withoutTrailingDotsAndSpaces(segment: string): string {
+  if (segment === '.' || segment === '..') return segment;
+  return segment.replace(/[. ]+$/, '');
 }
 
 /**

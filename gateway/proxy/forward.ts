@@ -16,6 +16,8 @@ export interface ForwardRequest {
   path: string;
   method: string;
   headers: Record<string, string | string[]>;
+  /** Cookie names the upstream may not set (the gateway's own). */
+  dropSetCookies: readonly string[];
   /** The raw Node request and response when serving on a socket: the body streams both ways. */
   incoming?: IncomingMessage;
   outgoing?: ServerResponse;
@@ -69,7 +71,7 @@ export function createForwarder(options: ForwardOptions) {
     let status = 0;
     const answered = ({ statusCode, headers }: { statusCode: number; headers: Record<string, string | string[] | undefined> }) => {
       status = statusCode;
-      outgoing.writeHead(statusCode, downstreamResponseHeaders(headers));
+      outgoing.writeHead(statusCode, downstreamResponseHeaders(headers, request.dropSetCookies));
       return outgoing;
     };
     const sent = (): ForwardOutcome => settle(request, { ok: true, streamed: true, status });
@@ -101,7 +103,7 @@ export function createForwarder(options: ForwardOptions) {
         body: hasBody(request.method) && request.body ? Readable.fromWeb(request.body as import('node:stream/web').ReadableStream) : null,
       });
       const headers = new Headers();
-      for (const [name, value] of Object.entries(downstreamResponseHeaders(answer.headers as Record<string, string | string[]>))) {
+      for (const [name, value] of Object.entries(downstreamResponseHeaders(answer.headers as Record<string, string | string[]>, request.dropSetCookies))) {
         for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
       }
       const nullBody = request.method === 'HEAD' || [204, 304].includes(answer.statusCode);

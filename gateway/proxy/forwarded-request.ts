@@ -6,12 +6,14 @@
  * Host, so a client can never ask about another host's or path's policy.
  */
 
+import { readHost, type RequestHost } from '../core/host.js';
+
 export type Proto = 'http' | 'https';
 
 export interface OriginalRequest {
   proto: Proto;
-  /** host[:port] as the browser sent it. */
-  host: string;
+  /** The host the browser sent, read as routing and the policy read it (core/host.ts). */
+  host: RequestHost;
   /** Path and query, raw (the policy engine reads every spelling of the path itself). */
   uri: string;
   path: string;
@@ -44,8 +46,6 @@ export interface ForwardedRequestInput {
 }
 
 const MAX_URI = 8192;
-// RFC 3986 reg-name / IPv4 / bracketed IPv6, with an optional port; no userinfo, no list.
-const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/;
 // Visible ASCII only: a space would mean two values joined by a proxy, a control character an attack.
 const URI = /^\/[\x21-\x7e]*$/;
 const METHOD = /^[A-Za-z]{1,16}$/;
@@ -78,8 +78,9 @@ export function readForwardedRequest(input: ForwardedRequestInput): ForwardedReq
 }
 
 function build(proto: Proto, rawHost: string, rawUri: string, rawMethod: string, source: OriginalSource, untrustedHeaders: boolean): ForwardedRequestOutcome {
-  const host = rawHost.trim();
-  if (!HOST.test(host) || host.length > 255) return { ok: false, reason: 'bad_host' };
+  const read = readHost(rawHost.trim());
+  if (!read.ok) return { ok: false, reason: 'bad_host' };
+  const { host } = read;
   const hash = rawUri.indexOf('#');
   const uri = hash === -1 ? rawUri : rawUri.slice(0, hash);
   if (!URI.test(uri) || uri.length > MAX_URI) return { ok: false, reason: 'bad_uri' };
@@ -96,7 +97,7 @@ function build(proto: Proto, rawHost: string, rawUri: string, rawMethod: string,
       uri,
       path: query === -1 ? uri : uri.slice(0, query),
       method: method.toUpperCase(),
-      url: `${proto}://${host}${uri}`,
+      url: `${proto}://${host.authority}${uri}`,
     },
   };
 }

@@ -64,16 +64,32 @@ function isIdentityOrForwarding(name: string): boolean {
   return FORWARDED.has(variable) || variable.startsWith('remote-');
 }
 
-/** Response headers from undici's parsed map, minus hop-by-hop ones; Set-Cookie stays a list. */
-export function downstreamResponseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+/**
+ * Response headers from undici's parsed map, minus hop-by-hop ones; Set-Cookie stays a list, minus
+ * any that would set one of `dropCookies`: the gateway's own cookies are never an app's to set
+ * (cookie tossing: an app planting a session or CSRF cookie in the browser).
+ */
+export function downstreamResponseHeaders(headers: Record<string, string | string[] | undefined>, dropCookies: readonly string[]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const listed = connectionListed(headers.connection);
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    if (name === 'set-cookie') {
+      const kept = (Array.isArray(value) ? value : [value]).filter((line) => !dropCookies.includes(setCookieName(line)));
+      if (kept.length > 0) out[name] = kept;
+      continue;
+    }
     out[name] = value;
   }
   return out;
+}
+
+/** The cookie name a Set-Cookie line sets (RFC 6265 §5.2: up to `=`, trimmed). */
+function setCookieName(line: string): string {
+  const pair = line.split(';', 1)[0]!;
+  const equals = pair.indexOf('=');
+  return (equals === -1 ? '' : pair.slice(0, equals)).trim();
 }
 
 /**

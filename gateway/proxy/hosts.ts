@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { readHost, type RequestHost } from '../core/host.js';
 
 export interface AppTarget {
   name: string;
@@ -9,19 +10,28 @@ export interface AppTarget {
   basePath: string;
 }
 
-/** Routes a request's Host to an app: exact names first, then globs, then `"*"`. */
+const GLOB = /[*?[{]/;
+
+/**
+ * Routes a request's host (read by core/host.ts, the reading the access policy judges) to an app:
+ * exact names first (with the port, then without), then globs, then `"*"`.
+ */
 export function createAppRouter(apps: ReadonlyArray<{ name: string; host: string; upstream: string }>) {
   const targets = apps.map((app): AppTarget => {
     const url = new URL(app.upstream);
     return { name: app.name, host: app.host.toLowerCase(), origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
   });
-  const exact = new Map(targets.filter((t) => !/[*?[{]/.test(t.host)).map((t) => [t.host, t]));
-  const globs = targets.filter((t) => t.host !== '*' && /[*?[{]/.test(t.host)).map((t) => ({ target: t, match: picomatch(t.host, { nocase: true }) }));
+  // An app's own host is spelled as a request's would be read, so `App.Example.com.` still matches.
+  const exact = new Map(targets.filter((t) => !GLOB.test(t.host)).map((t) => {
+    const read = readHost(t.host);
+    return [read.ok ? read.host.authority : t.host, t];
+  }));
+  const globs = targets.filter((t) => t.host !== '*' && GLOB.test(t.host)).map((t) => ({ target: t, match: picomatch(t.host, { nocase: true }) }));
   const fallback = targets.find((t) => t.host === '*');
 
-  return function appFor(hostHeader: string | undefined): AppTarget | undefined {
-    const host = (hostHeader ?? '').toLowerCase();
-    const hostname = host.replace(/:\d+$/, '');
-    return exact.get(host) ?? exact.get(hostname) ?? globs.find((g) => g.match(hostname))?.target ?? fallback;
+  return function appFor(host: RequestHost): AppTarget | undefined {
+    return exact.get(host.authority) ?? exact.get(host.name) ?? globs.find((g) => g.match(host.name))?.target ?? fallback;
   };
 }
+
+export type AppRouter = ReturnType<typeof createAppRouter>;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { messagePageHtml } from '../../views/pages/message.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
+import { readHost, type RequestHost } from '../core/host.js';
 import { stripMapped } from '../http/client-ip.js';
 import { requestLogger } from '../http/request-context.js';
 import { readCookie } from '../http/session-cookie.js';
@@ -16,7 +17,7 @@ import type { PassThrough } from './pass-through.js';
 
 export interface ProxyLaneDeps {
   config: Config;
-  appFor: (host: string | undefined) => AppTarget | undefined;
+  appFor: (host: RequestHost) => AppTarget | undefined;
   access: AccessDecider;
   clock: Pick<Clock, 'nowMs'>;
   isTrustedPeer: (ip: string) => boolean;
@@ -119,7 +120,8 @@ export function createProxyLane(deps: ProxyLaneDeps) {
   return function proxyLane(incoming: IncomingMessage, outgoing: ServerResponse, hono: NodeListener): void {
     const path = LANE_METHODS.has(incoming.method!) && !incoming.headers.upgrade ? plainRequestPath(incoming.url, prefix) : undefined;
     const host = path === undefined ? undefined : plainHost(incoming);
-    const target = host === undefined ? undefined : deps.appFor(host);
+    const read = host === undefined ? undefined : readHost(host);
+    const target = read?.ok ? deps.appFor(read.host) : undefined;
     if (!target) return void hono(incoming, outgoing);
     let served: Promise<void>;
     try {

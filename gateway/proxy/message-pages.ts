@@ -4,7 +4,7 @@
  */
 import { UNAVAILABLE_RETRY_AFTER_S } from '../http/unavailable.js';
 
-export type MessageStatus = 403 | 404 | 502 | 503 | 504;
+export type MessageStatus = 400 | 403 | 404 | 502 | 503 | 504;
 
 export interface MessagePageText { status: MessageStatus; title: string; message: string; retryAfterS?: number }
 

@@ -37,7 +37,7 @@ export interface AllowedRequest {
 
 /**
  * An allowed request's trip to its app and back: header hygiene (identity set by the gateway,
- * session and CSRF cookies dropped), the streamed hop, metrics, and a log line when the app failed.
+ * session and CSRF cookies dropped both ways), the streamed hop, metrics, and a log line when the app failed.
  */
 export function createPassThrough(deps: { config: Config; forwarder: Forwarder; metrics?: Metrics }) {
   const dropCookies = [deps.config.session.cookie_name, csrfCookieName(deps.config)];
@@ -60,6 +60,7 @@ export function createPassThrough(deps: { config: Config; forwarder: Forwarder; 
       path: request.target.basePath + request.rawUrl,
       method: request.method,
       headers,
+      dropSetCookies: dropCookies,
       incoming: request.incoming,
       outgoing: request.outgoing,
       body: request.body ?? null,

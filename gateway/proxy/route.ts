@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
+import { readHost, type RequestHost } from '../core/host.js';
 import { stripMapped } from '../http/client-ip.js';
 import type { AppEnv } from '../http/env.js';
 import { targetPath } from '../policy/request-target.js';
@@ -14,7 +15,7 @@ import type { PassThrough } from './pass-through.js';
 export interface ProxyDeps {
   config: Config;
   passThrough: PassThrough;
-  appFor: (host: string | undefined) => AppTarget | undefined;
+  appFor: (host: RequestHost) => AppTarget | undefined;
   access: AccessDecider;
   /** Re-enrolment deadlines are judged against it. */
   clock: Pick<Clock, 'nowMs'>;
@@ -46,18 +47,21 @@ export function createProxyHandler(deps: ProxyDeps) {
   const publicProto = new URL(config.server.public_url).protocol.replace(':', '');
 
   return async function proxyRequest(c: Context<AppEnv>): Promise<Response> {
-    const host = c.req.header('host');
-    const target = deps.appFor(host);
+    // app.request() in tests builds no Host header; on a socket @hono/node-server refuses a missing one.
+    const read = readHost(c.req.header('host') ?? new URL(c.req.url).host);
+    if (!read.ok) return deps.renderMessage(c, 400, 'Bad request', read.message);
+    const host = read.host.authority;
+    const target = deps.appFor(read.host);
     if (!target) return deps.renderMessage(c, DECISION_PAGES.unknownSite.status, DECISION_PAGES.unknownSite.title, DECISION_PAGES.unknownSite.message);
     const incoming = c.env?.incoming;
     const rawUrl = incoming?.url ?? new URL(c.req.url).pathname + new URL(c.req.url).search;
     const peer = stripMapped(incoming?.socket.remoteAddress ?? '');
     const peerTrusted = deps.isTrustedPeer(incoming?.socket.remoteAddress ?? '');
     const proto = (peerTrusted && c.req.header('x-forwarded-proto')) || publicProto;
-    const originalUrl = `${proto}://${host ?? 'localhost'}${rawUrl}`;
+    const originalUrl = `${proto}://${host}${rawUrl}`;
 
     const decision: RequestDecision = await decideRequest(deps, { session: () => deps.resolveSession(c), log: c.get('log') }, {
-      host: host ?? '', path: policyPath(rawUrl, c.req.path), method: c.req.method, pageLoad: isPageLoad(c.req.method, (name) => c.req.header(name)),
+      host, path: policyPath(rawUrl, c.req.path), method: c.req.method, pageLoad: isPageLoad(c.req.method, (name) => c.req.header(name)),
     });
     switch (decision.kind) {
       case 'deny':
@@ -81,7 +85,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     const outcome = await deps.passThrough({
       target, rawUrl, method: c.req.method,
       rawHeaders: incoming?.rawHeaders ?? flatHeaders(c.req.raw.headers),
-      peer, clientIp: c.get('clientIp'), proto, host: host ?? '', requestId: c.get('requestId'), session: decision.session,
+      peer, clientIp: c.get('clientIp'), proto, host, requestId: c.get('requestId'), session: decision.session,
       ...(trustedForwardedFor ? { trustedForwardedFor } : {}),
       // Hono answers HEAD by wrapping the handler's Response in a new one, which would lose the
       // already-sent marker; a HEAD answer has no body to stream anyway.

@@ -47,8 +47,8 @@ export function verifyRoutes(deps: RouteDeps) {
 
     // The proxies pass the browser's own headers on, so Accept and Sec-Fetch-* describe the original request.
     const pageLoad = isPageLoad(original.method, (name) => c.req.header(name));
-    const decision = await decideRequest(deps, { session: () => deps.resolveSession(c), log: c.get('log') }, { host: original.host, path: original.path, method: original.method, pageLoad });
-    const log = { host: original.host, path: original.path, method: original.method, source: read.source };
+    const decision = await decideRequest(deps, { session: () => deps.resolveSession(c), log: c.get('log') }, { host: original.host.authority, path: original.path, method: original.method, pageLoad });
+    const log = { host: original.host.authority, path: original.path, method: original.method, source: read.source };
     switch (decision.kind) {
       case 'allow':
         if (read.untrustedHeaders) {

@@ -5,7 +5,7 @@
  * passes through the lane. These tests hold the claim against the installed hono and
  * @hono/node-server, and against a running gateway.
  */
-import net from 'node:net';
+import { rawRequest } from '../support/raw-http.js';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
@@ -17,23 +17,6 @@ import { openTestStorage } from '../support/storage.js';
 import { startEchoUpstream } from '../support/upstream.js';
 
 const PREFIX = '/.recourse';
-
-/** One request on its own connection, written byte for byte (no client-side URL normalisation). */
-function rawRequest(port: number, target: string, headers: string[]): Promise<{ status: number; headers: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.write(`GET ${target} HTTP/1.1\r\n${headers.map((h) => `${h}\r\n`).join('')}Connection: close\r\n\r\n`, 'latin1');
-    });
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('end', () => {
-      const text = Buffer.concat(chunks).toString('latin1');
-      const split = text.indexOf('\r\n\r\n');
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), headers: text.slice(0, split), body: text.slice(split + 4) });
-    });
-  });
-}
 
 /** Deterministic pseudo-random targets over the characters that matter to path parsing. */
 function fuzzTargets(count: number): string[] {

@@ -32,6 +32,8 @@ describe('decideAccess', () => {
     ['roles "*" matches any signed-in user', request({ path: '/reports/q1', roles: ['user'] }), 'one_factor'],
     ['roles "*" never matches an anonymous request', request({ path: '/reports/q1' }), 'two_factor'],
     ['hosts "*" matches any host', request({ host: 'whatever.test:81', path: '/open' }), 'bypass'],
+    ['a Host with no one reading is denied, even where "*" would bypass', request({ host: 'whatever..test', path: '/open' }), 'deny'],
+    ['two hosts in one Host are denied', request({ host: 'a.test, b.test', path: '/open' }), 'deny'],
   ] as const)('%s', (_, req, expected) => {
     expect(decideAccess(req)).toBe(expected);
   });
@@ -47,6 +49,32 @@ describe('decideAccess', () => {
     ['encoded dots an upstream may keep literal', '/admin/%2e%2e/static/x.css', 'deny'],
   ] as const)('sees through %s', (_, path, expected) => {
     expect(decideAccess(request({ path, roles: ['customer'] }))).toBe(expected);
+  });
+
+  // Issue 32 finding 5: a case-insensitive upstream (Express's default router, IIS, a Windows file
+  // system) serves `/ADMIN/x` and `/admin./x` as `/admin/x`, past a deny rule on `/admin/**`.
+  it.each([
+    ['upper case', '/ADMIN/users'],
+    ['mixed case', '/Admin/users'],
+    ['a trailing dot', '/admin./users'],
+    ['a trailing space, escaped', '/admin%20/users'],
+    ['trailing dots and spaces', '/admin. .%20/users'],
+    ['case and a dot together', '/ADMIN./users'],
+  ] as const)('a deny rule holds against %s', (_, path) => {
+    expect(decideAccess(request({ path, roles: ['customer'] }))).toBe('deny');
+  });
+
+  it('a case-folded reading never widens a bypass rule', () => {
+    // `/STATIC/x` may be another resource to a case-sensitive upstream: the default holds.
+    expect(decideAccess(request({ path: '/STATIC/app.css' }))).toBe('two_factor');
+    expect(decideAccess(request({ path: '/static./app.css' }))).toBe('two_factor');
+    expect(decideAccess(request({ path: '/static/app.css' }))).toBe('bypass');
+  });
+
+  it('an upper-case rule holds against a lower-case spelling', () => {
+    const upper = compilePolicy(policyOf(yaml('access:', '  default: one_factor', '  rules:', '    - paths: ["/.Git/**"]', '      policy: deny')));
+    expect(upper.decideAccess(request({ path: '/.git/config' }))).toBe('deny');
+    expect(upper.decideAccess(request({ path: '/.GIT/config' }))).toBe('deny');
   });
 
   it('does not let an encoded slash reach a bypass rule', () => {

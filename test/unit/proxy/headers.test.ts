@@ -110,7 +110,7 @@ describe('downstream response headers', () => {
       'content-type': 'text/plain',
       location: 'https://elsewhere.example/',
       'x-undefined': undefined,
-    });
+    }, []);
     expect(out).toEqual({
       'set-cookie': ['a=1; Path=/', 'b=2; Path=/'],
       'content-type': 'text/plain',
@@ -119,7 +119,17 @@ describe('downstream response headers', () => {
   });
 
   it('reads a Connection header that arrives as a list', () => {
-    const out = downstreamResponseHeaders({ connection: ['x-a', 'X-B'], 'x-a': '1', 'x-b': '2', 'x-c': '3' });
+    const out = downstreamResponseHeaders({ connection: ['x-a', 'X-B'], 'x-a': '1', 'x-b': '2', 'x-c': '3' }, []);
     expect(out).toEqual({ 'x-c': '3' });
+  });
+
+  // Issue 32 finding 11: an app tossing the gateway's session or CSRF cookie into the browser.
+  it("drops Set-Cookie lines for the gateway's own cookie names, and only those", () => {
+    const drop = ['recourse_session', 'recourse_session_csrf'];
+    const out = downstreamResponseHeaders({
+      'set-cookie': ['recourse_session=planted; Path=/', ' recourse_session_csrf =x', 'recourse_sessionx=1', 'app=1; Path=/'],
+    }, drop);
+    expect(out['set-cookie']).toEqual(['recourse_sessionx=1', 'app=1; Path=/']);
+    expect(downstreamResponseHeaders({ 'set-cookie': 'recourse_session=planted' }, drop)).toEqual({});
   });
 });

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { readHost } from '../../../gateway/core/host.js';
 import { createAppRouter } from '../../../gateway/proxy/hosts.js';
 
-const appFor = createAppRouter([
+/** Routes a Host header as the proxy does: read once (core/host.ts), then looked up. */
+function routerFor(apps: Parameters<typeof createAppRouter>[0]) {
+  const router = createAppRouter(apps);
+  return (header: string) => {
+    const read = readHost(header);
+    if (!read.ok) throw new Error(`${header}: ${read.reason}`);
+    return router(read.host);
+  };
+}
+
+const appFor = routerFor([
   { name: 'fallback', host: '*', upstream: 'http://127.0.0.1:9000' },
   { name: 'wiki', host: 'wiki.example.com', upstream: 'http://10.0.0.5:8080/wiki/' },
   { name: 'admin-port', host: 'admin.example.com:8443', upstream: 'https://10.0.0.6' },
@@ -26,10 +37,21 @@ describe('app routing by Host', () => {
     expect(appFor('internal.example')?.name).toBe('fallback');
   });
 
-  it('sends every other host, and a missing Host, to "*"', () => {
+  it('sends every other host to "*"', () => {
     expect(appFor('anything.example')?.name).toBe('fallback');
-    expect(appFor(undefined)?.name).toBe('fallback');
-    expect(appFor('')?.name).toBe('fallback');
+  });
+
+  it('routes a trailing dot, upper case and a port to the app the policy judges them as (issue 32, finding 3)', () => {
+    for (const host of ['wiki.example.com.', 'WIKI.EXAMPLE.COM', 'wiki.example.com.:8080', 'Wiki.Example.Com.']) {
+      expect(appFor(host)?.name, host).toBe('wiki');
+    }
+    expect(appFor('admin.example.com.:8443')?.name).toBe('admin-port');
+    expect(appFor('jira.internal.example.')?.name).toBe('internal');
+  });
+
+  it('matches an app whose configured host is written with a trailing dot or in upper case', () => {
+    const dotted = routerFor([{ name: 'dotted', host: 'Dotted.Example.', upstream: 'http://127.0.0.1:1' }]);
+    expect(dotted('dotted.example')?.name).toBe('dotted');
   });
 
   it('does not let a look-alike host reach an exact app', () => {
@@ -44,14 +66,13 @@ describe('app routing by Host', () => {
   });
 
   it('answers nothing for an unknown host when no "*" app exists', () => {
-    const strict = createAppRouter([{ name: 'only', host: 'only.example', upstream: 'http://127.0.0.1:1' }]);
+    const strict = routerFor([{ name: 'only', host: 'only.example', upstream: 'http://127.0.0.1:1' }]);
     expect(strict('only.example')?.name).toBe('only');
     expect(strict('other.example')).toBeUndefined();
-    expect(strict(undefined)).toBeUndefined();
   });
 
   it('handles an IPv6 literal Host', () => {
-    const v6 = createAppRouter([{ name: 'v6', host: '[::1]', upstream: 'http://127.0.0.1:1' }]);
+    const v6 = routerFor([{ name: 'v6', host: '[::1]', upstream: 'http://127.0.0.1:1' }]);
     expect(v6('[::1]:8080')?.name).toBe('v6');
     expect(v6('[::1]')?.name).toBe('v6');
   });

@@ -1,0 +1,81 @@
+import { isIPv6 } from 'node:net';
+
+/**
+ * The one reading of a request's host. Routing (proxy/hosts.ts), the access policy
+ * (policy/engine.ts) and forward-auth (routes/verify.ts) all match on it, so no spelling of a host
+ * can be routed to one app while being judged as another: `PUBLIC.TEST`, `public.test.` and
+ * `public.test:8080` are the host `public.test` everywhere. A Host that could be read two ways is
+ * refused instead (RFC 9112 §3.2: a request with an invalid Host gets a 400).
+ */
+
+export interface RequestHost {
+  /** Lower case, without port or trailing dot: `public.test`, `10.0.0.1`, `[::1]`. */
+  name: string;
+  /** The port, when the Host names one. */
+  port?: number;
+  /** `name` or `name:port`: the host in its one canonical spelling. */
+  authority: string;
+}
+
+export type HostRefusal = 'missing' | 'multiple' | 'userinfo' | 'bad_port' | 'bad_name';
+
+export type HostReading =
+  | { ok: true; host: RequestHost }
+  | { ok: false; reason: HostRefusal; message: string };
+
+const MESSAGES: Record<HostRefusal, string> = {
+  missing: 'The request has no Host header.',
+  multiple: 'The Host header names more than one host.',
+  userinfo: 'The Host header must not carry a user name or password.',
+  bad_port: 'The port in the Host header is not a port number.',
+  bad_name: 'The Host header is not a valid host name.',
+};
+
+// RFC 1035 §2.3.4: 63 octets a label, 253 characters a name written without its final dot.
+const MAX_LABEL = 63;
+const MAX_NAME = 253;
+// Letters, digits, `-`, and `_` (container and service names use it); no percent-encoding, no
+// other characters an upstream or a resolver might read differently.
+const LABEL = /^[a-z0-9_-]+$/;
+// An IPv6 literal without a zone id (`%25eth0` means nothing to another host).
+const IPV6_TEXT = /^\[[0-9a-f:.]+\]$/;
+const PORT = /^\d{1,5}$/;
+
+function refuse(reason: HostRefusal): HostReading {
+  return { ok: false, reason, message: MESSAGES[reason] };
+}
+
+/** Reads a Host header (or `X-Forwarded-Host`, or the authority of a URL) into its one spelling. */
+export function readHost(raw: string | undefined | null): HostReading {
+  if (raw === undefined || raw === null || raw === '') return refuse('missing');
+  // Joined repeated headers (`a, b`) or a list; a space would let two readers split it differently.
+  if (/[,\s]/.test(raw)) return refuse('multiple');
+  if (raw.includes('@')) return refuse('userinfo');
+  const text = raw.toLowerCase();
+
+  let name: string;
+  let portText: string | undefined;
+  if (text.startsWith('[')) {
+    const end = text.indexOf(']');
+    if (end === -1) return refuse('bad_name');
+    name = text.slice(0, end + 1);
+    const rest = text.slice(end + 1);
+    if (rest !== '' && !rest.startsWith(':')) return refuse('bad_name');
+    if (rest !== '') portText = rest.slice(1);
+    if (!IPV6_TEXT.test(name) || !isIPv6(name.slice(1, -1))) return refuse('bad_name');
+  } else {
+    const colon = text.indexOf(':');
+    name = colon === -1 ? text : text.slice(0, colon);
+    if (colon !== -1) portText = text.slice(colon + 1);
+    // One trailing dot is the fully qualified spelling of the same name; a second is malformed.
+    if (name.endsWith('.')) name = name.slice(0, -1);
+    if (name.length === 0 || name.length > MAX_NAME) return refuse('bad_name');
+    if (!name.split('.').every((label) => label.length <= MAX_LABEL && LABEL.test(label))) return refuse('bad_name');
+  }
+
+  if (portText === undefined) return { ok: true, host: { name, authority: name } };
+  if (!PORT.test(portText)) return refuse('bad_port');
+  const port = Number(portText);
+  if (port < 1 || port > 65_535) return refuse('bad_port');
+  return { ok: true, host: { name, port, authority: `${name}:${port}` } };
+}

@@ -17,6 +17,7 @@ import { refuseUnreadableForms } from './http/form.js';
 import { originFormTarget } from './http/origin-form.js';
 import { createCsrfProtection } from './http/csrf.js';
 import { expiredFormAnswer } from './routes/expired-form.js';
+import { passwordForgotRoutes } from './routes/password-forgot.js';
 import { createMetricsAccess } from './http/metrics-access.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
@@ -196,6 +197,7 @@ export function createApp(deps: AppDeps) {
   })) gateway.use('*', middleware);
   gateway.route('/', loginRoutes(routeDeps));
   gateway.route('/', passwordRoutes(routeDeps));
+  gateway.route('/', passwordForgotRoutes(routeDeps));
   gateway.route('/', challengeRoutes(routeDeps));
   gateway.route('/', enrollRoutes(routeDeps));
   gateway.route('/', accountRoutes(routeDeps));

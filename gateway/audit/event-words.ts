@@ -27,6 +27,7 @@ const WORDS: Readonly<Record<AuditEvent, string>> = {
   'recovery_code.used': 'Signed in with a recovery code',
   'access_email.sent': 'Access email sent',
   'password.reset': 'Set a new password',
+  'password.reset_requested': 'Asked for a password-reset link',
   'second_factor.reset': 'Second factor reset by an administrator',
   'reenrollment.required': 'Asked to set up a factor again',
   'reenrollment.completed': 'Did what re-enrolment asked',

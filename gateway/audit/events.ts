@@ -7,7 +7,7 @@ export const AUDIT_EVENTS = [
   'email_otp.sent', 'email_otp.used', 'email_otp.failed',
   'assistance.submitted', 'assistance.notified',
   'recovery_request.code_generated', 'recovery_request.cancelled', 'recovery_request.completed',
-  'recovery_code.used', 'access_email.sent', 'password.reset',
+  'recovery_code.used', 'access_email.sent', 'password.reset', 'password.reset_requested',
   'second_factor.reset', 'reenrollment.required', 'reenrollment.completed',
   'policy.reloaded', 'policy.rejected', 'policy.changed', 'session.revoked',
   // Extensions.

@@ -125,6 +125,9 @@ const recovery = z.strictObject({
     .min(1)
     .prefault([...DEFAULT_CANCEL_REASONS]),
   reset_2fa_roles: z.array(z.enum(ROLES)).prefault(['super_admin', 'owner']),
+  // `P/password/forgot` mails a reset link to whoever asks (CONTRACT §8.4); the second factor is
+  // still asked for at the next sign-in. Off: a password is reset through an administrator.
+  self_service_password_reset: enabled(false),
   data_protection_level: z.int().min(0).default(1),
 });
 
@@ -166,6 +169,10 @@ const rateLimits = z.strictObject({
   // Each post of a set-password form may cost an argon2id hash; ten in 15 minutes is plenty for
   // everyone behind one address (issue 32, finding 8).
   password_reset: z.strictObject({ per_ip: rate('10/15m').prefault('10/15m') }).prefault({}),
+  // Reset links asked for at `P/password/forgot`: each may send an email.
+  password_forgot: z
+    .strictObject({ per_ip: rate('5/1h').prefault('5/1h'), per_email: rate('3/1h').prefault('3/1h') })
+    .prefault({}),
 });
 
 export const policySchema = z.strictObject({

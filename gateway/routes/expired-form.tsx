@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { AssistPage } from '../../views/pages/assist.js';
 import { LoginPage } from '../../views/pages/login.js';
 import { MessagePage } from '../../views/pages/message.js';
+import { PasswordForgotPage } from '../../views/pages/password-forgot.js';
 import { RecoveryCodePage } from '../../views/pages/recovery-code.js';
 import type { AppEnv } from '../http/env.js';
 import { formText } from '../http/form.js';
@@ -24,12 +25,13 @@ export function expiredFormAnswer(deps: RouteDeps) {
   const redirect = (c: Ctx, value: unknown) => deps.safeRedirect(formText(value, 2048), c.req.header('host'), '/');
 
   const forms: Record<string, (c: Ctx, form: Record<string, unknown>) => Response | Promise<Response>> = {
-    '/login': (c, form) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={redirect(c, form.rd)} usernames={usernames} email={formText(form.email, 254)} error={EXPIRED} />, 403),
+    '/login': (c, form) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={redirect(c, form.rd)} usernames={usernames} forgotPassword={deps.policies.current().policy.recovery.self_service_password_reset} email={formText(form.email, 254)} error={EXPIRED} />, 403),
     '/assist': (c, form) => {
       const { types } = deps.policies.current().policy.recovery.assistance;
       const values = { email: formText(form.email, 254), type: formText(form.type, 32), message: formText(form.message, 2000) };
       return c.html(<AssistPage prefix={prefix} csrfToken={c.get('csrfToken')} types={types} values={values} error={EXPIRED} />, 403);
     },
+    '/password/forgot': (c, form) => c.html(<PasswordForgotPage prefix={prefix} csrfToken={c.get('csrfToken')} email={formText(form.email, 254)} error={EXPIRED} />, 403),
     '/2fa/recovery-code': (c, form) => c.html(
       <RecoveryCodePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={redirect(c, form.rd)} user={null} email={formText(form.email, 254)} error={EXPIRED} />, 403),
   };

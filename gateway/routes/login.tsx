@@ -30,11 +30,12 @@ export function loginRoutes(deps: RouteDeps) {
   const { config } = deps;
   const prefix = config.server.prefix;
   const usernames = deps.directory.kind === 'ldap';
+  const forgotPassword = () => deps.policies.current().policy.recovery.self_service_password_reset;
   const app = new Hono<AppEnv>();
 
   app.get('/login', (c) => {
     const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
-    return c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} notice={NOTICES[c.req.query('notice') ?? ''] ?? null} />);
+    return c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} forgotPassword={forgotPassword()} notice={NOTICES[c.req.query('notice') ?? ''] ?? null} />);
   });
 
   app.post('/login', async (c) => {
@@ -42,7 +43,7 @@ export function loginRoutes(deps: RouteDeps) {
     const email = formText(form.email, 254);
     const password = formSecret(form.password, 1024);
     const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '/');
-    const page = (error: string, status: 400 | 401 | 429 | 503) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} email={email} error={error} />, status);
+    const page = (error: string, status: 400 | 401 | 429 | 503) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} forgotPassword={forgotPassword()} email={email} error={error} />, status);
     if (!email || !password) return page('Enter your email and password.', 400);
     const previous = c.get('session');
     let outcome: Awaited<ReturnType<typeof signInWithPassword>>;

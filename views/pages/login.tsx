@@ -9,6 +9,8 @@ export interface LoginPageProps {
   notice?: string | null;
   /** With a directory, people sign in with their username too. */
   usernames?: boolean;
+  /** recovery.self_service_password_reset: offer "Forgot your password?". */
+  forgotPassword?: boolean;
 }
 
 export function LoginPage(props: LoginPageProps) {
@@ -30,6 +32,7 @@ export function LoginPage(props: LoginPageProps) {
             and never lands in a URL; the help page ignores every other field. */}
         <p class="aside">
           <button type="submit" class="link" formaction={`${prefix}/assist/from-sign-in`} formnovalidate>Can't sign in?</button>
+          {props.forgotPassword ? <>{' · '}<a href={`${prefix}/password/forgot`}>Forgot your password?</a></> : null}
           {' · '}<a href={`${prefix}/2fa/recovery-code`}>Have a recovery code?</a>
         </p>
       </form>

@@ -34,6 +34,7 @@ describe('policy defaults (CONTRACT §3)', () => {
     expect(policy.recovery.reasons).toHaveLength(4);
     expect(policy.recovery.reset_2fa_roles).toEqual(['super_admin', 'owner']);
     expect(policy.recovery.data_protection_level).toBe(1);
+    expect(policy.recovery.self_service_password_reset).toBe(false);
     expect(policy.reenrollment.map((r) => [r.on, r.require, r.within])).toEqual([
       ['recovery_code_used', 'enroll_second_factor', 0],
       ['admin_reset', 'enroll_second_factor', 0],
@@ -44,6 +45,7 @@ describe('policy defaults (CONTRACT §3)', () => {
       assistance: { per_ip: { count: 5, perMs: 3_600_000 }, per_email: { count: 3, perMs: 3_600_000 } },
       email_otp_send: { per_user: { count: 5, perMs: 3_600_000 } },
       password_reset: { per_ip: { count: 10, perMs: 900_000 } },
+      password_forgot: { per_ip: { count: 5, perMs: 3_600_000 }, per_email: { count: 3, perMs: 3_600_000 } },
     });
   });
 

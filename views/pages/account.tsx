@@ -11,7 +11,11 @@ export interface SecurityKeyView {
 }
 
 export interface AccountSessionView {
+  /** Names the session in the form that ends it (never its id or id hash). */
+  handle: string;
   current: boolean;
+  /** "Chrome 131 on Windows"; the raw User-Agent string is shown on demand. */
+  device: string;
   createdAt: Date;
   lastSeenAt: Date;
   ip: string | null;
@@ -31,9 +35,11 @@ export interface AccountPageProps {
   /** `factors.backup_codes.low_threshold`. */
   lowThreshold: number;
   sessions: AccountSessionView[];
+  /** Sign-ins that stopped at the password: not sessions, but someone knew the password. */
+  unfinished: Array<{ device: string; ip: string | null; at: Date }>;
   restricted: boolean;
   notice?: string | null;
-  /** Shown at the end of the page (the open re-enrolment obligations). */
+  /** Shown at the top of the page (the open re-enrolment obligations: what must be done first). */
   children?: Child;
 }
 
@@ -46,8 +52,9 @@ export function AccountPage(props: AccountPageProps) {
       <h1>Your account</h1>
       <NoticeNote message={props.notice} />
       {props.restricted ? (
-        <p class="warning">You signed in with a recovery code. <a href={`${prefix}/enroll`}>Set up a new second factor</a> to finish signing in.</p>
+        <p class="warning" id="required-task">You signed in with a recovery code. <a href={`${prefix}/enroll`}>Set up a new second factor</a> to finish signing in.</p>
       ) : null}
+      {props.children}
       <section class="card" id="profile">
         <p><strong>{user.name || user.email}</strong></p>
         <p class="muted">{user.email}</p>
@@ -74,19 +81,32 @@ export function AccountPage(props: AccountPageProps) {
         <ul id="sessions">
           {props.sessions.map((s) => (
             <li class={s.current ? 'current' : undefined}>
-              <strong>{s.userAgent ?? 'Unknown browser'}</strong> {s.current ? <span class="badge ok">This browser</span> : null}
+              <strong>{s.device}</strong> {s.current ? <span class="badge ok">This browser</span> : null}
               <br />
               <span class="muted">IP <span class="code">{s.ip ?? 'unknown'}</span> · signed in {at(s.createdAt)} · last seen {at(s.lastSeenAt)}</span>
+              {s.userAgent ? <details><summary>Browser details</summary><p class="code">{s.userAgent}</p></details> : null}
+              <form method="post" action={`${prefix}/account/sessions/${s.handle}/revoke`}>
+                <CsrfField token={props.csrfToken} />
+                <button type="submit" class="secondary">{s.current ? 'Sign out here' : 'Sign out this browser'}</button>
+              </form>
             </li>
           ))}
         </ul>
+        {props.unfinished.length ? (
+          <div id="unfinished-sign-ins">
+            <p class="warning">
+              Your password was used here but the second factor was never given. If that was not you,
+              change your password.
+            </p>
+            <ul>{props.unfinished.map((u) => <li>{u.device} · IP <span class="code">{u.ip ?? 'unknown'}</span> · {at(u.at)}</li>)}</ul>
+          </div>
+        ) : null}
       </section>
       <form method="post" action={`${prefix}/account/sessions/revoke-all`} class="card">
         <CsrfField token={props.csrfToken} />
         <p class="aside">Lost a device or signed in somewhere you shouldn't have? This signs out every browser, this one included.</p>
         <button type="submit" class="danger">Sign out everywhere</button>
       </form>
-      {props.children}
     </Layout>
   );
 }

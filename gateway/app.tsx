@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -14,26 +13,19 @@ import type { Clock } from './core/clock.js';
 import { createClientIpResolver } from './http/client-ip.js';
 import { csrfCookieName } from './http/cookies.js';
 import { refuseUnreadableForms } from './http/form.js';
-import { originFormTarget } from './http/origin-form.js';
 import { createCsrfProtection } from './http/csrf.js';
 import { expiredFormAnswer } from './routes/expired-form.js';
 import { passwordForgotRoutes } from './routes/password-forgot.js';
 import { createMetricsAccess } from './http/metrics-access.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
-import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from './http/hash-busy.js';
-import { lingerAfterAnswer } from './http/linger.js';
 import { answerUnavailable } from './http/unavailable.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
 import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
 import type { Forwarder } from './proxy/forward.js';
 import { createAppRouter } from './proxy/hosts.js';
-import { createProxyLane } from './proxy/lane.js';
-import type { MessageStatus } from './proxy/message-pages.js';
-import { createPassThrough } from './proxy/pass-through.js';
-import { createProxyHandler } from './proxy/route.js';
 import { PasswordHashBusyError } from './security/password.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/account.js';
@@ -83,8 +75,9 @@ export interface AppDeps {
 }
 
 /**
- * The whole request path, top to bottom: request id and client IP → the gateway's own routes under
- * the prefix (hardened, CSRF-checked) → otherwise session → access policy → upstream. No I/O here.
+ * The gateway's own pages and APIs under the prefix, top to bottom: request id and client IP →
+ * hardening headers → forward-auth → body limit → session → CSRF → routes. Requests outside the
+ * prefix never reach Hono on a socket: the proxy pipeline serves them (request-listener.ts). No I/O here.
  */
 export function createApp(deps: AppDeps) {
   const { config, storage, clock } = deps;
@@ -92,6 +85,7 @@ export function createApp(deps: AppDeps) {
   const clientIp = createClientIpResolver(config.server.trust_proxy);
   const appHosts = config.apps.map((a) => a.host);
   const safeRedirect = createRedirectGuard(config.server.public_url, appHosts);
+  const appFor = createAppRouter(deps.upstreams ?? config.apps);
   const https = config.server.public_url.startsWith('https://');
 
   const sessionCookie = config.session.cookie_name;
@@ -105,17 +99,15 @@ export function createApp(deps: AppDeps) {
     c.set('session', session);
     return session;
   };
-  const renderMessage = (c: Context<AppEnv>, status: MessageStatus, title: string, message: string) =>
+  const renderMessage = (c: Context<AppEnv>, status: 404 | 503, title: string, message: string) =>
     c.html(<MessagePage prefix={prefix} title={title} message={message} />, status);
   const notFoundPage = (c: Context<AppEnv>) => renderMessage(c, 404, 'Not found', 'There is no page at this address.');
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
-    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted,
+    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted, appFor,
   };
 
-  // Before any page renders: keeps Node 20's promise hooks off the proxy path (see the module).
-  renderJsxWithoutAsyncHooks();
   const app = new Hono<AppEnv>();
   app.use('*', requestContext({ logger: deps.logger, clientIp }));
   app.onError((error, c) => {
@@ -214,53 +206,10 @@ export function createApp(deps: AppDeps) {
   gateway.all('*', notFoundPage);
   app.route(prefix, gateway);
 
-  app.all('*', createProxyHandler({
-    config,
-    passThrough: passThroughFor(deps),
-    appFor: createAppRouter(deps.upstreams ?? config.apps),
-    access: deps.access,
-    clock,
-    isTrustedPeer: clientIp.isTrusted,
-    resolveSession,
-    renderMessage,
-  }));
+  // Hono serves the gateway's own pages and APIs only; every other request is the proxy pipeline's
+  // (request-listener.ts), so a request outside the prefix that still reaches Hono (app.request()) is a 404.
+  app.notFound(notFoundPage);
   return app;
-}
-
-function passThroughFor(deps: AppDeps) {
-  return createPassThrough({ config: deps.config, forwarder: deps.forwarder, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
-}
-
-/**
- * The Node request listener in front of the app: allowed requests for an app with a plain path take
- * the lane (proxy/lane.ts), the same decision and trip without Hono's per-request machinery; every
- * other request reaches `app` through `honoListener` exactly as before.
- */
-export function createRequestListener(deps: AppDeps, honoListener: (incoming: IncomingMessage, outgoing: ServerResponse) => unknown) {
-  const lane = createProxyLane({
-    config: deps.config,
-    appFor: createAppRouter(deps.upstreams ?? deps.config.apps),
-    access: deps.access,
-    clock: deps.clock,
-    isTrustedPeer: createClientIpResolver(deps.config.server.trust_proxy).isTrusted,
-    sessions: deps.sessions,
-    passThrough: passThroughFor(deps),
-    logger: deps.logger,
-  });
-  // Hono's requests with a body it may answer before reading: read the rest after the answer.
-  const hono = (incoming: IncomingMessage, outgoing: ServerResponse) => {
-    lingerAfterAnswer(incoming, outgoing);
-    return honoListener(incoming, outgoing);
-  };
-  return function gatewayRequestListener(incoming: IncomingMessage, outgoing: ServerResponse): void {
-    const target = originFormTarget(incoming.url ?? '', incoming.headers.host);
-    if (!target.ok) {
-      outgoing.writeHead(400, { 'content-type': 'text/plain; charset=UTF-8', connection: 'close' }).end('Bad request: the request target names another host than Host.');
-      return;
-    }
-    incoming.url = target.target;
-    lane(incoming, outgoing, hono);
-  };
 }
 
 export type App = ReturnType<typeof createApp>;

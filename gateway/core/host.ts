@@ -79,3 +79,13 @@ export function readHost(raw: string | undefined | null): HostReading {
   if (port < 1 || port > 65_535) return refuse('bad_port');
   return { ok: true, host: { name, port, authority: `${name}:${port}` } };
 }
+
+/**
+ * A configured host or host glob (`apps[].host`, a policy rule's `hosts`) spelled as `readHost`
+ * spells a request's name: lower case, one trailing dot dropped. Otherwise `Secret.Example.` in a
+ * deny rule would match no request at all.
+ */
+export function hostPattern(pattern: string): string {
+  const lower = pattern.trim().toLowerCase();
+  return lower.length > 1 && lower.endsWith('.') ? lower.slice(0, -1) : lower;
+}

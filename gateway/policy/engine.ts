@@ -4,7 +4,7 @@
  * a repeated request costs one map look-up.
  */
 import picomatch from 'picomatch';
-import { readHost } from '../core/host.js';
+import { hostPattern, readHost } from '../core/host.js';
 import { ACCESS_LEVELS, EVERYONE, type AccessLevel } from './fields.js';
 import { pathReadings, type PathReading } from './request-target.js';
 import type { AccessRule, Policy } from './schema.js';
@@ -59,7 +59,7 @@ function compileRule(rule: AccessRule): CompiledRule {
   const compiled: CompiledRule = { level: rule.policy };
   // `dot` so that `/public/**` also covers `/public/.well-known/…`; hosts are matched as read by
   // core/host.ts (lower case, no port, no trailing dot), the reading the app router uses.
-  const host = globTest(rule.hosts, { dot: true, nocase: true });
+  const host = globTest(rule.hosts?.map(hostPattern), { dot: true, nocase: true });
   const path = globTest(rule.paths, { dot: true });
   const pathAnyCase = globTest(rule.paths, { dot: true, nocase: true });
   if (host) compiled.host = host;

@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { readHost, type RequestHost } from '../core/host.js';
+import { hostPattern, readHost, type RequestHost } from '../core/host.js';
 
 export interface AppTarget {
   name: string;
@@ -19,7 +19,7 @@ const GLOB = /[*?[{]/;
 export function createAppRouter(apps: ReadonlyArray<{ name: string; host: string; upstream: string }>) {
   const targets = apps.map((app): AppTarget => {
     const url = new URL(app.upstream);
-    return { name: app.name, host: app.host.toLowerCase(), origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+    return { name: app.name, host: hostPattern(app.host), origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
   });
   // An app's own host is spelled as a request's would be read, so `App.Example.com.` still matches.
   const exact = new Map(targets.filter((t) => !GLOB.test(t.host)).map((t) => {

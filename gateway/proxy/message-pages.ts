@@ -1,6 +1,5 @@
 /**
- * The pages the proxy answers with when the answer is not the app's own, shared by the Hono route
- * (proxy/route.ts) and the Node lane (proxy/lane.ts) so both say the same thing.
+ * The pages the proxy answers with when the answer is not the app's own (proxy/http-answer.ts).
  */
 import { UNAVAILABLE_RETRY_AFTER_S } from '../http/unavailable.js';
 

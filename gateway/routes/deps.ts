@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { GeoIp } from '../context/geoip.js';
 import type { AppEnv } from '../http/env.js';
 import type { AccessDecider } from '../proxy/decide.js';
+import type { AppRouter } from '../proxy/hosts.js';
 import type { SessionView } from '../session/store.js';
 import type { Clock } from '../core/clock.js';
 import type { PolicyStore } from '../policy/watch.js';
@@ -37,4 +38,6 @@ export interface RouteDeps {
   access: AccessDecider;
   /** Whether the socket peer is in `server.trust_proxy`. */
   isTrustedPeer: (ip: string) => boolean;
+  /** The configured app a host belongs to (`apps[]`), as the proxy routes it. */
+  appFor: AppRouter;
 }

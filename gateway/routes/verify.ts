@@ -6,6 +6,9 @@ import { decideRequest, isPageLoad } from '../proxy/decide.js';
 import { readForwardedRequest, type OriginalRequest } from '../proxy/forwarded-request.js';
 import type { RouteDeps } from './deps.js';
 
+/** `403`, not `400`: nginx `auth_request` passes a 401 or 403 on and turns anything else into a 500. */
+const UNKNOWN_HOST_MESSAGE = 'No application is configured for this host.';
+
 const CHALLENGES = {
   login: { code: 'unauthenticated', message: 'Sign in required' },
   second_factor: { code: 'second_factor_required', message: 'A second factor is required' },
@@ -42,6 +45,12 @@ export function verifyRoutes(deps: RouteDeps) {
       return c.text('Bad forward-auth request', 400);
     }
     const original = read.request;
+    if (read.source !== 'self' && !deps.appFor(original.host)) {
+      // A proxy asks only about its own apps; any other host is a Host header the proxy let a
+      // client choose (issue 32, finding 6), and a rule for that host must not answer for it.
+      c.get('log').warn({ event: 'verify.unknown_host', host: original.host.authority, peer }, 'forward-auth: the host is not a configured app; refusing');
+      return c.text(UNKNOWN_HOST_MESSAGE, 403);
+    }
     // nginx can only turn a 401 into a redirect; the others pass a 302 through to the browser.
     const nginx = c.req.query('proxy') === 'nginx' || c.req.header('x-original-url') !== undefined;
 

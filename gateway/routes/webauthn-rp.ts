@@ -1,9 +1,7 @@
 import type { Context } from 'hono';
 import type { Config } from '../config/schema.js';
+import { readHost } from '../core/host.js';
 import type { AppEnv } from '../http/env.js';
-
-// host[:port] with a DNS-style name or a bracketed IPv6 literal; nothing else may become an RP ID.
-const HOST_HEADER = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
 
 /**
  * The relying party for a request. The gateway serves its pages on every app host, and a browser
@@ -21,9 +19,10 @@ export function createRelyingPartyResolver(config: Config, isTrustedPeer: (ip: s
   const fallback = { id: publicUrl.hostname, origin: publicUrl.origin };
 
   return function relyingPartyFor(c: Context<AppEnv>): { id: string; origin: string } {
-    const host = (c.req.header('host') ?? '').toLowerCase();
-    if (!HOST_HEADER.test(host)) return fallback;
-    const hostname = host.replace(/:\d+$/, '');
+    // Read as routing and the policy read it (core/host.ts); a Host with no one reading gets the fallback.
+    const read = readHost(c.req.header('host'));
+    if (!read.ok) return fallback;
+    const { name: hostname, authority: host } = read.host;
     const known = host === publicUrl.host || anyHost || appHosts.includes(host) || appHosts.includes(hostname);
     if (!known) return fallback;
     const peer = c.env?.incoming?.socket.remoteAddress ?? '';

@@ -111,7 +111,7 @@ describe('streaming', () => {
     expect(body).toBe('first chunk|second chunk');
   });
 
-  // `/upload` takes the proxy lane; an escaped path goes through the Hono route (proxy/lane.ts).
+  // A plain and an escaped path: both through the one proxy pipeline.
   it.each(['/upload', '/upload%2Dfile'])('streams a 50 MiB upload to %s: the upstream sees bytes before the client has finished, and all of them', async (path) => {
     const TOTAL = 50 * 1024 * 1024;
     const CHUNK = 256 * 1024;

@@ -3,6 +3,7 @@ import { CADDY_BIN, hasCaddy, startCaddy, type RunningCaddy } from '../support/c
 import { TestClient } from '../support/client.js';
 import { startForwardAuthStack, type ForwardAuthStack } from '../support/forward-auth.js';
 import type { TestGateway } from '../support/gateway.js';
+import { rawRequest } from '../support/raw-http.js';
 
 /**
  * Debian's Caddy with `forward_auth` in front of an echo app, running the Caddyfile of
@@ -20,8 +21,13 @@ describe.skipIf(!hasCaddy)('Caddy forward_auth in front of an app (docs/forward-
   let caddy: RunningCaddy;
 
   beforeAll(async () => {
+    // public.test is another app, open to everyone: the attack below borrows its rule.
     stack = await startForwardAuthStack({
-      access: { default: 'one_factor', rules: [{ paths: ['/public/**'], policy: 'bypass' }, { paths: ['/payroll/**'], policy: 'two_factor' }] },
+      appHosts: ['127.0.0.1', 'public.test'],
+      access: {
+        default: 'one_factor',
+        rules: [{ hosts: ['public.test'], policy: 'bypass' }, { paths: ['/public/**'], policy: 'bypass' }, { paths: ['/payroll/**'], policy: 'two_factor' }],
+      },
       startProxy: startCaddy,
     });
     ({ gw, upstream, proxy: caddy } = stack);
@@ -60,5 +66,16 @@ describe.skipIf(!hasCaddy)('Caddy forward_auth in front of an app (docs/forward-
     const stepUp = await client.request('/payroll/2026');
     expect(stepUp.status).toBe(302);
     expect(stepUp.headers.get('location')).toContain(`${P}/2fa?rd=`);
+  });
+
+  // Issue 32, finding 6, against Caddy: a site answers only for the hosts in its address, so the
+  // host it forwards to Recourse is never one the client chose.
+  it('the attack: Host: public.test on the app\'s address, with no session, never reaches the app', async () => {
+    const before = upstream.seen.length;
+    for (const host of ['public.test', 'PUBLIC.TEST.', `public.test:${new URL(caddy.url).port}`]) {
+      const answer = await rawRequest(Number(new URL(caddy.url).port), '/reports', [`Host: ${host}`]).catch(() => undefined);
+      expect(answer?.body ?? '', host).not.toContain('hello');
+    }
+    expect(upstream.seen.length).toBe(before);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../support/client.js';
 import { startForwardAuthStack, type ForwardAuthStack } from '../support/forward-auth.js';
 import type { TestGateway } from '../support/gateway.js';
+import { rawRequest } from '../support/raw-http.js';
 import { hasNginx, NGINX_BIN, startNginx, type RunningNginx } from '../support/nginx.js';
 
 /**
@@ -24,11 +25,14 @@ describe.skipIf(!hasNginx)('nginx auth_request in front of an app (docs/forward-
   let aliceId: string;
 
   beforeAll(async () => {
-    // Users reach everything, the gateway's own pages included, through nginx.
+    // Users reach everything, the gateway's own pages included, through nginx. Another app,
+    // public.test, is open to everyone: the attack below borrows its rule.
     stack = await startForwardAuthStack({
+      appHosts: ['127.0.0.1', 'public.test'],
       access: {
         default: 'one_factor',
         rules: [
+          { hosts: ['public.test'], policy: 'bypass' },
           { paths: ['/public/**'], policy: 'bypass' },
           { paths: ['/payroll/**'], policy: 'two_factor' },
           { paths: ['/reports/**'], methods: ['POST', 'PUT', 'PATCH', 'DELETE'], policy: 'deny' },
@@ -118,5 +122,26 @@ describe.skipIf(!hasNginx)('nginx auth_request in front of an app (docs/forward-
   it('keeps the verify location internal: a client cannot ask it about a request of its choosing', async () => {
     const res = await new TestClient(nginx.url).request(`${P}/verify`, { headers: { 'x-original-url': `${nginx.url}/public/x` } });
     expect(res.status).toBe(404);
+  });
+
+  // Issue 32, finding 6: the guide built the original URL from the client's Host in a server block
+  // that was nginx's default for every Host, so `Host: public.test` sent to the protected app's
+  // address was judged by public.test's bypass rule and proxied to the protected app.
+  it('the attack: Host: public.test (any spelling) on the app\'s address, with no session, never reaches the app', async () => {
+    const before = upstream.seen.length;
+    // nginx's default server answers 444: it closes the connection without a response.
+    const unanswered = (target: string, host: string) =>
+      rawRequest(nginx.port, target, [`Host: ${host}`]).then((answer) => answer.status, () => 0);
+    for (const host of ['public.test', 'PUBLIC.TEST.', `public.test:${nginx.port}`, 'elsewhere.test']) {
+      expect(await unanswered('/reports/q3', host), host).toBe(0);
+    }
+    // The request line's host picks the server too: an absolute-form target naming public.test.
+    expect(await unanswered('http://public.test/reports/q3', `127.0.0.1:${nginx.port}`)).toBe(0);
+    expect(upstream.seen.length).toBe(before);
+    // The app's own host still asks Recourse about itself: sign in first.
+    const own = await rawRequest(nginx.port, '/reports/q3', [`Host: 127.0.0.1:${nginx.port}`]);
+    expect(own.status).toBe(302);
+    expect(own.headers).toContain(`Location: ${nginx.url}${P}/login?rd=${encodeURIComponent(`${nginx.url}/reports/q3`)}`);
+    expect(upstream.seen.length).toBe(before);
   });
 });

@@ -12,11 +12,14 @@ export interface ForwardAuthStack<P> extends ProxiedTestGateway {
 
 export async function startForwardAuthStack<P extends { stop(): Promise<void> }>(options: {
   access: Record<string, unknown>;
+  /** The apps' hosts (default `["*"]`); the proxy serves the app on 127.0.0.1. */
+  appHosts?: readonly string[];
   startProxy: (input: { port: number; gateway: string; upstream: string }) => Promise<P>;
 }): Promise<ForwardAuthStack<P>> {
   const port = await freePort();
   const proxied = await startProxiedTestGateway({
     policy: { access: options.access },
+    ...(options.appHosts ? { appHosts: options.appHosts } : {}),
     config: { server: { public_url: `http://127.0.0.1:${port}`, trust_proxy: ['127.0.0.1/32'] } },
   });
   try {

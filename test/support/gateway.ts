@@ -23,6 +23,8 @@ export interface TestGatewayOptions {
   config?: Record<string, unknown>;
   clock?: Clock;
   upstream?: string;
+  /** The hosts of the apps, one app each, all proxied to `upstream`; default `["*"]`. */
+  appHosts?: readonly string[];
   /** Where the gateway logs (default: stdout at `log.level`, silent unless RECOURSE_TEST_LOG). */
   logger?: Logger;
 }
@@ -57,7 +59,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     mail: { outbox_dir: path.join(dir, 'outbox') },
     policies: { dir: policiesDir },
     log: { level: process.env.RECOURSE_TEST_LOG ?? 'silent' },
-    apps: [{ name: 'app', host: '*', upstream: options.upstream ?? 'builtin:demo' }],
+    apps: (options.appHosts ?? ['*']).map((host, i) => ({ name: i === 0 ? 'app' : `app-${i + 1}`, host, upstream: options.upstream ?? 'builtin:demo' })),
   };
   const config = loadConfig({ object: deepMerge(base, options.config ?? {}), env: {}, cwd: dir });
   const clock = options.clock ?? systemClock;

@@ -23,8 +23,12 @@ export function documentedNginxSite(): string {
 
 /** The documented site with its example addresses replaced by the test's own. */
 export function testNginxSite(input: { port: number; gateway: string; upstream: string }): string {
+  // The app's server is named by the address the tests connect to (fetch cannot set a Host); every
+  // other Host reaches the default server, as it would in production.
   const replacements: Array<[string, string]> = [
+    ['listen 80 default_server;', `listen 127.0.0.1:${input.port} default_server;`],
     ['listen 80;', `listen 127.0.0.1:${input.port};`],
+    ['server_name app.example.com;', 'server_name 127.0.0.1;'],
     ['http://127.0.0.1:8080', new URL(input.gateway).origin],
     ['http://127.0.0.1:3000', new URL(input.upstream).origin],
   ];

@@ -4,7 +4,7 @@
  * spelling of one host must read as the same host, and a Host that could be read two ways is refused.
  */
 import { describe, expect, it } from 'vitest';
-import { readHost } from '../../../gateway/core/host.js';
+import { hostPattern, readHost } from '../../../gateway/core/host.js';
 
 function read(raw: string | undefined) {
   const outcome = readHost(raw);
@@ -89,5 +89,14 @@ describe('readHost', () => {
   it('gives every refusal a message for the 400 answer', () => {
     const outcome = readHost('public..test');
     expect(outcome).toEqual({ ok: false, reason: 'bad_name', message: 'The Host header is not a valid host name.' });
+  });
+});
+
+describe('hostPattern', () => {
+  it('spells configured hosts and globs as requests are read: lower case, one trailing dot dropped', () => {
+    expect(hostPattern('Secret.Example.')).toBe('secret.example');
+    expect(hostPattern('*.Internal.Example.')).toBe('*.internal.example');
+    expect(hostPattern('app.example.com:8443')).toBe('app.example.com:8443');
+    expect(hostPattern('*')).toBe('*');
   });
 });

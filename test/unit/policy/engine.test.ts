@@ -86,6 +86,14 @@ describe('decideAccess', () => {
     expect(compilePolicy(policy)).toBe(compilePolicy(policy));
   });
 
+  it('matches a rule whose hosts are written with a trailing dot or in upper case', () => {
+    const dotted = compilePolicy(policyOf(yaml('access:', '  default: bypass', '  rules:', '    - hosts: ["Secret.Example.", "*.Internal.Example."]', '      policy: deny')));
+    for (const host of ['secret.example', 'SECRET.EXAMPLE.', 'secret.example:8443', 'wiki.internal.example.']) {
+      expect(dotted.decideAccess(request({ host })), host).toBe('deny');
+    }
+    expect(dotted.decideAccess(request({ host: 'public.example' }))).toBe('bypass');
+  });
+
   it('falls back to access.default, whatever it is', () => {
     expect(compilePolicy(policyOf(yaml('access: {default: deny}'))).decideAccess(request({}))).toBe('deny');
   });

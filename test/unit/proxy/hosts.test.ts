@@ -50,8 +50,12 @@ describe('app routing by Host', () => {
   });
 
   it('matches an app whose configured host is written with a trailing dot or in upper case', () => {
-    const dotted = routerFor([{ name: 'dotted', host: 'Dotted.Example.', upstream: 'http://127.0.0.1:1' }]);
+    const dotted = routerFor([
+      { name: 'dotted', host: 'Dotted.Example.', upstream: 'http://127.0.0.1:1' },
+      { name: 'glob', host: '*.Glob.Example.', upstream: 'http://127.0.0.1:1' },
+    ]);
     expect(dotted('dotted.example')?.name).toBe('dotted');
+    expect(dotted('a.glob.example.')?.name).toBe('glob');
   });
 
   it('does not let a look-alike host reach an exact app', () => {

@@ -45,7 +45,7 @@ afterAll(async () => {
   await storage?.close();
 });
 
-// `/page` takes the Node lane (proxy/lane.ts); an escape in the path sends it through the Hono route.
+// A plain path, and one with an escape (read in several spellings by the policy).
 const PATHS = ['/page', '/page%2Dtwo'];
 
 describe('one reading of the Host for routing and policy', () => {

@@ -16,6 +16,7 @@ import { refuseUnreadableForms } from './http/form.js';
 import { createCsrfProtection } from './http/csrf.js';
 import { expiredFormAnswer } from './routes/expired-form.js';
 import { passwordForgotRoutes } from './routes/password-forgot.js';
+import { accountSecurityRoutes } from './routes/account-security.js';
 import { createMetricsAccess } from './http/metrics-access.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
@@ -193,6 +194,7 @@ export function createApp(deps: AppDeps) {
   gateway.route('/', challengeRoutes(routeDeps));
   gateway.route('/', enrollRoutes(routeDeps));
   gateway.route('/', accountRoutes(routeDeps));
+  gateway.route('/', accountSecurityRoutes(routeDeps));
   gateway.route('/', webauthnRoutes(routeDeps));
   gateway.route('/', assistRoutes(routeDeps));
   gateway.route('/', backupCodeRoutes(routeDeps));

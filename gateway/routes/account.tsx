@@ -11,6 +11,7 @@ import type { AppEnv } from '../http/env.js';
 import { factorAllowed } from '../policy/engine.js';
 import { listUserSessions } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
+import { ACCOUNT_SECURITY_ERRORS, ACCOUNT_SECURITY_NOTICES } from './account-security.js';
 import { createGuards } from './guards/index.js';
 import { headerUser } from './second-factor-gate.js';
 
@@ -62,7 +63,9 @@ export function accountRoutes(deps: RouteDeps) {
         backupCodesLeft={factorAllowed(policy, 'backup_codes', user.role, user.type) ? factors.backupCodesLeft : null}
         lowThreshold={policy.factors.backup_codes.low_threshold}
         sessions={sessions} unfinished={unfinished} restricted={session.restricted}
-        notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
+        notice={NOTICES[c.req.query('notice') ?? ''] ?? ACCOUNT_SECURITY_NOTICES[c.req.query('notice') ?? ''] ?? null}
+        error={ACCOUNT_SECURITY_ERRORS[c.req.query('error') ?? ''] ?? null}
+        passwordHere={deps.directory.passwordOwner({ directoryId: user.fromDirectory ? 'directory' : null }) !== 'directory_only'}
       >
         <ObligationsNotice prefix={prefix} timeZone={config.server.time_zone} obligations={(await openObligations(deps.db, user.id)).map((o) => withState(o, nowMs))} />
       </AccountPage>,

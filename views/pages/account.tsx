@@ -1,7 +1,7 @@
 import { BackupCodesPanel } from '../components/backup-codes-panel.js';
 import { WebauthnKeyList } from '../components/webauthn.js';
 import type { Child } from 'hono/jsx';
-import { CsrfField, Layout, NoticeNote } from '../layout.js';
+import { CsrfField, ErrorNote, Layout, NoticeNote } from '../layout.js';
 
 export interface SecurityKeyView {
   id: string;
@@ -39,6 +39,9 @@ export interface AccountPageProps {
   unfinished: Array<{ device: string; ip: string | null; at: Date }>;
   restricted: boolean;
   notice?: string | null;
+  error?: string | null;
+  /** The password can be changed here (not one the directory alone keeps). */
+  passwordHere: boolean;
   /** Shown at the top of the page (the open re-enrolment obligations: what must be done first). */
   children?: Child;
 }
@@ -51,6 +54,7 @@ export function AccountPage(props: AccountPageProps) {
     <Layout title="Your account" prefix={prefix} user={user} csrfToken={props.csrfToken}>
       <h1>Your account</h1>
       <NoticeNote message={props.notice} />
+      <ErrorNote message={props.error} />
       {props.restricted ? (
         <p class="warning" id="required-task">You signed in with a recovery code. <a href={`${prefix}/enroll`}>Set up a new second factor</a> to finish signing in.</p>
       ) : null}
@@ -70,11 +74,34 @@ export function AccountPage(props: AccountPageProps) {
             <a href={`${prefix}/enroll`}>{totp.confirmedAt ? 'Replace authenticator app' : 'Set up authenticator app'}</a>
           </p>
         ) : null}
+        {totp.confirmedAt && !props.restricted ? (
+          <form method="post" action={`${prefix}/account/totp/remove`}>
+            <CsrfField token={props.csrfToken} />
+            <button type="submit" class="secondary">Remove authenticator app</button>
+            <span class="aside"> Asks for your second factor again if you last gave it more than 10 minutes ago.</span>
+          </form>
+        ) : null}
         {props.webauthn.enabled ? <WebauthnKeyList prefix={prefix} csrfToken={props.csrfToken} keys={props.webauthn.keys} timeZone={props.timeZone} /> : null}
       </section>
       {props.backupCodesLeft === null || props.restricted ? null : (
         <BackupCodesPanel prefix={prefix} csrfToken={props.csrfToken} codesLeft={props.backupCodesLeft} lowThreshold={props.lowThreshold} />
       )}
+
+      {props.passwordHere && !props.restricted ? (
+        <>
+          <h2 id="password">Password</h2>
+          <form method="post" action={`${prefix}/account/password`} class="card">
+            <CsrfField token={props.csrfToken} />
+            <input type="hidden" name="username" value={user.email} autocomplete="username" />
+            <label for="current_password">Current password</label>
+            <input id="current_password" name="current_password" type="password" autocomplete="current-password" required />
+            <label for="new_password">New password</label>
+            <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength={8} required />
+            <p class="aside">At least 8 characters; a passphrase is best. Every other browser is signed out.</p>
+            <button type="submit">Change password</button>
+          </form>
+        </>
+      ) : null}
 
       <h2>Where you're signed in</h2>
       <section class="card">

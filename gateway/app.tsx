@@ -21,6 +21,8 @@ import { createMetricsAccess } from './http/metrics-access.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from './http/hash-busy.js';
+import { pageLanguage } from './http/language.js';
+import { translatable } from './i18n/i18n.js';
 import { answerUnavailable } from './http/unavailable.js';
 import { createRedirectGuard } from './http/safe-redirect.js';
 import { readCookie } from './http/session-cookie.js';
@@ -35,6 +37,7 @@ import { challengeRoutes } from './routes/challenge.js';
 import type { RouteDeps } from './routes/deps.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { loginRoutes } from './routes/login.js';
+import { languageRoutes } from './routes/language.js';
 import { verifyRoutes } from './routes/verify.js';
 import { webauthnRoutes } from './routes/webauthn.js';
 import { backupCodeRoutes } from './routes/backup-codes.js';
@@ -102,7 +105,7 @@ export function createApp(deps: AppDeps) {
   };
   const renderMessage = (c: Context<AppEnv>, status: 404 | 503, title: string, message: string) =>
     c.html(<MessagePage prefix={prefix} title={title} message={message} />, status);
-  const notFoundPage = (c: Context<AppEnv>) => renderMessage(c, 404, 'Not found', 'There is no page at this address.');
+  const notFoundPage = (c: Context<AppEnv>) => renderMessage(c, 404, translatable('Not found'), translatable('There is no page at this address.'));
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
@@ -124,7 +127,7 @@ export function createApp(deps: AppDeps) {
       // Fail closed with a page that says why, never a 500 (the directory is someone else's server).
       c.get('log')?.error({ event: 'directory.unavailable', err: error.message, path: c.req.path }, 'directory unreachable');
       c.header('Retry-After', '30');
-      return renderMessage(c, 503, 'Directory unavailable', DIRECTORY_UNAVAILABLE_MESSAGE);
+      return renderMessage(c, 503, translatable('Directory unavailable'), DIRECTORY_UNAVAILABLE_MESSAGE);
     }
     // Every route that needs the database fails the same way while it is gone: 503, not 500.
     if (isDatabaseUnavailable(error)) {
@@ -145,6 +148,7 @@ export function createApp(deps: AppDeps) {
     referrerPolicy: 'same-origin',
     xFrameOptions: 'DENY',
   }));
+  gateway.use('*', pageLanguage({ defaultTimeZone: config.server.time_zone }));
   gateway.use('*', async function noStore(c, next) {
     await next();
     // Auth pages must never be cached (SECURITY S8); static assets set their own policy.
@@ -189,6 +193,7 @@ export function createApp(deps: AppDeps) {
     expired: expiredFormAnswer(routeDeps),
   })) gateway.use('*', middleware);
   gateway.route('/', loginRoutes(routeDeps));
+  gateway.route('/', languageRoutes(routeDeps));
   gateway.route('/', passwordRoutes(routeDeps));
   gateway.route('/', passwordForgotRoutes(routeDeps));
   gateway.route('/', challengeRoutes(routeDeps));

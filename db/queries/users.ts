@@ -104,3 +104,8 @@ export function pgErrorCode(error: unknown): string | undefined {
   const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/** Stores the language a user reads in (their emails follow it); writes only when it changed. */
+export async function rememberUserLanguage(db: Executor, userId: string, language: string): Promise<void> {
+  await db.update(users).set({ language }).where(and(eq(users.id, userId), sql`${users.language} is distinct from ${language}`));
+}

@@ -24,6 +24,8 @@ export const users = pgTable('users', {
   expertMode: boolean('expert_mode').notNull().default(false),
   /** The directory's immutable id (entryUUID, objectGUID); null for a local account. */
   directoryId: text('directory_id'),
+  /** The language the user last chose or signed in with (en, de, fr, es): their emails are written in it. Null: English. */
+  language: text('language'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
 }, (t) => [

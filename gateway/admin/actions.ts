@@ -139,9 +139,9 @@ export async function issueRecoveryCodeFor(
     if (delivery === 'sms') {
       await enqueueSms(tx, deps.config.session.secret, { ...message, to: user.phone!, text: `Recourse recovery code: ${issued.code} (valid ${minutesOf(ttlMs)} min, single use). Never share it.` }, now);
       // The owner of the mailbox hears of it too, in case the phone is no longer theirs.
-      await enqueueEmail(tx, deps.config.session.secret, { kind: 'recovery_notice', to: user.email, userId: user.id, email: recoveryNoticeEmail({ name: user.name, action: 'recovery_code_sent', when: now }) }, now);
+      await enqueueEmail(tx, deps.config.session.secret, { kind: 'recovery_notice', to: user.email, userId: user.id, email: recoveryNoticeEmail({ name: user.name, language: user.language, action: 'recovery_code_sent', when: now }) }, now);
     } else {
-      await enqueueEmail(tx, deps.config.session.secret, { ...message, to: user.email, email: recoveryCodeEmail({ name: user.name, code: issued.code, ttlMinutes: minutesOf(ttlMs), link: recoveryCodePageUrl(deps.config.server.public_url, deps.config.server.prefix) }) }, now);
+      await enqueueEmail(tx, deps.config.session.secret, { ...message, to: user.email, email: recoveryCodeEmail({ name: user.name, language: user.language, code: issued.code, ttlMinutes: minutesOf(ttlMs), link: recoveryCodePageUrl(deps.config.server.public_url, deps.config.server.prefix) }) }, now);
     }
     if (request) await setRequestStatus(tx, request.id, { status: 'approved', delivery: 'pending' }, now);
     await writeAudit(tx, deps.config.session.secret, {
@@ -167,9 +167,9 @@ export async function sendAccessEmail(deps: AdminActionDeps, who: ActingAdmin, t
     if (withLink) {
       const token = await issuePasswordLink(tx, { userId: user.id, purpose: 'password_reset', ttlMs, now });
       const link = passwordLinkUrl(deps.config.server.public_url, deps.config.server.prefix, token);
-      await enqueueEmail(tx, deps.config.session.secret, { ...message, email: accessEmail({ name: user.name, link, ttlMinutes: minutesOf(ttlMs) }) }, now);
+      await enqueueEmail(tx, deps.config.session.secret, { ...message, email: accessEmail({ name: user.name, language: user.language, link, ttlMinutes: minutesOf(ttlMs) }) }, now);
     } else {
-      await enqueueEmail(tx, deps.config.session.secret, { ...message, email: directoryPasswordEmail({ name: user.name }) }, now);
+      await enqueueEmail(tx, deps.config.session.secret, { ...message, email: directoryPasswordEmail({ name: user.name, language: user.language }) }, now);
     }
     // With a link, the request completes when the password is set (recovery/request-completion.ts);
     // without one the directory owns the password and nothing more will happen here.
@@ -202,7 +202,7 @@ export async function resetUserSecondFactor(deps: AdminActionDeps, who: ActingAd
     });
     // The request's Delivery column follows this notice; the request completes when the user
     // enrols a new factor (recovery/request-completion.ts), not before: until then they are locked out.
-    await enqueueEmail(tx, deps.config.session.secret, { kind: 'recovery_notice', to: user.email, userId: user.id, requestId: request?.id ?? null, email: recoveryNoticeEmail({ name: user.name, action: 'second_factor_reset', when: now }) }, now);
+    await enqueueEmail(tx, deps.config.session.secret, { kind: 'recovery_notice', to: user.email, userId: user.id, requestId: request?.id ?? null, email: recoveryNoticeEmail({ name: user.name, language: user.language, action: 'second_factor_reset', when: now }) }, now);
     if (request) await setRequestStatus(tx, request.id, { status: 'approved', delivery: 'pending' }, now);
     return { ok: true as const, userId: user.id, reference: request?.reference ?? null, removed: reset.removed, revoked: reset.revokedSessions };
   });
@@ -236,7 +236,7 @@ export async function cancelRequest(deps: AdminActionDeps, who: ActingAdmin, ref
     await setRequestStatus(tx, request.id, { status: 'cancelled', closedReason: checked.fields.reason }, now);
     // Only a registered address hears of it, never the one typed into the form (SECURITY A3).
     if (user?.active) {
-      await enqueueEmail(tx, deps.config.session.secret, { kind: 'request_closed', to: user.email, userId: user.id, email: requestClosedEmail({ name: user.name, reference, reason: checked.fields.reason }) }, now);
+      await enqueueEmail(tx, deps.config.session.secret, { kind: 'request_closed', to: user.email, userId: user.id, email: requestClosedEmail({ name: user.name, language: user.language, reference, reason: checked.fields.reason }) }, now);
     }
     await writeAudit(tx, deps.config.session.secret, {
       event: 'recovery_request.cancelled', at: now, actor: { userId: who.actor.id }, userId: request.userId, ip: who.ip,

@@ -70,7 +70,7 @@ async function sendInvitation(tx: Executor, user: UserRow, context: InvitationCo
   const link = passwordLinkUrl(context.publicUrl, context.prefix, token);
   await enqueueEmail(tx, context.serverSecret, {
     kind: 'invitation', to: user.email, userId: user.id,
-    email: invitationEmail({ name: user.name, email: user.email, link, ttlDays: INVITATION_TTL_MS / DAY_MS }),
+    email: invitationEmail({ name: user.name, language: user.language, email: user.email, link, ttlDays: INVITATION_TTL_MS / DAY_MS }),
   }, context.now);
   return new Date(context.now.getTime() + INVITATION_TTL_MS);
 }

@@ -101,7 +101,7 @@ export async function endUserSessions(deps: ManageDeps, who: ActingAdmin, userId
     });
     // The owner hears of it: an unwanted sign-out does not go unseen.
     if (revoked.length > 0 && target.active) {
-      await enqueueEmail(tx, deps.config.session.secret, { kind: 'recovery_notice', to: target.email, userId: target.id, email: recoveryNoticeEmail({ name: target.name, action: 'sessions_revoked', when: now }) }, now);
+      await enqueueEmail(tx, deps.config.session.secret, { kind: 'recovery_notice', to: target.email, userId: target.id, email: recoveryNoticeEmail({ name: target.name, language: target.language, action: 'sessions_revoked', when: now }) }, now);
     }
     return { ok: true, count: revoked.length };
   });

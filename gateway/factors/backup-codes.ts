@@ -142,7 +142,7 @@ export async function redeemBackupCode(
 export async function recordBackupCodeUse(
   tx: Executor,
   deps: BackupCodeDeps,
-  input: { user: CodeHolder & { email: string; name: string }; codeId: string; codesLeft: number; ip: string | null; requestId?: string | null },
+  input: { user: CodeHolder & { email: string; name: string }; codeId: string; codesLeft: number; ip: string | null; requestId?: string | null; language?: string | null },
 ): Promise<void> {
   const { user, codesLeft, ip } = input;
   const now = deps.clock.now();
@@ -152,7 +152,7 @@ export async function recordBackupCodeUse(
   });
   await enqueueEmail(tx, deps.config.session.secret, {
     kind: 'backup_code_used', to: user.email, userId: user.id,
-    email: backupCodeUsedEmail({ name: user.name || null, codesLeft, when: now, ip }),
+    email: backupCodeUsedEmail({ name: user.name || null, language: input.language, codesLeft, when: now, ip }),
   }, now);
 }
 

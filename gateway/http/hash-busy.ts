@@ -1,9 +1,10 @@
+import { translatable } from '../i18n/i18n.js';
 import type { Context } from 'hono';
 import type { PasswordHashBusyError } from '../security/password.js';
 import type { AppEnv } from './env.js';
 
 /** What a user refused for a full password hash queue is told (503), on a page or as text. */
-export const HASH_BUSY_MESSAGE = 'Too many sign-ins at this moment. Try again in a few seconds.';
+export const HASH_BUSY_MESSAGE = translatable('Too many sign-ins at this moment. Try again in a few seconds.');
 const RETRY_AFTER_S = 5;
 
 /**

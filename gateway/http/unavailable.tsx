@@ -4,14 +4,15 @@
  * `{error: {code: 'unavailable', message}}` for the API and JSON callers. The request is refused,
  * never half done (SECURITY F1); readyz reports the same outage.
  */
+import { translatable } from '../i18n/i18n.js';
 import type { Context } from 'hono';
 import { MessagePage } from '../../views/pages/message.js';
 import type { AppEnv } from './env.js';
 
 // A database restart or failover usually takes seconds; a retrying script comes back soon after.
 export const UNAVAILABLE_RETRY_AFTER_S = 5;
-export const UNAVAILABLE_TITLE = 'Temporarily unavailable';
-export const UNAVAILABLE_MESSAGE = 'The service is briefly unavailable. Try again in a moment.';
+export const UNAVAILABLE_TITLE = translatable('Temporarily unavailable');
+export const UNAVAILABLE_MESSAGE = translatable('The service is briefly unavailable. Try again in a moment.');
 
 /** The API, and callers that ask for JSON (fetch, htmx with JSON), get JSON; browsers a page. */
 export function wantsJson(c: Context<AppEnv>, prefix: string): boolean {

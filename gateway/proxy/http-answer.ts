@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { messagePageHtml } from '../../views/pages/message.js';
 import type { Config } from '../config/schema.js';
+import { pageLanguageFromHeaders } from '../http/language.js';
 import { lingerAfterAnswer } from '../http/linger.js';
 import { DECISION_PAGES, UPSTREAM_FAILURE_PAGES, type MessagePageText } from './message-pages.js';
 import type { PassThrough } from './pass-through.js';
@@ -14,7 +15,10 @@ export function createHttpAnswer(deps: { config: Config; passThrough: PassThroug
   const prefix = deps.config.server.prefix;
 
   function writePage(outgoing: ServerResponse, page: MessagePageText): void {
-    const html = messagePageHtml({ prefix, title: page.title, message: page.message });
+    // In the reader's language, as the gateway's own pages (CONTRACT §8.4).
+    const headers = outgoing.req?.headers ?? {};
+    const language = pageLanguageFromHeaders({ cookie: headers.cookie, acceptLanguage: headers['accept-language'], here: outgoing.req?.url ?? '/' }, deps.config.server.time_zone);
+    const html = messagePageHtml({ prefix, title: page.title, message: page.message }, language);
     outgoing.writeHead(page.status, {
       'content-type': 'text/html; charset=UTF-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store',
       ...(page.retryAfterS ? { 'retry-after': String(page.retryAfterS) } : {}),

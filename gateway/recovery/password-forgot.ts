@@ -54,7 +54,7 @@ export async function mailPasswordLink(
     else {
       const token = await issuePasswordLink(tx, { userId: user.id, purpose: 'password_reset', ttlMs: input.ttlMs, now });
       const link = passwordLinkUrl(deps.config.server.public_url, deps.config.server.prefix, token);
-      const email = passwordForgotEmail({ name: user.name, link, ttlMinutes: Math.round(input.ttlMs / 60_000) });
+      const email = passwordForgotEmail({ name: user.name, language: user.language, link, ttlMinutes: Math.round(input.ttlMs / 60_000) });
       await enqueueEmail(tx, deps.config.session.secret, { kind: 'password_forgot', to: user.email, userId: user.id, requestId: null, email }, now);
       outcome = { sent: true, userId: user.id };
     }

@@ -8,17 +8,18 @@ import { writeAudit } from '../audit/write.js';
 import type { AppEnv } from '../http/env.js';
 import { formSecret } from '../http/form.js';
 import { refuseFor } from '../http/retry-after.js';
+import { translatable } from '../i18n/i18n.js';
 import type { RouteDeps } from './deps.js';
 import { createGuards } from './guards/index.js';
 
 /** What the account page says after a change here (`?notice=` / `?error=`). */
 export const ACCOUNT_SECURITY_NOTICES: Readonly<Record<string, string>> = {
-  'password-changed': 'Your password is changed. Every other browser is signed out.',
-  'totp-removed': 'Your authenticator app is removed.',
+  'password-changed': translatable('Your password is changed. Every other browser is signed out.'),
+  'totp-removed': translatable('Your authenticator app is removed.'),
 };
 export const ACCOUNT_SECURITY_ERRORS: Readonly<Record<string, string>> = {
-  'wrong-password': 'Your current password was not right. Your password is unchanged.',
-  'password-missing': 'Enter your current password and a new one.',
+  'wrong-password': translatable('Your current password was not right. Your password is unchanged.'),
+  'password-missing': translatable('Enter your current password and a new one.'),
 };
 
 /**
@@ -45,13 +46,15 @@ export function accountSecurityRoutes(deps: RouteDeps) {
     });
     c.get('log').info({ event: 'password.change', ok: outcome.ok, reason: outcome.ok ? null : outcome.reason }, 'password change');
     if (outcome.ok) return c.redirect(`${account}?notice=password-changed`, 303);
+    const t = c.get('t');
+    const back = { href: `${account}#password`, label: t('Back to your account') };
     switch (outcome.reason) {
       case 'rate_limited':
-        return c.html(<MessagePage prefix={prefix} title="Too many attempts" message={`Too many wrong passwords. ${refuseFor(c, outcome.retryAfterMs)}`} link={{ href: account, label: 'Back to your account' }} />, 429);
+        return c.html(<MessagePage prefix={prefix} title={t('Too many attempts')} message={`${t('Too many wrong passwords.')} ${refuseFor(c, outcome.retryAfterMs)}`} link={back} />, 429);
       case 'weak_password':
-        return c.html(<MessagePage prefix={prefix} title="Choose another password" message={outcome.message} link={{ href: `${account}#password`, label: 'Back to your account' }} />, 400);
+        return c.html(<MessagePage prefix={prefix} title={t('Choose another password')} message={outcome.message} link={back} />, 400);
       case 'not_here':
-        return c.html(<MessagePage prefix={prefix} title="Not here" message="Your password is kept by your organisation's directory. Change it there." link={{ href: account, label: 'Back to your account' }} />, 400);
+        return c.html(<MessagePage prefix={prefix} title={t('Choose another password')} message={t("Your password is kept by your organisation's directory. Change it there.")} link={back} />, 400);
       default:
         return c.redirect(`${account}?error=wrong-password#password`, 303);
     }

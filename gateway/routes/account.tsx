@@ -1,3 +1,4 @@
+import { translatable } from '../i18n/i18n.js';
 import { Hono } from 'hono';
 import { AccountPage, type AccountSessionView } from '../../views/pages/account.js';
 import { ObligationsNotice } from '../../views/components/obligations-notice.js';
@@ -16,8 +17,8 @@ import { createGuards } from './guards/index.js';
 import { headerUser } from './second-factor-gate.js';
 
 const NOTICES: Record<string, string> = {
-  'totp-enrolled': 'Your authenticator app is set up. You will be asked for a code when you sign in.',
-  'session-ended': 'That browser is signed out.',
+  'totp-enrolled': translatable('Your authenticator app is set up. You will be asked for a code when you sign in.'),
+  'session-ended': translatable('That browser is signed out.'),
 };
 
 /**

@@ -1,3 +1,4 @@
+import { translatable } from '../i18n/i18n.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono, type Context } from 'hono';
 import { AssistLimitedPage, AssistPage, AssistReceivedPage, MESSAGE_MAX_LENGTH } from '../../views/pages/assist.js';
@@ -29,7 +30,7 @@ export function assistRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
   const assistance = () => deps.policies.current().policy.recovery.assistance;
   const disabled = (c: Context<AppEnv>) =>
-    c.html(<MessagePage prefix={prefix} title="Not available" message="Requests for help are turned off here. Contact your administrator." />, 404);
+    c.html(<MessagePage prefix={prefix} title={translatable("Not available")} message={translatable("Requests for help are turned off here. Contact your administrator.")} />, 404);
 
   app.get('/assist', (c) => {
     const { enabled, types } = assistance();
@@ -74,14 +75,17 @@ export function assistRoutes(deps: RouteDeps) {
     const type = formText(form.type, 32);
     const message = typeof form.message === 'string' ? form.message.replace(/\r\n?/g, '\n').replace(CONTROL_CHARACTERS, '').trim() : '';
     const csrfToken = c.get('csrfToken');
-    const invalid = (error: string) => ({
-      response: c.html(<AssistPage prefix={prefix} csrfToken={csrfToken} types={types} values={{ email, type, message }} error={error} />, 400),
+    const invalid = (error: string, errorField: 'email' | 'type' | 'message') => ({
+      response: c.html(<AssistPage prefix={prefix} csrfToken={csrfToken} types={types} values={{ email, type, message }} error={error} errorField={errorField} />, 400),
       recorded: false,
     });
     // Input checks only: they depend on what was typed, never on whether an account exists.
-    if (!isValidEmail(email)) return invalid('Enter the email address of your account.');
-    if (!(types as readonly string[]).includes(type)) return invalid('Choose what happened.');
-    if (message.length > MESSAGE_MAX_LENGTH) return invalid(`Keep the message under ${MESSAGE_MAX_LENGTH} characters.`);
+    if (!isValidEmail(email)) return invalid(translatable('Enter the email address of your account.'), 'email');
+    if (!(types as readonly string[]).includes(type)) return invalid(translatable('Choose what happened.'), 'type');
+    if (message.length > MESSAGE_MAX_LENGTH) {
+      const t = c.get('t');
+      return invalid(t('Keep the message under {{max}} characters.', { max: MESSAGE_MAX_LENGTH }), 'message');
+    }
 
     const log = c.get('log');
     let outcome;
@@ -93,7 +97,7 @@ export function assistRoutes(deps: RouteDeps) {
     } catch (error) {
       log.error({ event: 'assistance.failed', err: String(error) }, 'assistance request not recorded');
       // The same answer for every address (SECURITY A1), like any outage: 503 with Retry-After.
-      const response = answerUnavailable(c, prefix, 'Your request could not be sent. Try again in a moment.');
+      const response = answerUnavailable(c, prefix, translatable('Your request could not be sent. Try again in a moment.'));
       return { response, recorded: false };
     }
     if (!outcome.ok) {
@@ -103,7 +107,7 @@ export function assistRoutes(deps: RouteDeps) {
     }
     // Whether the email matched is logged by the worker, after the answer.
     log.info({ event: 'assistance.received', reference: outcome.reference }, 'assistance request received');
-    return { response: c.html(<AssistReceivedPage prefix={prefix} reference={outcome.reference} usualResponse={waitWords(policy.recovery.assistance.usual_response)} />), recorded: true };
+    return { response: c.html(<AssistReceivedPage prefix={prefix} reference={outcome.reference} usualResponse={waitWords(policy.recovery.assistance.usual_response, c.get('t'))} />), recorded: true };
   }
 
   return app;

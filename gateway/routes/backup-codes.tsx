@@ -1,3 +1,4 @@
+import { translatable } from '../i18n/i18n.js';
 import { Hono, type Context } from 'hono';
 import { BackupCodesPage } from '../../views/pages/backup-codes.js';
 import { BackupCodeChallengePage } from '../../views/pages/backup-code-challenge.js';
@@ -26,7 +27,7 @@ import { waitWords } from '../core/wait-words.js';
 
 const HOLDERS_PER_PAGE = 50;
 const MAX_PAGE = 10_000;
-const GENERIC_FAILURE = 'That code did not work. Check it and try again, or use another way to sign in.';
+const GENERIC_FAILURE = translatable('That code did not work. Check it and try again, or use another way to sign in.');
 
 type Ctx = Context<AppEnv>;
 
@@ -39,7 +40,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
 
   const message = (c: Ctx, status: 403 | 404 | 429, title: string, text: string, link?: { href: string; label: string }) =>
     c.html(<MessagePage prefix={prefix} title={title} message={text} {...(link ? { link } : {})} />, status);
-  const notAvailable = (c: Ctx) => message(c, 404, 'Not available', 'Backup codes are not available for your account.');
+  const notAvailable = (c: Ctx) => message(c, 404, translatable('Not available'), translatable('Backup codes are not available for your account.'));
   const toLogin = (c: Ctx, rd: string) => c.redirect(withRd(`${prefix}/login`, rd), c.req.method === 'GET' ? 302 : 303);
 
   // Showing the set consumes its one-time display: a GET that changes state, on purpose (SECURITY
@@ -115,7 +116,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
         return redeemed.ok ? { ok: true, proof: redeemed, details: { codes_left: redeemed.codesLeft } } : redeemed;
       },
       onSuccess: async (tx, redeemed) => {
-        await recordBackupCodeUse(tx, deps, { user: session.user, codeId: redeemed.codeId, codesLeft: redeemed.codesLeft, ip, requestId });
+        await recordBackupCodeUse(tx, deps, { user: session.user, codeId: redeemed.codeId, codesLeft: redeemed.codesLeft, ip, requestId, language: c.get('language') });
         // Re-enrolment: `backup_code_used` (and `backup_codes_low` at or below low_threshold) take
         // effect with the sign-in, in this transaction.
         const trigger = {
@@ -129,7 +130,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
       },
     });
     if (!outcome.ok) {
-      if (outcome.reason === 'empty') return form401(400, 'Enter one of your backup codes.');
+      if (outcome.reason === 'empty') return form401(400, translatable('Enter one of your backup codes.'));
       if (outcome.reason === 'blocked') return tooManyAttempts(c, outcome.retryAfterMs);
       // The policy changed between the page and the check.
       if (outcome.failure === 'not_allowed') return notAvailable(c);
@@ -166,8 +167,9 @@ export function backupCodeRoutes(deps: RouteDeps) {
 
   // completeSecondFactor has logged the block and set Retry-After.
   function tooManyAttempts(c: Ctx, retryAfterMs: number): Response | Promise<Response> {
-    return message(c, 429, 'Too many attempts', `There have been too many failed attempts on this account. Try again in ${waitWords(retryAfterMs)}, or ask for help.`, {
-      href: `${prefix}/assist`, label: 'Ask for help',
+    const t = c.get('t');
+    return message(c, 429, translatable('Too many attempts'), t('There have been too many failed attempts on this account. Try again in {{wait}}, or ask for help.', { wait: waitWords(retryAfterMs, t) }), {
+      href: `${prefix}/assist`, label: translatable('Ask for help'),
     });
   }
 

@@ -1,3 +1,4 @@
+import { translatable, type Translate } from '../i18n/i18n.js';
 import { Hono, type Context } from 'hono';
 import { ChallengePage } from '../../views/pages/challenge.js';
 import { countUnusedBackupCodes } from '../factors/backup-codes.js';
@@ -13,8 +14,8 @@ import type { RouteDeps } from './deps.js';
 import { headerUser, redirectToLogin, withRd } from './second-factor-gate.js';
 import { waitWords } from '../core/wait-words.js';
 
-const INVALID_CODE = 'That code is not valid. Codes change every 30 seconds.';
-const blockedFor = (ms: number) => `Too many wrong codes for this account. Second-factor sign-in is blocked; try again in ${waitWords(ms)}, or use one of the recovery options below.`;
+const INVALID_CODE = translatable('That code is not valid. Codes change every 30 seconds.');
+const blockedFor = (t: Translate, ms: number) => t('Too many wrong codes for this account. Second-factor sign-in is blocked; try again in {{wait}}, or use one of the recovery options below.', { wait: waitWords(ms, t) });
 
 /** `GET P/2fa` and `POST P/2fa/totp`: the second step of sign-in (SECURITY T1, T2, L1, S1). */
 export function challengeRoutes(deps: RouteDeps) {
@@ -81,7 +82,7 @@ export function challengeRoutes(deps: RouteDeps) {
     const { policy } = deps.policies.current();
     if (!factorAllowed(policy, 'totp', session.user.role, session.user.type)) {
       log.info({ event: 'second_factor.refused', method: 'totp', reason: 'totp_disabled' }, 'TOTP is turned off by policy');
-      return page(c, g, rd, 'Authenticator app codes cannot be used here. Choose another way below.', 400);
+      return page(c, g, rd, translatable('Authenticator app codes cannot be used here. Choose another way below.'), 400);
     }
     const outcome = await completeSecondFactor(deps, c, {
       method: 'totp', session, answer: formText(form.code, 32) || null,
@@ -91,8 +92,8 @@ export function challengeRoutes(deps: RouteDeps) {
       },
     });
     if (!outcome.ok) {
-      if (outcome.reason === 'empty') return page(c, g, rd, 'Enter the 6-digit code from your authenticator app.', 400);
-      return outcome.reason === 'blocked' ? page(c, g, rd, blockedFor(outcome.retryAfterMs), 429) : page(c, g, rd, INVALID_CODE, 401);
+      if (outcome.reason === 'empty') return page(c, g, rd, translatable('Enter the 6-digit code from your authenticator app.'), 400);
+      return outcome.reason === 'blocked' ? page(c, g, rd, blockedFor(c.get('t'), outcome.retryAfterMs), 429) : page(c, g, rd, INVALID_CODE, 401);
     }
     return c.redirect(rd, 303);
   });

@@ -3,6 +3,7 @@
  * `POST P/2fa/email-otp`; SECURITY E1–E3). A password-only session asks for a code, which goes to
  * the registered address through the outbox, and steps up with it once.
  */
+import { translatable } from '../i18n/i18n.js';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { EmailOtpPage, type EmailOtpPageState } from '../../views/pages/email-otp.js';
@@ -33,10 +34,10 @@ import { headerUser, redirectToLogin } from './second-factor-gate.js';
 import { refuseFor } from '../http/retry-after.js';
 import { waitWords } from '../core/wait-words.js';
 
-const WRONG_CODE = 'That code did not work. Check the email and try again, or send a new code.';
-const MALFORMED_CODE = 'Enter the code from the email: digits only.';
-const SEND_LIMITED = 'Too many codes requested.';
-const VERIFY_LIMITED = 'Too many failed attempts.';
+const WRONG_CODE = translatable('That code did not work. Check the email and try again, or send a new code.');
+const MALFORMED_CODE = translatable('Enter the code from the email: digits only.');
+const SEND_LIMITED = translatable('Too many codes requested.');
+const VERIFY_LIMITED = translatable('Too many failed attempts.');
 // How long the page waits for the worker's first try. A hung mail server must not hang the page:
 // past this the user is told the email is on its way, and the worker keeps trying.
 const DELIVERY_WAIT_MS = 5_000;
@@ -56,7 +57,7 @@ export function emailOtpRoutes(deps: RouteDeps) {
   function signInAttempt(c: Context<AppEnv>, rd: string): Attempt {
     const { policy } = deps.policies.current();
     const log = c.get('log');
-    const notFound = () => c.html(<MessagePage prefix={prefix} title="Not found" message="There is no page at this address." />, 404);
+    const notFound = () => c.html(<MessagePage prefix={prefix} title={translatable("Not found")} message={translatable("There is no page at this address.")} />, 404);
     if (!policy.factors.email_otp.enabled) return { ok: false, response: notFound() };
     const session = c.get('session');
     if (!session) return { ok: false, response: redirectToLogin(c, prefix, rd) };
@@ -106,13 +107,13 @@ export function emailOtpRoutes(deps: RouteDeps) {
     const limited = byUser.ok ? await deps.limits.consume('email_otp_send_ip', ip, rate) : byUser;
     if (!limited.ok) {
       log.info({ event: 'email_otp.send_limited', scope: byUser.ok ? 'ip' : 'user', retryAfterMs: limited.retryAfterMs }, 'email code not sent: rate limit');
-      return page(c, attempt, rd, await liveState(attempt), `${SEND_LIMITED} ${refuseFor(c, limited.retryAfterMs)}`, 429);
+      return page(c, attempt, rd, await liveState(attempt), `${c.get('t')(SEND_LIMITED)} ${refuseFor(c, limited.retryAfterMs)}`, 429);
     }
 
     const now = deps.clock.now();
     const sent = await deps.db.transaction(async (tx) => {
       const issued = await issueEmailOtp(tx, key, { userId: session.user.id, sessionIdHash: session.idHash, settings, now });
-      const email = emailOtpEmail({ name: session.user.name, code: issued.code, ttlMinutes: ttlMinutes(settings) });
+      const email = emailOtpEmail({ name: session.user.name, language: c.get('language'), code: issued.code, ttlMinutes: ttlMinutes(settings) });
       const messageId = await enqueueEmail(tx, deps.config.session.secret, { kind: 'email_otp', to: session.user.email, email, userId: session.user.id }, now);
       await writeAudit(tx, deps.config.session.secret, {
         event: 'email_otp.sent', at: now, actor: { userId: session.user.id }, userId: session.user.id, ip, requestId: c.get('requestId'),
@@ -158,7 +159,7 @@ export function emailOtpRoutes(deps: RouteDeps) {
       },
     });
     if (!outcome.ok) {
-      if (outcome.reason === 'blocked') return page(c, attempt, rd, 'waiting', `${VERIFY_LIMITED} Try again in ${waitWords(outcome.retryAfterMs)}.`, 429);
+      if (outcome.reason === 'blocked') return page(c, attempt, rd, 'waiting', `${c.get('t')(VERIFY_LIMITED)} ${c.get('t')('Try again in {{wait}}.', { wait: waitWords(outcome.retryAfterMs, c.get('t')) })}`, 429);
       if (outcome.reason === 'empty' || outcome.failure === 'malformed') return page(c, attempt, rd, 'waiting', MALFORMED_CODE, 400);
       return page(c, attempt, rd, 'waiting', WRONG_CODE, 401);
     }

@@ -1,3 +1,4 @@
+import { translatable } from '../i18n/i18n.js';
 import { Hono, type Context } from 'hono';
 import QRCode from 'qrcode';
 import { EnrollPage, type TotpEnrolmentView } from '../../views/pages/enroll.js';
@@ -16,8 +17,8 @@ import type { RouteDeps } from './deps.js';
 import { createGuards } from './guards/index.js';
 import { headerUser, withRd } from './second-factor-gate.js';
 
-const WRONG_CODE = 'That code is not valid. Check that the clock on your phone is right and enter the code the app shows now.';
-const EXPIRED = 'This setup took too long or was replaced in another window. Scan the new code below and try again.';
+const WRONG_CODE = translatable('That code is not valid. Check that the clock on your phone is right and enter the code the app shows now.');
+const EXPIRED = translatable('This setup took too long or was replaced in another window. Scan the new code below and try again.');
 
 /** `GET P/enroll`, `POST P/enroll/totp`: adding a second factor (SECURITY T3). */
 export function enrollRoutes(deps: RouteDeps) {
@@ -79,7 +80,7 @@ export function enrollRoutes(deps: RouteDeps) {
     const log = c.get('log');
     if (!deps.policies.current().policy.factors.totp.enabled) {
       log.info({ event: 'totp.enrolment_refused', reason: 'totp_disabled' }, 'TOTP is turned off by policy');
-      return c.html(<MessagePage prefix={prefix} title="Not available" message="Authenticator apps are turned off for this site." link={{ href: `${prefix}/enroll`, label: 'Back' }} />, 404);
+      return c.html(<MessagePage prefix={prefix} title={translatable("Not available")} message={translatable("Authenticator apps are turned off for this site.")} link={{ href: `${prefix}/enroll`, label: translatable('Back') }} />, 404);
     }
     const factorId = formText(form.factor, 64);
     const now = deps.clock.now();

@@ -6,11 +6,12 @@ import { PasswordForgotPage } from '../../views/pages/password-forgot.js';
 import { RecoveryCodePage } from '../../views/pages/recovery-code.js';
 import type { AppEnv } from '../http/env.js';
 import { formText } from '../http/form.js';
+import { translatable } from '../i18n/i18n.js';
 import { apiError } from './api/errors.js';
 import type { RouteDeps } from './deps.js';
 
 type Ctx = Context<AppEnv>;
-export const EXPIRED = 'This form expired before it was sent. Check what you typed and send it again.';
+export const EXPIRED = translatable('This form expired before it was sent. Check what you typed and send it again.');
 
 /**
  * The answer to a same-site post whose CSRF token no longer matches (the browser's cookie was
@@ -41,7 +42,7 @@ export function expiredFormAnswer(deps: RouteDeps) {
     if (path.startsWith('/api/') || !form) return apiError(c, 403, 'form_expired', 'This form expired. Reload the page and send it again.');
     const page = forms[path];
     if (page && !(path === '/2fa/recovery-code' && c.get('session'))) return page(c, form);
-    return c.html(<MessagePage prefix={prefix} title="This form expired" message={EXPIRED} link={{ href: backTo(c, prefix), label: 'Open the page again' }} />, 403);
+    return c.html(<MessagePage prefix={prefix} title={translatable('This form expired')} message={EXPIRED} link={{ href: backTo(c, prefix), label: c.get('t')('Open the page again') }} />, 403);
   };
 }
 

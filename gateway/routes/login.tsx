@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { rememberUserLanguage } from '../../db/queries/users.js';
 import { LoginPage } from '../../views/pages/login.js';
 import { writeAudit } from '../audit/write.js';
 import { signInWithPassword } from '../auth/password-sign-in.js';
@@ -9,21 +10,22 @@ import { formSecret, formText } from '../http/form.js';
 import { HASH_BUSY_MESSAGE, markHashBusy } from '../http/hash-busy.js';
 import { PasswordHashBusyError } from '../security/password.js';
 import { DIRECTORY_UNAVAILABLE_MESSAGE, DirectoryUnavailableError } from '../directory/errors.js';
+import { translatable, type Translate } from '../i18n/i18n.js';
 import type { RouteDeps } from './deps.js';
 import { waitWords } from '../core/wait-words.js';
 import { refuseFor } from '../http/retry-after.js';
 
 
 const NOTICES: Record<string, string> = {
-  'signed-out': 'You are signed out.',
-  'password-set': 'Your password is set. Sign in with it now.',
-  welcome: 'Your password is set. Sign in with it now; then set up your second factor.',
+  'signed-out': translatable('You are signed out.'),
+  'password-set': translatable('Your password is set. Sign in with it now.'),
+  welcome: translatable('Your password is set. Sign in with it now; then set up your second factor.'),
 };
-const GENERIC_FAILURE = 'Incorrect email or password.';
+const GENERIC_FAILURE = translatable('Incorrect email or password.');
 
-/** Said before the last attempt, the same for every email: counts are kept whether or not it exists. */
-function lastAttemptWarning(banMs: number): string {
-  return `${GENERIC_FAILURE} One more failed attempt will pause sign-in for this account here for ${waitWords(banMs)}.`;
+function noticeFor(t: Translate, key: string | undefined): string | null {
+  const notice = NOTICES[key ?? ''];
+  return notice ? t(notice) : null;
 }
 
 export function loginRoutes(deps: RouteDeps) {
@@ -35,7 +37,7 @@ export function loginRoutes(deps: RouteDeps) {
 
   app.get('/login', (c) => {
     const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
-    return c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} forgotPassword={forgotPassword()} notice={NOTICES[c.req.query('notice') ?? ''] ?? null} />);
+    return c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} forgotPassword={forgotPassword()} notice={noticeFor(c.get('t'), c.req.query('notice'))} />);
   });
 
   app.post('/login', async (c) => {
@@ -43,8 +45,9 @@ export function loginRoutes(deps: RouteDeps) {
     const email = formText(form.email, 254);
     const password = formSecret(form.password, 1024);
     const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '/');
-    const page = (error: string, status: 400 | 401 | 429 | 503) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} forgotPassword={forgotPassword()} email={email} error={error} />, status);
-    if (!email || !password) return page('Enter your email and password.', 400);
+    const t = c.get('t');
+    const page = (error: string, status: 400 | 401 | 403 | 429 | 503) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} forgotPassword={forgotPassword()} email={email} error={error} />, status);
+    if (!email || !password) return page(t('Enter your email and password.'), 400);
     const previous = c.get('session');
     let outcome: Awaited<ReturnType<typeof signInWithPassword>>;
     try {
@@ -57,23 +60,28 @@ export function loginRoutes(deps: RouteDeps) {
         // Fail closed, and say so: a wrong password is not the reason, and nothing was counted.
         c.get('log').error({ event: 'login.directory_unavailable', err: error.message }, 'sign-in refused: directory unreachable');
         c.header('Retry-After', '30');
-        return page(DIRECTORY_UNAVAILABLE_MESSAGE, 503);
+        return page(t(DIRECTORY_UNAVAILABLE_MESSAGE), 503);
       }
       if (!(error instanceof PasswordHashBusyError)) throw error;
       // Overload, not a failed attempt: nothing is counted towards a ban, and every email gets this.
       markHashBusy(c, error);
-      return page(HASH_BUSY_MESSAGE, 503);
+      return page(t(HASH_BUSY_MESSAGE), 503);
     }
     if (!outcome.ok) {
       c.get('log').info({ event: 'login.failed', reason: outcome.reason, locked: outcome.lockedForMs !== undefined }, 'sign-in refused');
       if (previous) clearSessionCookie(c, config);
       if (outcome.lockedForMs === undefined) {
+        // Before the last try, the same words for every email: counts are kept whether or not it exists.
         const banMs = deps.policies.current().policy.rate_limits.login.ban_time;
-        return page(outcome.remaining === 1 ? lastAttemptWarning(banMs) : GENERIC_FAILURE, 401);
+        return page(outcome.remaining === 1
+          ? t('Incorrect email or password. One more failed attempt will pause sign-in for this account here for {{wait}}.', { wait: waitWords(banMs, t) })
+          : t(GENERIC_FAILURE), 401);
       }
       // The same answer for every email, existing or not: a ban reveals nothing about the account.
-      return page(`Too many failed sign-in attempts. ${refuseFor(c, outcome.lockedForMs)}`, 429);
+      return page(`${t('Too many failed sign-in attempts.')} ${refuseFor(c, outcome.lockedForMs)}`, 429);
     }
+    // The language they signed in with is the one their emails are written in.
+    await rememberUserLanguage(deps.db, outcome.userId, c.get('language'));
     setSessionCookie(c, config, outcome.cookieValue, outcome.expiresAt, deps.clock.nowMs());
     return c.redirect(rd, 303);
   });

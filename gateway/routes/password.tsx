@@ -1,3 +1,4 @@
+import { translatable } from '../i18n/i18n.js';
 import { Hono, type Context } from 'hono';
 import type { Database } from '../../db/client.js';
 import type { TokenPurpose } from '../../db/schema/index.js';
@@ -25,9 +26,9 @@ export interface PasswordRouteDeps {
 }
 
 const TITLES: Readonly<Record<TokenPurpose, string>> = {
-  admin_setup: 'Set up your administrator account',
-  password_reset: 'Choose a new password',
-  invitation: 'Welcome: choose your password',
+  admin_setup: translatable('Set up your administrator account'),
+  password_reset: translatable('Choose a new password'),
+  invitation: translatable('Welcome: choose your password'),
 };
 
 /** `P/password/reset`: the one-time admin setup link, password-reset access emails and invitations. */
@@ -35,7 +36,7 @@ export function passwordRoutes(deps: PasswordRouteDeps) {
   const prefix = deps.config.server.prefix;
   const app = new Hono<AppEnv>();
   const expired = (c: Context<AppEnv>) => c.html(
-    <MessagePage prefix={prefix} title="Link expired" message="This link is invalid, has expired or was already used. Ask an administrator for a new one." link={{ href: `${prefix}/login`, label: 'Go to sign-in' }} />,
+    <MessagePage prefix={prefix} title={translatable("Link expired")} message={translatable("This link is invalid, has expired or was already used. Ask an administrator for a new one.")} link={{ href: `${prefix}/login`, label: translatable('Go to sign-in') }} />,
     400,
   );
 
@@ -59,7 +60,7 @@ export function passwordRoutes(deps: PasswordRouteDeps) {
     if (outcome.reason === 'rate_limited') {
       c.get('log').info({ event: 'password.reset.limited', retryAfterMs: outcome.retryAfterMs }, 'password link refused: rate limit');
       const wait = refuseFor(c, outcome.retryAfterMs);
-      return c.html(<MessagePage prefix={prefix} title="Too many attempts" message={`Too many attempts from your network. ${wait} Then open the link again.`} />, 429);
+      return c.html(<MessagePage prefix={prefix} title={translatable("Too many attempts")} message={`${c.get('t')('Too many attempts from your network.')} ${wait} ${c.get('t')('Then open the link again.')}`} />, 429);
     }
     if (outcome.reason === 'weak_password') {
       const link = await describePasswordLink(deps.db, token, deps.clock.now());

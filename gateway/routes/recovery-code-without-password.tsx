@@ -1,3 +1,4 @@
+import { translatable } from '../i18n/i18n.js';
 import type { Context } from 'hono';
 import { MessagePage } from '../../views/pages/message.js';
 import { RecoveryCodePage } from '../../views/pages/recovery-code.js';
@@ -12,7 +13,7 @@ import { refuseFor } from '../http/retry-after.js';
 type Ctx = Context<AppEnv>;
 
 // The same words for an unknown email and a wrong code (SECURITY A1).
-const REFUSED = 'That email and code did not work together. Check both and try again, or ask your administrator for a new code.';
+const REFUSED = translatable('That email and code did not work together. Check both and try again, or ask your administrator for a new code.');
 
 /**
  * `GET/POST P/2fa/recovery-code` for someone with no session (issue 28 item 6): the email and the
@@ -32,7 +33,7 @@ export function recoveryCodeWithoutPassword(deps: RouteDeps) {
     if (body.email === undefined) return redirectToLogin(c, prefix, withRd(`${prefix}/2fa/recovery-code`, rd));
     const email = formText(body.email, 254) ?? '';
     const typed = formText(body.code, 128);
-    if (!email || !typed) return form(c, rd, 'Enter your email address and the recovery code from your administrator.', 400, email);
+    if (!email || !typed) return form(c, rd, translatable('Enter your email address and the recovery code from your administrator.'), 400, email);
     const outcome = await redeemWithoutPassword(deps, {
       email, typed, lostSecondFactor: body.lost === 'both', ip: c.get('clientIp'), userAgent: c.req.header('user-agent') ?? null, requestId: c.get('requestId'),
     });
@@ -41,7 +42,7 @@ export function recoveryCodeWithoutPassword(deps: RouteDeps) {
       log.info({ event: 'recovery_code.refused', reason: outcome.reason, without_password: true }, 'recovery code without a password refused');
       if (outcome.reason === 'rate_limited') {
         const wait = refuseFor(c, outcome.retryAfterMs);
-        return c.html(<MessagePage prefix={prefix} title="Too many attempts" message={`There have been too many failed attempts. ${wait} Or ask your administrator.`} />, 429);
+        return c.html(<MessagePage prefix={prefix} title={translatable("Too many attempts")} message={`${c.get('t')('There have been too many failed attempts.')} ${wait} ${c.get('t')('Or ask your administrator.')}`} />, 429);
       }
       return form(c, rd, REFUSED, 401, email);
     }

@@ -1,3 +1,4 @@
+import { translatable } from '../i18n/i18n.js';
 import { Hono, type Context } from 'hono';
 import { MessagePage } from '../../views/pages/message.js';
 import { RecoveryCodePage } from '../../views/pages/recovery-code.js';
@@ -17,7 +18,7 @@ import { waitWords } from '../core/wait-words.js';
 
 type Ctx = Context<AppEnv>;
 
-const GENERIC_FAILURE = 'That code did not work. Check it and try again, or ask your administrator for a new one.';
+const GENERIC_FAILURE = translatable('That code did not work. Check it and try again, or ask your administrator for a new one.');
 
 /**
  * `GET/POST P/2fa/recovery-code`: the user signs in with the code an administrator issued. In one
@@ -47,7 +48,7 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
   // completeSecondFactor has logged the block and set Retry-After.
   function tooManyAttempts(c: Ctx, retryAfterMs: number) {
     return c.html(
-      <MessagePage prefix={prefix} title="Too many attempts" message={`There have been too many failed attempts on this account. Try again in ${waitWords(retryAfterMs)}, or ask your administrator.`} />,
+      <MessagePage prefix={prefix} title={translatable("Too many attempts")} message={c.get('t')('There have been too many failed attempts on this account. Try again in {{wait}}, or ask your administrator.', { wait: waitWords(retryAfterMs, c.get('t')) })} />,
       429,
     );
   }
@@ -103,7 +104,7 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
       },
     });
     if (!outcome.ok) {
-      if (outcome.reason === 'empty') return form(c, session, rd, 'Enter the recovery code from your administrator.', 400);
+      if (outcome.reason === 'empty') return form(c, session, rd, translatable('Enter the recovery code from your administrator.'), 400);
       if (outcome.reason === 'blocked') return tooManyAttempts(c, outcome.retryAfterMs);
       return form(c, session, rd, GENERIC_FAILURE, 401);
     }

@@ -1,3 +1,4 @@
+import { translatable } from '../i18n/i18n.js';
 import { Hono, type Context } from 'hono';
 import { MessagePage } from '../../views/pages/message.js';
 import { writeAudit } from '../audit/write.js';
@@ -23,16 +24,16 @@ export function webauthnKeyRoutes(deps: RouteDeps) {
   const mayRename = requireSecondFactor({ back });
   const mayRemove = requireSecondFactor({ fresh: true, back });
 
-  const message = (c: Context<AppEnv>, status: 400 | 403 | 404, title: string, text: string, link = { href: account, label: 'Back to your account' }) =>
+  const message = (c: Context<AppEnv>, status: 400 | 403 | 404, title: string, text: string, link = { href: account, label: translatable('Back to your account') }) =>
     c.html(<MessagePage prefix={prefix} title={title} message={text} link={link} />, status);
-  const notFound = (c: Context<AppEnv>) => message(c, 404, 'Key not found', 'There is no such security key on your account.');
+  const notFound = (c: Context<AppEnv>) => message(c, 404, translatable('Key not found'), translatable('There is no such security key on your account.'));
 
   app.post('/account/webauthn/:id/rename', mayRename, async (c) => {
     const session = c.var.signedIn;
     const id = c.req.param('id');
     if (!isKeyId(id)) return notFound(c);
     const name = cleanKeyName((await c.req.parseBody()).name);
-    if (!name) return message(c, 400, 'Name missing', 'Enter a name for the key.');
+    if (!name) return message(c, 400, translatable('Name missing'), translatable('Enter a name for the key.'));
     if (!await renameWebauthnKey(db, session.user.id, id, name)) {
       c.get('log').info({ event: 'webauthn.rename_refused', key: id }, 'no such key for this user');
       return notFound(c);

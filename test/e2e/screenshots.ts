@@ -1,6 +1,7 @@
 /**
  * Takes the README's screenshots with Debian's Chromium: sign-in, second-factor challenge,
- * assistance request (recovery), new backup codes, and the admin dashboard's request queue.
+ * assistance request (recovery), new backup codes, the admin dashboard's request queue, and the
+ * same gateway on a phone (authenticator setup), in dark mode and in German.
  *   npm run screenshots            → docs/screenshots/*.png
  * The e2e test runs the same function into a temporary directory, so CI notices when it breaks.
  */
@@ -16,7 +17,7 @@ import { seedTotp } from '../http/totp-support.js';
 import { launchChromium } from '../support/browser.js';
 
 export { CHROMIUM } from '../support/browser.js';
-export const SHOTS = ['sign-in', 'challenge', 'assist', 'backup-codes', 'dashboard'] as const;
+export const SHOTS = ['sign-in', 'challenge', 'assist', 'backup-codes', 'dashboard', 'phone-enroll', 'dashboard-dark', 'assist-de'] as const;
 const P = '/.recourse';
 const PASSWORD = 'correct horse battery';
 
@@ -48,9 +49,9 @@ export async function takeScreenshots(outDir: string): Promise<string[]> {
 
     const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
-    const shot = async (name: (typeof SHOTS)[number]) => {
+    const shot = async (name: (typeof SHOTS)[number], on = page) => {
       const file = path.join(outDir, `${name}.png`);
-      await page.screenshot({ path: file, fullPage: false });
+      await on.screenshot({ path: file, fullPage: false });
       written.push(file);
     };
 
@@ -82,6 +83,31 @@ export async function takeScreenshots(outDir: string): Promise<string[]> {
 
     await page.goto(`${gw.url}${P}/admin/requests`);
     await shot('dashboard');
+
+    const adminCookies = [...form.cookies].map(([name, value]) => ({ name, value, url: gw.url }));
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    await phone.addCookies(adminCookies);
+    const phonePage = await phone.newPage();
+    await phonePage.goto(`${gw.url}${P}/enroll`);
+    // The code field's autofocus scrolls the page; the shot starts at the top.
+    await phonePage.evaluate(() => window.scrollTo(0, 0));
+    await shot('phone-enroll', phonePage);
+    await phone.close();
+
+    const dark = await browser.newContext({ viewport: { width: 1100, height: 760 }, deviceScaleFactor: 1, colorScheme: 'dark' });
+    await dark.addCookies(adminCookies);
+    const darkPage = await dark.newPage();
+    await darkPage.goto(`${gw.url}${P}/admin/requests`);
+    await shot('dashboard-dark', darkPage);
+    await dark.close();
+
+    const german = await browser.newContext({ viewport: { width: 1100, height: 760 }, deviceScaleFactor: 1, locale: 'de-DE' });
+    const germanPage = await german.newPage();
+    await germanPage.goto(`${gw.url}${P}/assist`);
+    await germanPage.fill('#email', 'ada@example.com');
+    await germanPage.fill('textarea[name=message]', 'Neues Telefon, die Authenticator-App ist nicht mitgekommen.');
+    await shot('assist-de', germanPage);
+    await german.close();
   } finally {
     await browser.close();
     await gw.close();

@@ -26,11 +26,23 @@ export function openEmptyTestStorage(): Promise<Storage & { databaseUrl: string 
   return openFreshStorage({ startFromMigratedDump: false });
 }
 
+/**
+ * The dump global-setup.ts made, inside vitest; outside it (`npm run screenshots`) there is none,
+ * and the database is migrated from scratch.
+ */
+function migratedDumpOfThisRun(): string {
+  try {
+    return inject('embeddedTemplate');
+  } catch {
+    return '';
+  }
+}
+
 /** The embedded run may start from the migrated dump (openTestStorage migrates the rest, if any). */
 async function openFreshStorage(options: { startFromMigratedDump: boolean }): Promise<Storage & { databaseUrl: string }> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const template = options.startFromMigratedDump ? inject('embeddedTemplate') : '';
+    const template = options.startFromMigratedDump ? migratedDumpOfThisRun() : '';
     const storage = await openStorage({
       databaseUrl: '', dataDir: 'memory://',
       ...(template ? { loadDataDir: new Blob([(templateBytes ??= fs.readFileSync(template))]) } : {}),

@@ -38,7 +38,9 @@ export function AdminNav(props: { prefix: string; section: AdminSection }) {
 export function SoleSuperAdminWarning(props: { superAdmins: number }) {
   if (props.superAdmins > 1) return null;
   return (
-    <p class="warning" role="alert" id="sole-super-admin">
+    // A standing condition shown on every dashboard page, not news: no role=alert, or screen
+    // readers would interrupt with it on each page load.
+    <p class="warning" id="sole-super-admin">
       {props.superAdmins === 1
         ? 'Only one super administrator exists. If they lose their second factor, only the shell can help (recourse user reset-2fa): promote a second one.'
         : 'No active super administrator exists. Create one from the shell: recourse admin bootstrap --email …'}

@@ -1,4 +1,5 @@
 /** The challenge page's warning that the user is about to run out of backup codes. */
+import { t } from '../i18n.js';
 
 export interface LowCodesNoticeProps {
   prefix: string;
@@ -10,10 +11,10 @@ export interface LowCodesNoticeProps {
 export function LowCodesNotice(props: LowCodesNoticeProps) {
   const { codesLeft } = props;
   if (codesLeft > props.lowThreshold) return null;
-  const left = codesLeft === 0 ? 'no backup codes' : codesLeft === 1 ? '1 backup code' : `${codesLeft} backup codes`;
   return (
     <p class="warning" role="status" data-low-codes={String(codesLeft)}>
-      You have {left} left. Generate a new set from your <a href={`${props.prefix}/account`}>account page</a>.
+      {codesLeft === 0 ? t('You have no backup codes left.') : t('You have {{count}} backup codes left.', { count: codesLeft })}{' '}
+      <a href={`${props.prefix}/account`}>{t('Generate a new set from your account page.')}</a>
     </p>
   );
 }

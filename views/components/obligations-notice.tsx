@@ -1,4 +1,6 @@
 /** Re-enrolment obligations as users see them: what is asked, why, and by when. */
+import { translatable } from '../../gateway/i18n/i18n.js';
+import { formatWhen, t } from '../i18n.js';
 
 export interface ObligationView {
   id: string;
@@ -12,28 +14,28 @@ export interface ObligationView {
 }
 
 const REQUIREMENTS: Record<string, string> = {
-  enroll_second_factor: 'Set up a new second factor (an authenticator app or a security key)',
-  regenerate_backup_codes: 'Generate a new set of backup codes',
+  enroll_second_factor: translatable('Set up a new second factor (an authenticator app or a security key)'),
+  regenerate_backup_codes: translatable('Generate a new set of backup codes'),
 };
 
 const REASONS: Record<string, string> = {
-  backup_code_used: 'you signed in with a backup code',
-  email_otp_used: 'you signed in with a code sent by email',
-  recovery_code_used: 'you signed in with a recovery code from an administrator',
-  admin_reset: 'an administrator reset your second factor',
-  backup_codes_low: 'you are running low on backup codes',
-  new_location: 'you signed in from a country or network not seen before on your account',
+  backup_code_used: translatable('you signed in with a backup code'),
+  email_otp_used: translatable('you signed in with a code sent by email'),
+  recovery_code_used: translatable('you signed in with a recovery code from an administrator'),
+  admin_reset: translatable('an administrator reset your second factor'),
+  backup_codes_low: translatable('you are running low on backup codes'),
+  new_location: translatable('you signed in from a country or network not seen before on your account'),
 };
 
-export const describeRequirement = (requirement: string) => REQUIREMENTS[requirement] ?? requirement;
-export const describeTrigger = (trigger: string) => REASONS[trigger] ?? trigger;
+/** In the viewer's language when rendered in a page. */
+export const describeRequirement = (requirement: string) => (REQUIREMENTS[requirement] ? t(REQUIREMENTS[requirement]) : requirement);
+export const describeTrigger = (trigger: string) => (REASONS[trigger] ? t(REASONS[trigger]) : trigger);
 
-/** "Required now", or the deadline in the server's time zone. */
+/** "Required now", or the deadline in the viewer's language and zone. */
 export function Deadline(props: { obligation: ObligationView; timeZone: string }) {
   const { obligation } = props;
-  if (obligation.blocking) return <span class="badge bad">Required now</span>;
-  const when = new Intl.DateTimeFormat('en-GB', { timeZone: props.timeZone, dateStyle: 'medium', timeStyle: 'short' });
-  return <span class="badge warn">By {when.format(obligation.dueAt!)} ({props.timeZone})</span>;
+  if (obligation.blocking) return <span class="badge bad">{t('Required now')}</span>;
+  return <span class="badge warn">{t('By {{when}}', { when: formatWhen(obligation.dueAt!) })}</span>;
 }
 
 /** The account page's explanation of open obligations, with the way to meet them. */
@@ -41,17 +43,17 @@ export function ObligationsNotice(props: { prefix: string; obligations: readonly
   if (props.obligations.length === 0) return null;
   return (
     <section class="card" id="obligations">
-      <h2>Asked of you by your organisation</h2>
+      <h2>{t('Asked of you by your organisation')}</h2>
       <ul>
         {props.obligations.map((o) => (
           <li data-requirement={o.requirement}>
             <strong>{describeRequirement(o.requirement)}</strong> <Deadline obligation={o} timeZone={props.timeZone} />
             <br />
-            <span class="muted">Because {describeTrigger(o.trigger)}.</span>
+            <span class="muted">{t('Because {{reason}}.', { reason: describeTrigger(o.trigger) })}</span>
           </li>
         ))}
       </ul>
-      <p><a class="button" href={`${props.prefix}/reenroll`}>Do it now</a></p>
+      <p><a class="button" href={`${props.prefix}/reenroll`}>{t('Do it now')}</a></p>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { LowCodesNotice } from '../components/low-codes-notice.js';
 import { WebauthnChallengeButton } from '../components/webauthn.js';
-import { CsrfField, ErrorNote, Layout } from '../layout.js';
+import { t } from '../i18n.js';
+import { CsrfField, ErrorNote, invalidWhen, Layout } from '../layout.js';
 
 export interface RecoveryWays {
   backupCode: boolean;
@@ -26,8 +27,8 @@ export function ChallengePage(props: ChallengePageProps) {
   const { prefix, recovery } = props;
   const rdQuery = `?rd=${encodeURIComponent(props.rd)}`;
   return (
-    <Layout title="Second step" prefix={prefix} user={props.user} csrfToken={props.csrfToken}>
-      <h1>Confirm it's you</h1>
+    <Layout title={t('Second step')} prefix={prefix} user={props.user} csrfToken={props.csrfToken}>
+      <h1>{t("Confirm it's you")}</h1>
       <ErrorNote message={props.error} />
       {props.backupCodes && props.backupCodes.left > 0 ? (
         <LowCodesNotice prefix={prefix} codesLeft={props.backupCodes.left} lowThreshold={props.backupCodes.lowThreshold} />
@@ -36,31 +37,31 @@ export function ChallengePage(props: ChallengePageProps) {
         <form method="post" action={`${prefix}/2fa/totp`} class="card" id="totp">
           <CsrfField token={props.csrfToken} />
           <input type="hidden" name="rd" value={props.rd} />
-          <label for="code">Code from your authenticator app</label>
-          <input id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength={7} required autofocus />
-          <button type="submit">Verify</button>
+          <label for="code">{t('Code from your authenticator app')}</label>
+          <input id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength={7} required autofocus {...invalidWhen(props.error)} />
+          <button type="submit">{t('Verify')}</button>
         </form>
       ) : null}
       {props.webauthn ? <WebauthnChallengeButton prefix={prefix} csrfToken={props.csrfToken} /> : null}
       {!props.totp && !props.webauthn ? (
-        <p class="warning">None of your second factors can be used on this site right now.</p>
+        <p class="warning">{t('None of your second factors can be used on this site right now.')}</p>
       ) : null}
       {/* Always shown: an administrator may have issued a recovery code even when no other way is allowed. */}
       <section class="card" id="recovery">
-          <h2>Lost your second factor?</h2>
+          <h2>{t('Lost your second factor?')}</h2>
           <ul>
-            {recovery.backupCode ? <li><a href={`${prefix}/2fa/backup-code${rdQuery}`}>Use a backup code</a></li> : null}
+            {recovery.backupCode ? <li><a href={`${prefix}/2fa/backup-code${rdQuery}`}>{t('Use a backup code')}</a></li> : null}
             {recovery.emailOtp ? (
               <li>
                 <form method="post" action={`${prefix}/2fa/email-otp/send`} class="inline">
                   <CsrfField token={props.csrfToken} />
                   <input type="hidden" name="rd" value={props.rd} />
-                  <button type="submit" class="link">Email me a code</button>
+                  <button type="submit" class="link">{t('Email me a code')}</button>
                 </form>
               </li>
             ) : null}
-            {recovery.assistance ? <li><a href={`${prefix}/assist`}>Can't sign in? Ask for help</a></li> : null}
-            <li><a href={`${prefix}/2fa/recovery-code${rdQuery}`}>Use a recovery code from an administrator</a></li>
+            {recovery.assistance ? <li><a href={`${prefix}/assist`}>{t("Can't sign in? Ask for help")}</a></li> : null}
+            <li><a href={`${prefix}/2fa/recovery-code${rdQuery}`}>{t('Use a recovery code from an administrator')}</a></li>
           </ul>
       </section>
     </Layout>

@@ -3,7 +3,8 @@
  * Without a session it also takes the email, and the code then resets a forgotten password too
  * (issue 28 item 6).
  */
-import { CsrfField, ErrorNote, Layout } from '../layout.js';
+import { t } from '../i18n.js';
+import { CsrfField, ErrorNote, invalidWhen, Layout } from '../layout.js';
 
 export interface RecoveryCodePageProps {
   prefix: string;
@@ -20,37 +21,37 @@ export function RecoveryCodePage(props: RecoveryCodePageProps) {
   const { prefix } = props;
   const withoutPassword = props.user === null;
   return (
-    <Layout title="Use a recovery code" prefix={prefix} user={props.user} csrfToken={props.csrfToken}>
-      <h1>Use a recovery code</h1>
+    <Layout title={t('Use a recovery code')} prefix={prefix} user={props.user} csrfToken={props.csrfToken}>
+      <h1>{t('Use a recovery code')}</h1>
       <ErrorNote message={props.error} />
       <form method="post" action={`${prefix}/2fa/recovery-code`} class="card" id="recovery-code">
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="rd" value={props.rd} />
         {withoutPassword ? <>
-          <label for="email">Your email address</label>
-          <input id="email" name="email" type="email" required autocomplete="username" value={props.email ?? ''} maxlength={254} />
+          <label for="email">{t('Your email address')}</label>
+          <input id="email" name="email" type="email" required autocomplete="username" value={props.email ?? ''} maxlength={254} {...invalidWhen(props.error)} />
         </> : null}
-        <label for="code">Recovery code from your administrator</label>
+        <label for="code">{t('Recovery code from your administrator')}</label>
         <input
           id="code" name="code" type="text" class="code" required autofocus={!withoutPassword}
           autocomplete="one-time-code" autocapitalize="characters" spellcheck={false}
-          maxlength={80} placeholder="XXXX-XXXX-XXXX"
+          maxlength={80} placeholder="XXXX-XXXX-XXXX" {...invalidWhen(props.error)}
         />
         {withoutPassword ? (
           <fieldset id="lost">
-            <legend>What do you need?</legend>
-            <label><input type="radio" name="lost" value="password" checked /> A new password (I still have my authenticator app or security key)</label>
-            <label><input type="radio" name="lost" value="both" /> A new password and a new second factor (I lost both)</label>
+            <legend>{t('What do you need?')}</legend>
+            <label><input type="radio" name="lost" value="password" checked /> {t('A new password (I still have my authenticator app or security key)')}</label>
+            <label><input type="radio" name="lost" value="both" /> {t('A new password and a new second factor (I lost both)')}</label>
           </fieldset>
         ) : null}
-        <p class="aside">The code works once and for a limited time. Dashes, spaces and upper or lower case do not matter. {withoutPassword
-          ? 'You then choose a new password; if you lost your second factor too, you set up a new one first.'
-          : 'You will set up a new second factor right after.'}</p>
-        <button type="submit">{withoutPassword ? 'Continue' : 'Sign in'}</button>
+        <p class="aside">{t('The code works once and for a limited time. Dashes, spaces and upper or lower case do not matter.')} {withoutPassword
+          ? t('You then choose a new password; if you lost your second factor too, you set up a new one first.')
+          : t('You will set up a new second factor right after.')}</p>
+        <button type="submit">{withoutPassword ? t('Continue') : t('Sign in')}</button>
       </form>
       {withoutPassword
-        ? <p class="aside">Know your password? <a href={`${prefix}/login`}>Sign in</a> and use the code on the second-factor page.</p>
-        : <p class="aside"><a href={`${prefix}/2fa?rd=${encodeURIComponent(props.rd)}`}>Use another way to sign in</a></p>}
+        ? <p class="aside">{t('Know your password?')} <a href={`${prefix}/login`}>{t('Sign in')}</a> {t('and use the code on the second-factor page.')}</p>
+        : <p class="aside"><a href={`${prefix}/2fa?rd=${encodeURIComponent(props.rd)}`}>{t('Use another way to sign in')}</a></p>}
     </Layout>
   );
 }

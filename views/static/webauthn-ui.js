@@ -14,6 +14,9 @@
     network: 'Could not reach the server. Check your connection and try again.',
     expired: 'This page has expired. Reload it and try again.',
     failed: 'That did not work. Try again.',
+    checking: 'Checking the key…',
+    follow: 'Follow the instructions of your browser or security key…',
+    done: 'Done. Taking you on…',
   };
 
   function showStatus(root, text, kind) {
@@ -58,14 +61,14 @@
     register: async function (root, form) {
       var options = await postJson(root, '/enroll/webauthn/options', {});
       var credential = await window.SimpleWebAuthnBrowser.startRegistration({ optionsJSON: options });
-      showStatus(root, 'Checking the key…', 'muted');
+      showStatus(root, MESSAGES.checking, 'muted');
       var nameField = form.querySelector('[name="name"]');
       return postJson(root, '/enroll/webauthn/verify', { response: credential, name: nameField ? nameField.value : '', rd: returnTo() });
     },
     authenticate: async function (root) {
       var options = await postJson(root, '/2fa/webauthn/options', {});
       var assertion = await window.SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: options });
-      showStatus(root, 'Checking the key…', 'muted');
+      showStatus(root, MESSAGES.checking, 'muted');
       return postJson(root, '/2fa/webauthn/verify', { response: assertion, rd: returnTo() });
     },
   };
@@ -76,6 +79,12 @@
   }
 
   function wire(root) {
+    // The page's language: the server puts the translated messages in data-messages.
+    try {
+      Object.assign(MESSAGES, JSON.parse(root.dataset.messages || '{}'));
+    } catch (ignored) {
+      // English stays.
+    }
     var ceremony = CEREMONIES[root.dataset.webauthn];
     var form = root.querySelector('[data-webauthn-form]');
     if (!ceremony || !form) return;
@@ -89,10 +98,10 @@
     form.addEventListener('submit', async function (event) {
       event.preventDefault();
       if (button) button.disabled = true;
-      showStatus(root, 'Follow the instructions of your browser or security key…', 'muted');
+      showStatus(root, MESSAGES.follow, 'muted');
       try {
         var result = await ceremony(root, form);
-        showStatus(root, 'Done. Taking you on…', 'notice');
+        showStatus(root, MESSAGES.done, 'notice');
         window.location.assign(result.redirect);
       } catch (error) {
         showStatus(root, browserErrorMessage(error), 'error');

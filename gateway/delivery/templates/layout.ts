@@ -1,4 +1,7 @@
 /** The frame every Recourse email shares: a minimal HTML document and a plain-text twin. */
+import { translatorFor, type Translate } from '../../i18n/i18n.js';
+import { DEFAULT_LANGUAGE, isLanguage, type Language } from '../../i18n/languages.js';
+import { formatDateTime } from '../../i18n/time-zone.js';
 import { html, oneLine, SafeHtml } from './escape.js';
 
 export const PRODUCT = 'Recourse';
@@ -9,16 +12,29 @@ export interface RenderedEmail {
   html: string;
 }
 
-const FOOTER = `This message was sent automatically by ${PRODUCT}, the sign-in gateway of your organisation.`;
+/** The recipient's language (users.language; CONTRACT §8.4) and its message function. */
+export interface EmailLanguage {
+  language: Language;
+  t: Translate;
+}
+
+/** An email to someone whose stored language is `language` (null or unknown: English). */
+export function emailLanguage(language: string | null | undefined): EmailLanguage {
+  const chosen = isLanguage(language) ? language : DEFAULT_LANGUAGE;
+  return { language: chosen, t: translatorFor(chosen) };
+}
+
+const ENGLISH = emailLanguage(DEFAULT_LANGUAGE);
 
 /** Assembles the three parts; the subject is forced onto one line whatever the caller passed. */
-export function renderedEmail(subject: string, textBody: string[], htmlBody: SafeHtml): RenderedEmail {
+export function renderedEmail(subject: string, textBody: string[], htmlBody: SafeHtml, { language, t }: EmailLanguage = ENGLISH): RenderedEmail {
   const title = oneLine(subject);
+  const FOOTER = t('This message was sent automatically by {{product}}, the sign-in gateway of your organisation.', { product: PRODUCT });
   return {
     subject: title,
     text: [...textBody, '', '-- ', FOOTER, ''].join('\n'),
     html: html`<!doctype html>
-<html lang="en">
+<html lang="${language}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head>
 <body style="font-family:system-ui,-apple-system,Segoe UI,sans-serif;color:#1f2328;line-height:1.5;max-width:40rem;margin:0 auto;padding:1rem">
 <p style="font-weight:600;color:#57606a">${PRODUCT}</p>
@@ -31,19 +47,23 @@ ${htmlBody}
   };
 }
 
-export function greeting(name: string | null | undefined): string {
+export function greeting(name: string | null | undefined, t: Translate = ENGLISH.t): string {
   const clean = oneLine(name);
-  return clean ? `Hello ${clean},` : 'Hello,';
+  return clean ? t('Hello {{name}},', { name: clean }) : t('Hello,');
 }
 
-export function minutes(n: number): string {
-  return n === 1 ? '1 minute' : `${n} minutes`;
+export function minutes(n: number, t: Translate = ENGLISH.t): string {
+  return t('{{count}} minutes', { count: n });
 }
 
-/** `2026-01-15 12:00 UTC`; a value that is not a date is shown as text on one line. */
-export function formatWhen(at: Date | string | number): string {
+/**
+ * `2026-01-15 12:00 UTC` (English), or the recipient's language (`15. Jan. 2026, 12:00 UTC`);
+ * a value that is not a date is shown as text on one line.
+ */
+export function formatWhen(at: Date | string | number, language?: Language): string {
   const date = at instanceof Date ? at : new Date(at);
   if (Number.isNaN(date.getTime())) return oneLine(at);
+  if (language && language !== DEFAULT_LANGUAGE) return formatDateTime(date, language, 'UTC');
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
@@ -53,10 +73,10 @@ export function codeBlock(code: string): SafeHtml {
 }
 
 /** A link button, only for http(s) URLs; anything else is shown as text rather than made clickable. */
-export function linkButton(url: string, label: string): SafeHtml {
+export function linkButton(url: string, label: string, t: Translate = ENGLISH.t): SafeHtml {
   if (!/^https?:\/\//i.test(url)) return html`<p>${url}</p>`;
   return html`<p style="margin:1.5rem 0"><a href="${url}" style="background:#0969da;color:#fff;padding:0.6rem 1rem;border-radius:6px;text-decoration:none">${label}</a></p>
-<p style="font-size:0.85em;color:#57606a">If the button does not work, copy this address into your browser:<br>${url}</p>`;
+<p style="font-size:0.85em;color:#57606a">${t('If the button does not work, copy this address into your browser:')}<br>${url}</p>`;
 }
 
 /** `Label: value` lines with aligned values; every value is forced onto one line. */

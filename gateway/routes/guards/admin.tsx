@@ -7,6 +7,7 @@
  * - JSON: 401 `unauthenticated` → 403 `forbidden` / `step_up_required` / `token_not_allowed`.
  * Sets `c.var.admin` (pages: who acts and the dashboard frame) or `c.var.apiAdmin` (JSON).
  */
+import { translatable } from '../../i18n/i18n.js';
 import type { Context, MiddlewareHandler } from 'hono';
 import { MessagePage } from '../../../views/pages/message.js';
 import { AdminMessagePage } from '../../../views/pages/admin/message.js';
@@ -100,7 +101,7 @@ export function createAdminGuard(deps: AdminGuardDeps) {
       case 'no_credentials': return c.redirect(withRd(`${prefix}/login`, back), redirectStatus(c));
       case 'restricted_session': return c.redirect(withRd(`${prefix}/enroll`, back), redirectStatus(c));
       case 'second_factor_missing': return c.redirect(withRd(`${prefix}/2fa`, back), redirectStatus(c));
-      default: return c.html(<MessagePage prefix={prefix} title="Not allowed" message="Only administrators can see the dashboard." />, 403);
+      default: return c.html(<MessagePage prefix={prefix} title={translatable("Not allowed")} message={translatable("Only administrators can see the dashboard.")} />, 403);
     }
   }
 
@@ -121,5 +122,5 @@ export function adminRefusal(c: Ctx, shell: AdminShellContext, refusal: Refusal,
       403,
     );
   }
-  return c.html(<AdminMessagePage {...shell} title="Not allowed" message={describeRefusal(refusal)} link={{ href: back, label: 'Back' }} />, 403);
+  return c.html(<AdminMessagePage {...shell} title={translatable("Not allowed")} message={describeRefusal(refusal)} link={{ href: back, label: 'Back' }} />, 403);
 }

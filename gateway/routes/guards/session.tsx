@@ -4,6 +4,7 @@
  * redirect or page for browsers, `{error: {code, message}}` for JSON callers) or narrows `c.var`
  * and goes on. Routes name what they need; the ladder and its answers live here only.
  */
+import { translatable } from '../../i18n/i18n.js';
 import type { Context, MiddlewareHandler } from 'hono';
 import { MessagePage } from '../../../views/pages/message.js';
 import type { Database } from '../../../db/client.js';
@@ -115,7 +116,7 @@ export function createSessionGuards(deps: GuardDeps) {
   return { requireSession, requireSecondFactor };
 }
 
-const STALE = 'This needs your second factor passed within the last 10 minutes: confirm with your second factor, then try again.';
+const STALE = translatable('This needs your second factor passed within the last 10 minutes: confirm with your second factor, then try again.');
 
 /**
  * A full session whose second factor is older than 10 minutes re-verifies at `P/2fa?stepup=1`
@@ -129,7 +130,7 @@ export function stepUpPromptUrl(prefix: string, back: string): string {
 function stepUpPrompt(c: Ctx, prefix: string, back: string): Response | Promise<Response> {
   if (redirectStatus(c) === 302) return c.redirect(stepUpPromptUrl(prefix, back), 302);
   return c.html(
-    <MessagePage prefix={prefix} title="Confirm it is you" message={STALE} link={{ href: stepUpPromptUrl(prefix, back), label: 'Confirm with your second factor' }} />,
+    <MessagePage prefix={prefix} title={translatable("Confirm it is you")} message={STALE} link={{ href: stepUpPromptUrl(prefix, back), label: translatable('Confirm with your second factor') }} />,
     403,
   );
 }

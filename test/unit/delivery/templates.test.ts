@@ -107,7 +107,7 @@ describe('user templates', () => {
     expect(mail.text).toContain('ABCD-EFGH-JKLM');
     expect(mail.html).toContain('ABCD-EFGH-JKLM');
     expect(mail.subject).not.toContain('ABCD');
-    expect(mail.text).toContain(`Enter it here: ${link}`);
+    expect(mail.text).toContain(`Enter the recovery code: ${link}`);
     expect(mail.html).toContain(`href="${link}"`);
   });
 

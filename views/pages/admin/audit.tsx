@@ -1,3 +1,4 @@
+import { ScrollBox } from '../../components/scroll-box.js';
 import type { AuditListRow } from '../../../db/queries/admin-audit.js';
 import { AdminShell, type AdminShellProps } from '../../components/admin-nav.js';
 import { ErrorNote } from '../../layout.js';
@@ -71,7 +72,7 @@ export function AuditPage(props: AuditPageProps) {
         <a class="button secondary" href={`${prefix}/admin/audit.csv${exportQuery ? `?${exportQuery}` : ''}`} download>Export CSV</a>
       </form>
       {props.rows.length === 0 ? <p class="aside">No audit rows match.</p> : (
-        <table id="audit-table">
+        <ScrollBox label="Audit log"><table id="audit-table">
           <thead><tr><th>#</th><th>When</th><th>Event</th><th>Actor</th><th>User</th><th>IP / location</th><th>Reason</th><th>Details</th></tr></thead>
           <tbody>
             {props.rows.map((row) => (
@@ -87,7 +88,7 @@ export function AuditPage(props: AuditPageProps) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></ScrollBox>
       )}
       {props.nextCursor ? <p class="aside"><a href={`${prefix}/admin/audit?${filterQuery(filter, props.nextCursor)}`}>Older entries →</a></p> : null}
     </AdminShell>

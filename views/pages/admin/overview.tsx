@@ -1,3 +1,4 @@
+import { ScrollBox } from '../../components/scroll-box.js';
 import type { AuditListRow } from '../../../db/queries/admin-audit.js';
 import { AdminShell, type AdminShellProps } from '../../components/admin-nav.js';
 import { BackupCodeStatCards, type BackupCodeStatsNumbers } from '../../partials/backup-code-stats.js';
@@ -58,7 +59,7 @@ export function OverviewPage(props: OverviewPageProps) {
       <h2>Recent recovery activity</h2>
       {props.recentActivity === null ? <p class="aside">Needs the data-protection permission.</p>
         : props.recentActivity.length === 0 ? <p class="aside">Nothing yet.</p> : (
-          <table id="recent-activity">
+          <ScrollBox label="Recent activity"><table id="recent-activity">
             <thead><tr><th>When</th><th>Event</th><th>Actor</th><th>User</th><th>Reason</th></tr></thead>
             <tbody>
               {props.recentActivity.map((row) => (
@@ -71,7 +72,7 @@ export function OverviewPage(props: OverviewPageProps) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></ScrollBox>
         )}
       {props.recentActivity ? <p class="aside"><a href={`${prefix}/admin/audit`}>Full audit log →</a></p> : null}
     </AdminShell>

@@ -4,6 +4,7 @@
  * security events in sentences (issue 28). Where there is no location data a fact reads "unknown",
  * never "no". Everything here may be user-supplied or derived from it; JSX escapes it all (SECURITY A4).
  */
+import { ScrollBox } from '../../components/scroll-box.js';
 import type { RecentAuditEvent } from '../../../db/queries/assistance.js';
 import { eventWords } from '../../../gateway/audit/event-words.js';
 import { deviceName } from '../../../gateway/core/device-name.js';
@@ -113,14 +114,14 @@ export function RequestContext(props: { context: Json; flags: readonly string[];
       </table>
       <h2>Recent events of the account</h2>
       {props.recentEvents.length === 0 ? <p class="aside">No events recorded.</p> : (
-        <table id="recent-events">
+        <ScrollBox label="Recent events"><table id="recent-events">
           <thead><tr><th>When</th><th>Event</th><th>IP</th><th>Location</th></tr></thead>
           <tbody>
             {props.recentEvents.map((event) => (
               <tr data-event={event.event}><td><When at={event.at} timeZone={timeZone} /></td><td title={event.event}>{eventWords(event.event)}</td><td>{event.ip ?? 'unknown'}</td><td>{event.location ?? 'unknown'}</td></tr>
             ))}
           </tbody>
-        </table>
+        </table></ScrollBox>
       )}
     </>
   );

@@ -1,0 +1,107 @@
+/**
+ * Every page of the gateway, reachable in a browser: a gateway with a user who has an authenticator
+ * app, an administrator and three assistance requests, and for each page the cookies of the person
+ * who sees it. The accessibility and phone-layout sweeps (test/e2e/) and the screenshots walk it.
+ */
+import { eq } from 'drizzle-orm';
+import { assistanceRequests } from '../../db/schema/index.js';
+import { FixedClock } from '../../gateway/core/clock.js';
+import { seedTotp } from '../http/totp-support.js';
+import { TestClient } from './client.js';
+import { startTestGateway, type TestGateway } from './gateway.js';
+import { stepUpClient } from './step-up.js';
+import { openTestStorage } from './storage.js';
+
+const P = '/.recourse';
+export const TOUR_PASSWORD = 'correct horse battery';
+
+export type Persona = 'anonymous' | 'password_only' | 'user' | 'admin';
+
+export interface TourPage {
+  /** A short name for reports and screenshots. */
+  name: string;
+  path: string;
+  as: Persona;
+}
+
+export interface PageTour {
+  gw: TestGateway;
+  pages: TourPage[];
+  /** Cookies (name → value) of each persona. */
+  cookies: Record<Persona, Map<string, string>>;
+  close(): Promise<void>;
+}
+
+export async function startPageTour(): Promise<PageTour> {
+  const storage = await openTestStorage();
+  const clock = new FixedClock(new Date());
+  const gw = await startTestGateway({
+    storage,
+    policy: {
+      access: { default: 'two_factor' },
+      factors: { email_otp: { enabled: true, roles: ['*'] } },
+      rate_limits: { assistance: { per_ip: '100/1h', per_email: '100/1h' }, login: { max_retries: 100, find_time: '2m', ban_time: '5m' } },
+    },
+  });
+  try {
+    const ada = await gw.addUser({ email: 'ada@example.com', password: TOUR_PASSWORD, name: 'Ada Lovelace', type: 'employee' });
+    await seedTotp(storage, ada, clock);
+    await gw.addUser({ email: 'admin@example.com', password: TOUR_PASSWORD, name: 'Grace Admin', role: 'super_admin', type: 'employee' });
+    for (const [email, type, message] of [
+      ['ada@example.com', 'lost_2fa', 'New phone, the authenticator app did not move over.'],
+      ['bob@example.com', 'locked_out', 'Locked out after the holidays.'],
+    ] as const) {
+      const client = new TestClient(gw.url);
+      await client.page(`${P}/assist`);
+      await client.postForm(`${P}/assist`, { email, type, message });
+    }
+    await gw.running.assistance.poke();
+
+    const passwordOnly = new TestClient(gw.url);
+    await passwordOnly.signIn('ada@example.com', TOUR_PASSWORD);
+    const user = new TestClient(gw.url);
+    await user.signIn('ada@example.com', TOUR_PASSWORD);
+    await stepUpClient(gw, user);
+    const admin = new TestClient(gw.url);
+    await admin.signIn('admin@example.com', TOUR_PASSWORD);
+    await stepUpClient(gw, admin);
+    const [request] = await storage.db.select({ reference: assistanceRequests.reference }).from(assistanceRequests).where(eq(assistanceRequests.submittedEmail, 'ada@example.com'));
+
+    const pages: TourPage[] = [
+      { name: 'sign-in', path: `${P}/login`, as: 'anonymous' },
+      { name: 'assist', path: `${P}/assist`, as: 'anonymous' },
+      { name: 'recovery-code-without-password', path: `${P}/2fa/recovery-code`, as: 'anonymous' },
+      { name: 'link-expired', path: `${P}/password/reset?token=expired`, as: 'anonymous' },
+      { name: 'not-found', path: `${P}/nothing-here`, as: 'anonymous' },
+      { name: 'challenge', path: `${P}/2fa`, as: 'password_only' },
+      { name: 'backup-code', path: `${P}/2fa/backup-code`, as: 'password_only' },
+      { name: 'email-otp', path: `${P}/2fa/email-otp`, as: 'password_only' },
+      { name: 'recovery-code', path: `${P}/2fa/recovery-code`, as: 'password_only' },
+      { name: 'account', path: `${P}/account`, as: 'user' },
+      { name: 'enroll', path: `${P}/enroll`, as: 'user' },
+      { name: 'backup-codes', path: `${P}/backup-codes`, as: 'user' },
+      { name: 'admin-overview', path: `${P}/admin`, as: 'admin' },
+      { name: 'admin-requests', path: `${P}/admin/requests`, as: 'admin' },
+      { name: 'admin-request', path: `${P}/admin/requests/${request!.reference}`, as: 'admin' },
+      { name: 'admin-users', path: `${P}/admin/users`, as: 'admin' },
+      { name: 'admin-user', path: `${P}/admin/users/${ada}`, as: 'admin' },
+      { name: 'admin-user-new', path: `${P}/admin/users/new`, as: 'admin' },
+      { name: 'admin-backup-codes', path: `${P}/admin/backup-codes`, as: 'admin' },
+      { name: 'admin-audit', path: `${P}/admin/audit`, as: 'admin' },
+      { name: 'admin-policies', path: `${P}/admin/policies`, as: 'admin' },
+      { name: 'admin-settings', path: `${P}/admin/settings`, as: 'admin' },
+    ];
+    return {
+      gw, pages,
+      cookies: { anonymous: new Map(), password_only: passwordOnly.cookies, user: user.cookies, admin: admin.cookies },
+      async close() {
+        await gw.close();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    await gw.close();
+    await storage.close();
+    throw error;
+  }
+}

@@ -101,6 +101,8 @@ export interface BenchGatewayOptions {
   env?: Record<string, string>;
   /** Embedded storage even when DATABASE_URL is set. */
   storage?: 'embedded';
+  /** A second app on this host, the same upstream, with a signed identity assertion (CONTRACT §8.2). */
+  assertionHost?: string;
 }
 
 export async function startBenchGateway(options: BenchGatewayOptions): Promise<BenchGateway> {
@@ -120,7 +122,10 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<B
     ...(geoip ? { geoip } : {}),
     policies: { dir: policiesDir },
     log: { level: 'warn' },
-    apps: [{ name: 'app', host: '*', upstream: `http://127.0.0.1:${options.upstreamPort}` }],
+    apps: [
+      ...(options.assertionHost ? [{ name: 'signed', host: options.assertionHost, upstream: `http://127.0.0.1:${options.upstreamPort}`, identity: { assertion: { header: 'X-Recourse-Assertion' } } }] : []),
+      { name: 'app', host: '*', upstream: `http://127.0.0.1:${options.upstreamPort}` },
+    ],
   };
   const configFile = path.join(dir, 'config.yaml');
   fs.writeFileSync(configFile, stringify(config));

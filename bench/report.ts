@@ -83,6 +83,7 @@ export interface Results {
   gateway_memory_after_rounds: Record<string, unknown>;
   rss_stability: Record<string, unknown>;
   sign_in_load: Record<string, unknown>;
+  identity_assertion: object;
   embedded_storage: object;
   hot_path: HotPathCheck;
   admin_data: object;

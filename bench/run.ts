@@ -22,6 +22,7 @@ import { hasCommand, startChild, type Child } from './child.js';
 import { ADMIN_TARGET_MS, formatAdminTimings, timeAdminData, type AdminDataResult } from './admin-data.js';
 import { createScratchDatabase, startBenchGateway, PREFIX, type BenchGateway } from './gateway.js';
 import { rssStability, signInLoad } from './gateway-phases.js';
+import { ASSERTION_COST_LIMIT, ASSERTION_HOST, assertionCost, formatAssertionCost } from './assertion-phase.js';
 import { EMBEDDED_RSS_LIMIT_MB, EMBEDDED_THROUGHPUT_FLOOR, embeddedPhase, formatEmbedded, type EmbeddedResult } from './embedded-phase.js';
 import { checkHotPath } from './hot-path.js';
 import { pickLoadTool, runLoad, runLoadMeasuringCpu } from './load.js';
@@ -108,6 +109,7 @@ async function main(): Promise<number> {
       dir: path.join(dir, 'gateway'), upstreamPort, core: serverCore,
       nodeFlags: [...NODE_FLAGS, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [])],
       ...(build ? { bin: build } : {}),
+      assertionHost: ASSERTION_HOST,
     });
     say(`gateway: ${build ? 'compiled build' : 'sources through tsx'}, node ${NODE_FLAGS.join(' ') || '(no flags)'}, ${gateway.storage} storage, GeoIP ${gateway.geoip}, 20 access rules, signed in as ${gateway.email}`);
 
@@ -154,6 +156,10 @@ async function main(): Promise<number> {
       say(`  ${phase.name.padEnd(20)} ${phase.idle.rps.toFixed(0)} → ${phase.loaded.rps.toFixed(0)} req/s, p99 ${phase.idle.p99_ms.toFixed(2)} → ${phase.loaded.p99_ms.toFixed(2)} ms (× ${phase.p99_ratio.toFixed(2)})`);
     }
 
+    say(`identity assertion: the proxied request with a signed assertion against without, ${ROUNDS} paired rounds…`);
+    const assertion = await assertionCost(tool, gateway, { headers: browser, connections: CONNECTIONS, core: loadCore, seconds: SECONDS }, ROUNDS);
+    say(formatAssertionCost(assertion).replace(/^/gm, '  '));
+
     const raw_ = byName('raw undici proxy');
     // The proxied and the forward-auth rounds ran in the same process: its peak is over both.
     const gatewayRss = Math.max(gw.rss_mb, byName('gateway P/verify')?.rss_mb ?? 0, rss.rss_peak_mb, signIns.gateway.loaded.rss_mb);
@@ -186,6 +192,7 @@ async function main(): Promise<number> {
         signIns.control ? `the raw undici proxy, which serves no sign-ins, × ${signIns.control.p99_ratio.toFixed(2)} under the same sign-ins` : '',
         signIns.sign_ins.per_second < SIGN_IN_RATE * 0.9 ? `sign-ins reached only ${signIns.sign_ins.per_second.toFixed(1)}/s` : '',
       ].filter(Boolean).join('; ') || undefined),
+      ratioCheck('proxied req/s with assertion / without', assertion.rps_ratio, 1, '>=', 1 / ASSERTION_COST_LIMIT, `CPU per request × ${assertion.cpu_ratio.toFixed(3)}, p99 × ${assertion.p99_ratio.toFixed(3)}`),
       { name: 'hot path: no database round trip per request', value: hotPath.session_statements_per_request, target: 'session statements ≤ 1 per second', pass: hotPath.pass },
     ];
     let embedded: EmbeddedResult | { skipped: string } = { skipped: 'BENCH_EMBEDDED=0' };
@@ -241,6 +248,7 @@ async function main(): Promise<number> {
       gateway_memory_after_rounds: gatewayMemory,
       rss_stability: rss,
       sign_in_load: signIns,
+      identity_assertion: assertion,
       embedded_storage: embedded,
       hot_path: hotPath,
       admin_data: admin,

@@ -29,6 +29,7 @@ import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
 import type { Forwarder } from './proxy/forward.js';
 import { createAppRouter } from './proxy/hosts.js';
+import type { UpstreamIdentity } from './identity/upstream-identity.js';
 import { PasswordHashBusyError } from './security/password.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/account.js';
@@ -39,6 +40,7 @@ import { enrollRoutes } from './routes/enroll.js';
 import { loginRoutes } from './routes/login.js';
 import { languageRoutes } from './routes/language.js';
 import { verifyRoutes } from './routes/verify.js';
+import { jwksRoutes } from './routes/jwks.js';
 import { webauthnRoutes } from './routes/webauthn.js';
 import { backupCodeRoutes } from './routes/backup-codes.js';
 import { emailOtpRoutes } from './routes/email-otp.js';
@@ -63,6 +65,8 @@ export interface AppDeps {
   logger: Logger;
   sessions: SessionManager;
   forwarder: Forwarder;
+  /** Header names and signed assertions per app (CONTRACT §8.2). */
+  identity: UpstreamIdentity;
   access: AccessDecider;
   policies: PolicyStore;
   limits: Limits;
@@ -109,7 +113,7 @@ export function createApp(deps: AppDeps) {
 
   const routeDeps: RouteDeps = {
     config, storage, db: storage.db, clock, logger: deps.logger, sessions: deps.sessions, policies: deps.policies,
-    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, isTrustedPeer: clientIp.isTrusted, appFor,
+    limits: deps.limits, directory: deps.directory, delivery: deps.delivery, assistance: deps.assistance, geoip: deps.geoip, safeRedirect, resolveSession, access: deps.access, identity: deps.identity, isTrustedPeer: clientIp.isTrusted, appFor,
   };
 
   const app = new Hono<AppEnv>();
@@ -172,6 +176,7 @@ export function createApp(deps: AppDeps) {
     gateway.route('/', deps.metricsRoute);
   }
   gateway.route('/', verifyRoutes(routeDeps));
+  gateway.route('/', jwksRoutes(routeDeps));
   // After forward-auth: bodyLimit reads c.req.raw.body, which builds a full web Request even for a
   // GET (half of P/verify's CPU in the bench); the GET-only routes above take no body anyway.
   gateway.use('*', bodyLimit({ maxSize: config.server.body_limit, onError: (c) => c.text('Request body too large', 413) }));

@@ -61,7 +61,7 @@ export function createRequestListener(deps: AppDeps, honoListener: NodeListener)
     logger: deps.logger,
   });
   const answer = createHttpAnswer({
-    config, passThrough: createPassThrough({ config, forwarder: deps.forwarder, ...(deps.metrics ? { metrics: deps.metrics } : {}) }),
+    config, passThrough: createPassThrough({ config, forwarder: deps.forwarder, identity: deps.identity, ...(deps.metrics ? { metrics: deps.metrics } : {}) }),
   });
 
   function fail(outgoing: ServerResponse, error: unknown): void {

@@ -24,6 +24,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { createForwarder } from './proxy/forward.js';
 import { createLimits } from './ratelimit/create.js';
 import { createSessionManager } from './session/manager.js';
+import { createUpstreamIdentity, type UpstreamIdentity } from './identity/upstream-identity.js';
 import { connectRevocationBus } from './session/revocation-bus.js';
 import { setHashQueueLimit } from './security/password.js';
 import { createDirectory, type Directory } from './directory/directory.js';
@@ -48,6 +49,8 @@ export interface RunningGateway {
   storage: Storage;
   policies: PolicyStore;
   sessions: ReturnType<typeof createSessionManager>;
+  /** Header names and signed assertions per app (CONTRACT §8.2). */
+  identity: UpstreamIdentity;
   delivery: DeliveryWorker;
   assistance: AssistanceWorker;
   metrics: Metrics;
@@ -182,8 +185,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       cleanups.push(() => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
     }
 
+    const identity = createUpstreamIdentity({ config, db: storage.db, clock });
     const appDeps: AppDeps = {
-      metrics, metricsRoute: config.server.metrics_listen ? null : metricsRoute,
+      identity, metrics, metricsRoute: config.server.metrics_listen ? null : metricsRoute,
       config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, directory, delivery, assistance, geoip,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
     };
@@ -212,6 +216,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       storage,
       policies,
       sessions,
+      identity,
       delivery,
       assistance,
       metrics,

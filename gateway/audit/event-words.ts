@@ -48,6 +48,7 @@ const WORDS: Readonly<Record<AuditEvent, string>> = {
   'delivery.failed': 'Message could not be delivered',
   'token.created': 'API token created',
   'token.revoked': 'API token revoked',
+  'keys.rotated': 'Assertion signing key rotated',
 };
 
 /** The words for an event; an event this build does not know keeps its code. */

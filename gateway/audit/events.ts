@@ -11,7 +11,7 @@ export const AUDIT_EVENTS = [
   'second_factor.reset', 'reenrollment.required', 'reenrollment.completed',
   'policy.reloaded', 'policy.rejected', 'policy.changed', 'session.revoked',
   // Extensions.
-  'user.created', 'user.invited', 'user.updated', 'user.disabled', 'user.enabled', 'directory.synced', 'admin.bootstrapped', 'logout', 'delivery.failed', 'token.created', 'token.revoked',
+  'user.created', 'user.invited', 'user.updated', 'user.disabled', 'user.enabled', 'directory.synced', 'admin.bootstrapped', 'logout', 'delivery.failed', 'token.created', 'token.revoked', 'keys.rotated',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

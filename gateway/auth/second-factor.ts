@@ -6,6 +6,7 @@ import type { Executor } from '../../db/client.js';
 import { setSessionCookie } from '../http/cookies.js';
 import type { AppEnv } from '../http/env.js';
 import type { RouteDeps } from '../routes/deps.js';
+import { secondFactorAmr } from '../identity/amr.js';
 import type { SessionView } from '../session/store.js';
 
 export type SecondFactorMethod = 'totp' | 'webauthn' | 'backup_code' | 'email_otp' | 'recovery_code';
@@ -27,6 +28,7 @@ export async function stepUpSession(
   const fresh = await deps.sessions.stepUp(tx, session, {
     ip: c.get('clientIp'),
     userAgent: c.req.header('user-agent') ?? null,
+    amr: secondFactorAmr(method),
     ...(options.restricted ? { restricted: true } : {}),
   });
   const context = await recordSignInAttempt(tx, deps.geoip, {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EMBEDDED_SETTINGS } from '../../db/embedded-settings.js';
 import { parseDuration } from '../core/duration.js';
 import { directorySchema, type DirectoryConfig } from './directory-schema.js';
+import { appIdentitySchema } from './identity-schema.js';
 
 /** A duration written as `30s`, `10m`, `12h`, `7d`, turned into milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -94,7 +95,8 @@ export const configSchema = z.strictObject({
     name: z.string().min(1),
     host: z.string().min(1),
     upstream,
-  })).default([{ name: 'demo', host: '*', upstream: 'builtin:demo' }]),
+    identity: appIdentitySchema.prefault({}),
+  })).prefault([{ name: 'demo', host: '*', upstream: 'builtin:demo' }]),
 }).superRefine((config, ctx) => {
   if (config.session.idle_timeout > config.session.max_age) {
     ctx.addIssue({ code: 'custom', path: ['session', 'idle_timeout'], message: 'must not exceed session.max_age' });

@@ -5,10 +5,18 @@ const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCo
 
 /**
  * The built-in demo "legacy app" (`upstream: builtin:demo`): it knows nothing about sign-in and
- * shows the request and headers it received, so the identity headers Recourse adds are visible.
+ * shows the request and headers it received, so the identity headers Recourse adds are visible
+ * (as JSON for `Accept: application/json`: `{method, url, headers: [[name, value], …]}`).
  */
 export async function startDemoApp(): Promise<{ origin: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
+    if ((req.headers.accept ?? '').includes('application/json')) {
+      // The headers as received, names spelled and repeated as sent: what an app's config would read.
+      const headers = req.rawHeaders.flatMap((name, i) => (i % 2 === 0 ? [[name, req.rawHeaders[i + 1]!]] : []));
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ method: req.method, url: req.url, headers }));
+      return;
+    }
     const rows = Object.entries(req.headers).sort(([a], [b]) => a.localeCompare(b))
       .map(([name, value]) => `<tr${name.startsWith('remote-') ? ' style="background:#ecfdf3"' : ''}><th>${escape(name)}</th><td>${escape(String(value))}</td></tr>`).join('');
     const user = req.headers['remote-name'] || req.headers['remote-email'] || 'someone';

@@ -68,7 +68,9 @@ export function decideForSession(
   const groups = session ? session.user.groups : [];
   const level = deps.access.decideAccess({ host: request.host, path: request.path, method: request.method, roles, groups });
   if (level === 'deny') return { kind: 'deny' };
-  if (level === 'bypass') return { kind: 'allow', session };
+  // A bypass path tells the upstream who is there only after a full sign-in: a password-only or
+  // recovery session must not read to the app like one (SECURITY I2, issue 32 finding 9).
+  if (level === 'bypass') return { kind: 'allow', session: session && session.authLevel === 2 && !session.restricted ? session : null };
   if (!session) return { kind: 'sign_in' };
   if (session.restricted) return { kind: 'step_up', to: 'enroll' };
   if (level === 'two_factor' && session.authLevel < 2) return { kind: 'step_up', to: '2fa' };

@@ -18,6 +18,8 @@ export interface UpstreamHeaderOptions {
   proto: string;
   host: string;
   identity?: Readonly<Record<string, string>> | undefined;
+  /** The app's own identity header names (`_` read as `-`), dropped from the client's request like `Remote-*`. */
+  stripNames?: ReadonlySet<string> | undefined;
   requestId: string;
 }
 
@@ -38,7 +40,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], options: U
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = names[i >> 1]!;
     const value = rawHeaders[i + 1]!;
-    if (HOP_BY_HOP.has(name) || connectionTokens?.has(name) || isIdentityOrForwarding(name)) continue;
+    if (HOP_BY_HOP.has(name) || connectionTokens?.has(name) || isIdentityOrForwarding(name, options.stripNames)) continue;
     if (name === 'cookie') {
       const kept = stripCookies(value, options.dropCookies);
       if (kept) append(out, name, kept);
@@ -59,9 +61,9 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], options: U
  * CGI-style upstreams (PHP, Rack, WSGI) read `Remote_User` and `Remote-User` as the same
  * HTTP_REMOTE_USER, so an underscore spelling is the client claiming an identity all the same.
  */
-function isIdentityOrForwarding(name: string): boolean {
+function isIdentityOrForwarding(name: string, stripNames: ReadonlySet<string> | undefined): boolean {
   const variable = name.includes('_') ? name.replaceAll('_', '-') : name;
-  return FORWARDED.has(variable) || variable.startsWith('remote-');
+  return FORWARDED.has(variable) || variable.startsWith('remote-') || stripNames?.has(variable) === true;
 }
 
 /**

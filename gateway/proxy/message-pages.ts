@@ -19,4 +19,6 @@ export const DECISION_PAGES = {
 export const UPSTREAM_FAILURE_PAGES = {
   unreachable: { status: 502, title: translatable('The application is unavailable'), message: translatable('It could not be reached. Try again in a moment.') },
   timeout: { status: 504, title: translatable('The application is not responding'), message: translatable('It took too long to answer. Try again in a moment.') },
+  // The app's identity assertion could not be signed (its keys are in the database).
+  unavailable: DECISION_PAGES.unavailable,
 } as const satisfies Record<string, MessagePageText>;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { csrfCookieName } from '../http/cookies.js';
-import { identityHeaders } from '../http/identity.js';
+import type { IdentityHeaders, UpstreamIdentity } from '../identity/upstream-identity.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { SessionView } from '../session/store.js';
 import type { ForwardOutcome, Forwarder } from './forward.js';
@@ -39,11 +39,22 @@ export interface AllowedRequest {
  * An allowed request's trip to its app and back: header hygiene (identity set by the gateway,
  * session and CSRF cookies dropped both ways), the streamed hop, metrics, and a log line when the app failed.
  */
-export function createPassThrough(deps: { config: Config; forwarder: Forwarder; metrics?: Metrics }) {
+export function createPassThrough(deps: { config: Config; forwarder: Forwarder; identity: UpstreamIdentity; metrics?: Metrics }) {
   const dropCookies = [deps.config.session.cookie_name, csrfCookieName(deps.config)];
   const { metrics } = deps;
 
-  return function passThrough(request: AllowedRequest, log: Logger): Promise<ForwardOutcome> {
+  return function passThrough(request: AllowedRequest, log: Logger): Promise<PassThroughOutcome> {
+    const profile = deps.identity.profileFor(request.target.name);
+    const identity = deps.identity.headersFor(profile, request.session);
+    if (!(identity instanceof Promise)) return send(request, identity, profile.strip, log);
+    return identity.then((headers) => send(request, headers, profile.strip, log), (error: unknown) => {
+      // No assertion, no request: the app must never receive an identity it cannot check.
+      log.error({ app: request.target.name, err: String(error) }, 'identity assertion could not be signed; refusing the request');
+      return { ok: false, failure: 'unavailable', error: String(error) } as const;
+    });
+  };
+
+  function send(request: AllowedRequest, identity: IdentityHeaders | undefined, stripNames: ReadonlySet<string>, log: Logger): Promise<ForwardOutcome> {
     const headers = upstreamRequestHeaders(request.rawHeaders, {
       dropCookies,
       // This hop appends the address it saw: the socket peer (with an untrusted peer that is the client).
@@ -52,7 +63,8 @@ export function createPassThrough(deps: { config: Config; forwarder: Forwarder; 
       proto: request.proto,
       host: request.host,
       requestId: request.requestId,
-      identity: request.session ? identityHeaders(request.session) : undefined,
+      identity,
+      stripNames,
     });
     const started = performance.now();
     return deps.forwarder.forward({
@@ -72,7 +84,10 @@ export function createPassThrough(deps: { config: Config; forwarder: Forwarder; 
         if (!outcome.ok) log.warn({ app: request.target.name, failure: outcome.failure, error: outcome.error }, 'upstream failed');
       },
     });
-  };
+  }
 }
+
+/** The hop's outcome, or `unavailable` when the gateway could not sign the app's assertion. */
+export type PassThroughOutcome = ForwardOutcome | { ok: false; failure: 'unavailable'; error: string };
 
 export type PassThrough = ReturnType<typeof createPassThrough>;

@@ -12,6 +12,7 @@ import type { PolicyStore } from '../policy/watch.js';
 import type { Limits } from '../ratelimit/limits.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Directory } from '../directory/directory.js';
+import type { UpstreamIdentity } from '../identity/upstream-identity.js';
 
 /** What every route group of the gateway may use; each takes only what it needs from it. */
 export interface RouteDeps {
@@ -36,6 +37,8 @@ export interface RouteDeps {
   /** The request's session, resolved once per request (throws when the store is unreachable). */
   resolveSession: (c: Context<AppEnv>) => Promise<SessionView | null>;
   access: AccessDecider;
+  /** Header names and signed assertions per app (CONTRACT §8.2). */
+  identity: UpstreamIdentity;
   /** Whether the socket peer is in `server.trust_proxy`. */
   isTrustedPeer: (ip: string) => boolean;
   /** The configured app a host belongs to (`apps[]`), as the proxy routes it. */

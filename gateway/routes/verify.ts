@@ -1,9 +1,12 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../http/env.js';
-import { identityHeaders } from '../http/identity.js';
+import { identityProfile } from '../identity/headers.js';
+import { appIdentitySchema } from '../config/identity-schema.js';
 import { UNAVAILABLE_RETRY_AFTER_S } from '../http/unavailable.js';
 import { decideRequest, isPageLoad } from '../proxy/decide.js';
 import { readForwardedRequest, type OriginalRequest } from '../proxy/forwarded-request.js';
+import type { RequestHost } from '../core/host.js';
+import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
 
 /** `403`, not `400`: nginx `auth_request` passes a 401 or 403 on and turns anything else into a 500. */
@@ -25,6 +28,8 @@ export function verifyRoutes(deps: RouteDeps) {
   const { config } = deps;
   const pagesBase = config.server.public_url.replace(/\/+$/, '') + config.server.prefix;
   const defaultProto = new URL(config.server.public_url).protocol === 'https:' ? 'https' : 'http';
+  // A host no app claims gets today's Remote-* names and no assertion.
+  const unclaimed = identityProfile('', appIdentitySchema.parse({}));
   const app = new Hono<AppEnv>();
 
   // Hono answers HEAD with the GET handler, minus the body.
@@ -66,7 +71,7 @@ export function verifyRoutes(deps: RouteDeps) {
           c.get('log').warn({ event: 'verify.untrusted_proxy', peer }, 'forward-auth headers from a peer not in server.trust_proxy; refusing');
           return c.text('Access denied', 403);
         }
-        return c.body(null, 200, decision.session ? identityHeaders(decision.session) : {});
+        return c.body(null, 200, await identityFor(original.host, decision.session));
       case 'deny':
         c.get('log').info({ event: 'verify.denied', ...log }, 'forward-auth: access denied by policy');
         return c.text('Access denied', 403);
@@ -83,6 +88,12 @@ export function verifyRoutes(deps: RouteDeps) {
         return challenge(c, decision.to, original, nginx);
     }
   });
+
+  /** The app's identity headers under its own names (CONTRACT §8.2), its assertion included. */
+  async function identityFor(host: RequestHost, session: SessionView | null): Promise<Record<string, string>> {
+    const target = deps.appFor(host);
+    return { ...await deps.identity.headersFor(target ? deps.identity.profileFor(target.name) : unclaimed, session) };
+  }
 
   /** Where the browser must go next: 401 with a Location hint for nginx, 302 for the others. */
   function challenge(c: Context<AppEnv>, page: 'login' | '2fa' | 'enroll' | 'reenroll', original: OriginalRequest, nginx: boolean) {

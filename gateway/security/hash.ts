@@ -15,6 +15,7 @@ export const KEY_PURPOSES = [
   'session-token',
   'outbox-body',
   'audit-chain',
+  'assertion-signing-key',
 ] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 

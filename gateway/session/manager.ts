@@ -165,13 +165,14 @@ export function createSessionManager(options: SessionManagerOptions) {
    * Replaces a session with a fresh id at a higher assurance (SECURITY S1: new id after every step
    * up). The absolute expiry is kept: stepping up never extends a session's life.
    */
-  async function stepUp(tx: Executor, current: SessionView, input: { ip?: string | null; userAgent?: string | null; restricted?: boolean }) {
+  async function stepUp(tx: Executor, current: SessionView, input: { ip?: string | null; userAgent?: string | null; restricted?: boolean; amr?: string }) {
     await revoke(tx, current.idHash);
     return issue(tx, {
       userId: current.user.id,
       authLevel: 2,
       restricted: input.restricted ?? false,
       secondFactorAt: clock.now(),
+      secondFactorAmr: input.amr ?? null,
       ip: input.ip ?? null,
       userAgent: input.userAgent ?? null,
       expiresAt: current.expiresAt,

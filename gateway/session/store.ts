@@ -24,6 +24,8 @@ export interface SessionView {
   authLevel: 1 | 2;
   restricted: boolean;
   secondFactorAt: Date | null;
+  /** RFC 8176 value of the second factor passed (`otp`, `hwk`), for the assertion's `amr`; null before one. */
+  secondFactorAmr: string | null;
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
@@ -36,6 +38,7 @@ export interface NewSession {
   authLevel: 1 | 2;
   restricted?: boolean;
   secondFactorAt?: Date | null;
+  secondFactorAmr?: string | null;
   ip?: string | null;
   userAgent?: string | null;
   /** Keeps the absolute expiry of the session being replaced (a step-up does not extend it). */
@@ -53,6 +56,7 @@ export async function insertSession(db: Executor, input: NewSession, now: Date, 
     authLevel: input.authLevel,
     restricted: input.restricted ?? false,
     secondFactorAt: input.secondFactorAt ?? null,
+    secondFactorAmr: input.secondFactorAmr ?? null,
     createdAt: now,
     lastSeenAt: now,
     expiresAt,
@@ -79,6 +83,7 @@ export async function loadSession(db: Executor, idHash: string): Promise<Session
     authLevel: session.authLevel === 2 ? 2 : 1,
     restricted: session.restricted,
     secondFactorAt: session.secondFactorAt,
+    secondFactorAmr: session.secondFactorAmr,
     createdAt: session.createdAt,
     lastSeenAt: session.lastSeenAt,
     expiresAt: session.expiresAt,

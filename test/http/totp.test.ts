@@ -1,6 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, totpFactors } from '../../db/schema/index.js';
+import { auditLog, sessions, totpFactors } from '../../db/schema/index.js';
 import { generateTotpCode } from '../../gateway/security/totp.js';
 import { TestClient } from '../support/client.js';
 import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -132,6 +132,9 @@ describe('TOTP enrolment and sign-in', () => {
     const next = await challengeWith('alice', generateTotpCode(aliceSecret, clock.nowMs()));
     expect(next.status).toBe(303);
     expect(next.headers.get('location')).toBe('/after');
+    // The stepped-up session remembers how, for the identity assertion's amr (RFC 8176 `otp`).
+    const live = await storage.db.select().from(sessions).where(and(eq(sessions.userId, ids.alice!), eq(sessions.authLevel, 2), isNull(sessions.revokedAt)));
+    expect(live.map((row) => row.secondFactorAmr)).toContain('otp');
   });
 
   it('accepts one step of drift either way and refuses two (SECURITY T1)', async () => {

@@ -154,7 +154,8 @@ describe('embedded storage: the stopped gateway\'s data_dir archived and put bac
   const dirs: string[] = [];
   afterAll(() => { for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true }); });
 
-  it('brings back the users, sessions, secret and audit chain of the backup, and nothing newer', async () => {
+  // Two gateway starts and a migration of embedded storage: minutes on a loaded machine, and nothing here is timed.
+  it('brings back the users, sessions, secret and audit chain of the backup, and nothing newer', { timeout: 180_000 }, async () => {
     expect([backup, setAside, unpack].every(Boolean), 'the block has a backup and two restore commands').toBe(true);
     const root = tempDir('embedded');
     const backups = tempDir('backups');

@@ -50,12 +50,13 @@ describe.skipIf(!hasCaddy)('Caddy forward_auth in front of an app (docs/forward-
     await client.page(`${P}/login`);
     const signedIn = await client.postForm(`${P}/login`, { email: 'carla@example.com', password: PASSWORD, rd: `${caddy.url}/reports` });
     expect(signedIn.status).toBe(303);
-    const res = await client.request('/reports', { headers: { 'remote-user': 'root', 'remote-groups': 'super_admin' } });
+    const res = await client.request('/reports', { headers: { 'remote-user': 'root', 'remote-groups': 'super_admin', 'remote-auth-level': '2' } });
     expect(res.status).toBe(200);
     const seen = upstream.last()!;
     expect(seen.headers['remote-email']).toBe('carla@example.com');
     expect(seen.headers['remote-user']).toMatch(/^[0-9a-f-]{36}$/);
     expect(seen.headers['remote-groups']).toBe('user');
+    expect(seen.headers['remote-auth-level']).toBe('1');
 
     const bypass = await new TestClient(caddy.url).request('/public/logo.png', { headers: { 'remote-user': 'root' } });
     expect(bypass.status).toBe(200);

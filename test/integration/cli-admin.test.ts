@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { apiTokens, auditLog, backupCodes, sessions, totpFactors, users } from '../../db/schema/index.js';
+import { apiTokens, auditLog, backupCodes, sessions, signingKeys, totpFactors, users } from '../../db/schema/index.js';
 import type { CommandContext, CommandValues } from '../../gateway/cli/context.js';
 import { DB_COMMANDS } from '../../gateway/cli/commands/registry.js';
 import { loadConfig } from '../../gateway/config/load.js';
@@ -109,5 +109,31 @@ describe('admin commands', () => {
     expect(exported.out[0]).toBe('id,at,event,actor_id,actor_label,user_id,ip,location,reason,details,request_id,hash');
     expect(exported.out.length).toBeGreaterThan(5);
     expect((await run('audit export', { format: 'xml' })).code).toBe(2);
+  });
+});
+
+describe('keys rotate', () => {
+  const keys = () => storage.db.select().from(signingKeys).orderBy(signingKeys.createdAt, signingKeys.signsFrom);
+  const minutes = (from: Date, to: Date | null) => to === null ? null : (to.getTime() - from.getTime()) / 60_000;
+
+  it('starts the first key at once, then publishes each new one 15 minutes before it signs; --now stops every older key now', async () => {
+    const first = await run('keys rotate', {});
+    expect(first.code).toBe(0);
+    expect(first.out[0]).toMatch(/^New signing key \S+: published now, signs from 2026-06-01T08:00:00.000Z\.$/);
+
+    clock.advance(60_000);
+    const second = await run('keys rotate', {});
+    expect(second.out.join('\n')).toMatch(/signs from 2026-06-01T08:16:00.000Z\.\nRetired \S+: signs until then, published until 2026-06-01T08:18:00.000Z\./);
+    let rows = await keys();
+    expect(rows.map((row) => [minutes(clock.now(), row.signsFrom), minutes(clock.now(), row.retiredAt), minutes(clock.now(), row.publishedUntil)])).toEqual([[-1, 15, 17], [15, null, null]]);
+
+    clock.advance(60_000);
+    const third = await run('keys rotate', { now: true });
+    expect(third.code).toBe(0);
+    rows = await keys();
+    // The waiting key never signs, the current one stops now; both stay published 2 minutes.
+    expect(rows.map((row) => [minutes(clock.now(), row.signsFrom), minutes(clock.now(), row.retiredAt), minutes(clock.now(), row.publishedUntil)])).toEqual([[-2, 0, 2], [14, 0, 2], [0, null, null]]);
+    const audited = await storage.db.select().from(auditLog).where(eq(auditLog.event, 'keys.rotated'));
+    expect(audited.map((row) => (row.details as { immediately: boolean }).immediately)).toEqual([false, false, true]);
   });
 });

@@ -74,7 +74,7 @@ describe.skipIf(!hasNginx)('nginx auth_request in front of an app (docs/forward-
     const client = await signInThroughNginx();
     client.cookies.set('theme', 'dark');
     const res = await client.request('/reports/q3?view=full', {
-      headers: { 'remote-user': 'admin', 'remote-groups': 'super_admin', 'remote-email': 'boss@example.com', 'x-forwarded-user': 'admin' },
+      headers: { 'remote-user': 'admin', 'remote-groups': 'super_admin', 'remote-email': 'boss@example.com', 'x-forwarded-user': 'admin', 'remote-auth-level': '2' },
     });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('hello GET /reports/q3?view=full');
@@ -83,6 +83,8 @@ describe.skipIf(!hasNginx)('nginx auth_request in front of an app (docs/forward-
     expect(seen.headers['remote-email']).toBe('alice@example.com');
     expect(seen.headers['remote-name']).toBe('Alice');
     expect(seen.headers['remote-groups']).toBe('user');
+    // A password-only session here: the app is told level 1 whatever the client claims.
+    expect(seen.headers['remote-auth-level']).toBe('1');
     expect(seen.headers['x-forwarded-user']).toBeUndefined();
     // The gateway's session and CSRF cookies stay with nginx; the app's own cookies pass.
     expect(seen.headers.cookie).toBe('theme=dark');

@@ -108,15 +108,21 @@ describe('what reaches an echo upstream (SECURITY S5)', () => {
     expect(cookies).toContain('other=1');
   });
 
-  it('on a bypass path: no identity at all without a session, only the gateway\'s with one', async () => {
+  it('on a bypass path: no identity at all without a full sign-in, only the gateway\'s with one', async () => {
     const anonymous = await send('/public/page', []);
-    for (const name of ['remote-user', 'remote-email', 'remote-groups', 'remote-name', 'remote-anything', 'x-forwarded-user']) {
-      expect(headerValues(anonymous, name), name).toEqual([]);
+    // A password-only session is no full sign-in (issue 32 finding 9): a bypass path tells nothing of it.
+    const passwordOnly = await send('/public/page', [`${COOKIE}=${session}; ${CSRF_COOKIE}=${csrfCookie}`]);
+    for (const seen of [anonymous, passwordOnly]) {
+      for (const name of ['remote-user', 'remote-email', 'remote-groups', 'remote-name', 'remote-auth-level', 'remote-anything', 'x-forwarded-user']) {
+        expect(headerValues(seen, name), name).toEqual([]);
+      }
     }
-    const signedIn = await send('/public/page', [`${COOKIE}=${session}; ${CSRF_COOKIE}=${csrfCookie}`]);
+    const full = (await gw.running.sessions.issue(storage.db, { userId, authLevel: 2 })).cookieValue;
+    const signedIn = await send('/public/page', [`${COOKIE}=${full}; ${CSRF_COOKIE}=${csrfCookie}`]);
     expect(headerValues(signedIn, 'remote-user')).toEqual([userId]);
     expect(headerValues(signedIn, 'remote-groups')).toEqual(['user']);
     expect(headerValues(signedIn, 'x-forwarded-user')).toEqual([]);
-    expect(headerValues(signedIn, 'cookie').join('; ')).not.toContain(session);
+    expect(headerValues(signedIn, 'remote-auth-level')).toEqual(['2']);
+    expect(headerValues(signedIn, 'cookie').join('; ')).not.toContain(full);
   });
 });

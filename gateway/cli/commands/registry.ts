@@ -4,6 +4,7 @@ import { adminBootstrap } from './admin.js';
 import { directorySync } from './directory.js';
 import { auditExport, auditVerify } from './audit.js';
 import { tokenCreate, tokenRevoke } from './token.js';
+import { keysRotate } from './keys.js';
 import { userAdd, userList, userSetGroups } from './user.js';
 import { userImport } from './user-import.js';
 import { userDisable, userEnable, userResetSecondFactor, userSetRole } from './user-admin.js';
@@ -71,6 +72,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   'token create': { usage: 'recourse token create --name N --user EMAIL [--config FILE]', summary: "print an API token acting with that user's permissions (stored hashed; shown once)", options: { ...config, name: { type: 'string' }, user: { type: 'string' } }, db: tokenCreate },
   'token revoke': { usage: 'recourse token revoke (--id ID | --name N) [--config FILE]', summary: 'revoke an API token', options: { ...config, id: { type: 'string' }, name: { type: 'string' } }, db: tokenRevoke },
+  'keys rotate': {
+    usage: 'recourse keys rotate [--now] [--config FILE]',
+    summary: 'start a new key for the apps\' identity assertions: published now, signing 15 minutes later (--now: at once, for a key that must stop signing); the old key stays published until its last assertion expires',
+    options: { ...config, now: { type: 'boolean' } },
+    db: keysRotate,
+  },
   'audit verify': {
     usage: 'recourse audit verify [--expect-head ID:HASH] [--config FILE]',
     summary: 'check the keyed audit hash chain; report the first broken row (exit 1); prints the head to record elsewhere, and with --expect-head also notices a cut-off tail',

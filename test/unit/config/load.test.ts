@@ -122,7 +122,7 @@ describe('config problems', () => {
     expect(config.server.listen).toBe('127.0.0.1:8080');
     expect(config.session.max_age).toBe(12 * 3_600_000);
     expect(config.session.idle_timeout).toBe(30 * 60_000);
-    expect(config.apps).toEqual([{ name: 'demo', host: '*', upstream: 'builtin:demo' }]);
+    expect(config.apps).toMatchObject([{ name: 'demo', host: '*', upstream: 'builtin:demo', identity: { headers: { user: 'Remote-User' } } }]);
     expect(Object.isFrozen(config.server)).toBe(true);
   });
 });

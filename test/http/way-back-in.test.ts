@@ -92,6 +92,19 @@ describe('a form whose CSRF token expired', () => {
     expect(await res.json()).toEqual({ error: { code: 'form_expired', message: expect.stringContaining('expired') } });
   });
 
+  it('in the reader\'s language: a German browser reads the expiry and the last-try warning in German', async () => {
+    const client = new TestClient(gw.url, { 'accept-language': 'de-DE,de;q=0.9' });
+    await client.page(`${P}/login`);
+    const token = client.csrf;
+    client.csrf = 'expired';
+    const expired = await client.postForm(`${P}/login`, { email: 'ann@example.com', password: 'x', rd: '/' });
+    expect(await expired.text()).toContain('Dieses Formular ist abgelaufen, bevor es gesendet wurde.');
+    client.csrf = token;
+    await client.postForm(`${P}/login`, { email: 'de-reader@example.com', password: 'wrong 1', rd: '/' });
+    const second = await client.postForm(`${P}/login`, { email: 'de-reader@example.com', password: 'wrong 2', rd: '/' });
+    expect(await second.text()).toContain('Ein weiterer Fehlversuch sperrt die Anmeldung für dieses Konto hier für 5 Minuten.');
+  });
+
   it('a cross-site post is still refused by the Origin check, with nothing reflected', async () => {
     const client = await browser();
     const res = await client.postForm(`${P}/login`, { email: 'ann@example.com', password: 'x', rd: '/' }, { origin: 'https://evil.example' });

@@ -14,6 +14,9 @@ import { createClientIpResolver } from './http/client-ip.js';
 import { csrfCookieName } from './http/cookies.js';
 import { refuseUnreadableForms } from './http/form.js';
 import { createCsrfProtection } from './http/csrf.js';
+import { expiredFormAnswer } from './routes/expired-form.js';
+import { passwordForgotRoutes } from './routes/password-forgot.js';
+import { accountSecurityRoutes } from './routes/account-security.js';
 import { createMetricsAccess } from './http/metrics-access.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/request-context.js';
@@ -194,13 +197,16 @@ export function createApp(deps: AppDeps) {
     cookieName: csrfCookieName(config),
     secure: https,
     trustedHosts: () => [new URL(config.server.public_url).host.toLowerCase(), ...appHosts.filter((h) => h !== '*')],
+    expired: expiredFormAnswer(routeDeps),
   })) gateway.use('*', middleware);
   gateway.route('/', loginRoutes(routeDeps));
   gateway.route('/', languageRoutes(routeDeps));
   gateway.route('/', passwordRoutes(routeDeps));
+  gateway.route('/', passwordForgotRoutes(routeDeps));
   gateway.route('/', challengeRoutes(routeDeps));
   gateway.route('/', enrollRoutes(routeDeps));
   gateway.route('/', accountRoutes(routeDeps));
+  gateway.route('/', accountSecurityRoutes(routeDeps));
   gateway.route('/', webauthnRoutes(routeDeps));
   gateway.route('/', assistRoutes(routeDeps));
   gateway.route('/', backupCodeRoutes(routeDeps));

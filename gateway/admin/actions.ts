@@ -10,7 +10,7 @@ import type { AssistanceRequestRow } from '../../db/queries/assistance.js';
 import { voidRequestRecoveryCodes } from '../../db/queries/recovery-codes.js';
 import { findUserById } from '../../db/queries/users.js';
 import type { UserRow } from '../../db/schema/index.js';
-import { issuePasswordLink, passwordLinkUrl } from '../auth/password-links.js';
+import { issuePasswordLink, passwordLinkUrl, recoveryCodePageUrl } from '../auth/password-links.js';
 import { writeAudit, type AuditEntry } from '../audit/write.js';
 import type { Config } from '../config/schema.js';
 import { describeLocation, type GeoIp } from '../context/geoip.js';
@@ -141,7 +141,7 @@ export async function issueRecoveryCodeFor(
       // The owner of the mailbox hears of it too, in case the phone is no longer theirs.
       await enqueueEmail(tx, deps.config.session.secret, { kind: 'recovery_notice', to: user.email, userId: user.id, email: recoveryNoticeEmail({ name: user.name, language: user.language, action: 'recovery_code_sent', when: now }) }, now);
     } else {
-      await enqueueEmail(tx, deps.config.session.secret, { ...message, to: user.email, email: recoveryCodeEmail({ name: user.name, language: user.language, code: issued.code, ttlMinutes: minutesOf(ttlMs) }) }, now);
+      await enqueueEmail(tx, deps.config.session.secret, { ...message, to: user.email, email: recoveryCodeEmail({ name: user.name, language: user.language, code: issued.code, ttlMinutes: minutesOf(ttlMs), link: recoveryCodePageUrl(deps.config.server.public_url, deps.config.server.prefix) }) }, now);
     }
     if (request) await setRequestStatus(tx, request.id, { status: 'approved', delivery: 'pending' }, now);
     await writeAudit(tx, deps.config.session.secret, {

@@ -2,12 +2,12 @@
 export const AUDIT_EVENTS = [
   'login.succeeded', 'login.failed', 'login.locked',
   'second_factor.succeeded', 'second_factor.failed',
-  'totp.enrolled', 'webauthn.enrolled', 'webauthn.removed',
+  'totp.enrolled', 'totp.removed', 'webauthn.enrolled', 'webauthn.removed',
   'backup_codes.generated', 'backup_code.used', 'backup_code.failed',
   'email_otp.sent', 'email_otp.used', 'email_otp.failed',
   'assistance.submitted', 'assistance.notified',
   'recovery_request.code_generated', 'recovery_request.cancelled', 'recovery_request.completed',
-  'recovery_code.used', 'access_email.sent', 'password.reset',
+  'recovery_code.used', 'access_email.sent', 'password.reset', 'password.reset_requested', 'password.changed',
   'second_factor.reset', 'reenrollment.required', 'reenrollment.completed',
   'policy.reloaded', 'policy.rejected', 'policy.changed', 'session.revoked',
   // Extensions.

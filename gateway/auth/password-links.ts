@@ -21,6 +21,11 @@ export function passwordLinkUrl(publicUrl: string, prefix: string, token: string
   return `${publicUrl.replace(/\/+$/, '')}${prefix}/password/reset?token=${token}`;
 }
 
+/** The page a recovery code is typed into, on the public URL (the code itself is never in it). */
+export function recoveryCodePageUrl(publicUrl: string, prefix: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${prefix}/2fa/recovery-code`;
+}
+
 /** Creates a single-use link token (only its hash is stored) and returns the raw token. */
 export async function issuePasswordLink(tx: Executor, input: { userId: string; purpose: TokenPurpose; ttlMs: number; now: Date }): Promise<string> {
   const token = randomToken(32);

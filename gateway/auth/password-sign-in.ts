@@ -46,6 +46,8 @@ export type PasswordSignInOutcome =
       userId?: string;
       /** Set when the account or the IP is banned (login regulation): how long the ban lasts. */
       lockedForMs?: number;
+      /** After a failure that started no ban: how many more failures are allowed before one. */
+      remaining?: number;
     };
 
 /**
@@ -101,14 +103,14 @@ async function recordFailure(
     });
     for (const scope of ban.started) {
       await writeAudit(tx, deps.config.session.secret, {
-        ...audit, event: 'login.locked', actor: 'system', userId: scope === 'user' ? user?.id ?? null : null,
+        ...audit, event: 'login.locked', actor: 'system', userId: scope === 'ip' ? null : user?.id ?? null,
         details: { scope, email, ban_seconds: Math.ceil(ban.retryAfterMs / 1000) },
       });
     }
   });
   return {
     ok: false, reason: failure,
-    ...(user ? { userId: user.id } : {}), ...(ban.banned ? { lockedForMs: ban.retryAfterMs } : {}),
+    ...(user ? { userId: user.id } : {}), ...(ban.banned ? { lockedForMs: ban.retryAfterMs } : { remaining: ban.remaining }),
   };
 }
 

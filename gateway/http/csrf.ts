@@ -19,6 +19,11 @@ export interface CsrfOptions {
   secure: boolean;
   /** Hosts (host[:port]) whose pages may post to the gateway. */
   trustedHosts: () => readonly string[];
+  /**
+   * The `403` for a same-site post with a missing or stale token: the form again, or JSON. Given
+   * the parsed form (null for a body that is not a form). Without it, a plain-text `403`.
+   */
+  expired?: (c: Context<AppEnv>, form: Record<string, unknown> | null) => Response | Promise<Response>;
 }
 
 /**
@@ -52,9 +57,12 @@ export function createCsrfProtection(options: CsrfOptions): MiddlewareHandler<Ap
     const expected = tokenFor(cookie);
     c.set('csrfToken', expected);
     if (SAFE_METHODS.has(c.req.method) || (BEARER_JUDGED_PATH.test(c.req.path) && c.req.header('authorization')?.startsWith('Bearer '))) return next();
-    const sent = c.req.header(CSRF_HEADER) ?? await formField(c);
+    const form = await formBody(c);
+    const field = form?.[CSRF_FIELD];
+    const sent = c.req.header(CSRF_HEADER) ?? (typeof field === 'string' ? field : undefined);
     if (!sent || !constantTimeEqual(sent, expected)) {
       c.get('log')?.warn({ event: 'csrf.refused', path: c.req.path }, 'CSRF token missing or wrong');
+      if (options.expired) return options.expired(c, form);
       return c.text('This form has expired. Go back, reload the page and try again.', 403);
     }
     return next();
@@ -62,14 +70,13 @@ export function createCsrfProtection(options: CsrfOptions): MiddlewareHandler<Ap
   return [origin, token];
 }
 
-/** Reads `_csrf` from a form body; Hono caches the parsed body, so handlers parse it for free. */
-async function formField(c: Context<AppEnv>): Promise<string | undefined> {
+/** A form body, parsed once: Hono caches it, so handlers parse it for free. Null for anything else. */
+async function formBody(c: Context<AppEnv>): Promise<Record<string, unknown> | null> {
   const contentType = c.req.header('content-type') ?? '';
-  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(contentType)) return undefined;
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(contentType)) return null;
   try {
-    const value = (await c.req.parseBody())[CSRF_FIELD];
-    return typeof value === 'string' ? value : undefined;
+    return await c.req.parseBody();
   } catch {
-    return undefined;
+    return null;
   }
 }

@@ -109,6 +109,8 @@ const recovery = z.strictObject({
         .prefault({}),
       // A request still pending after this long is flagged on the dashboard (issue 28).
       stale_after: duration('3d').prefault('3d'),
+      // What the confirmation tells someone who asked for help: "usually within 1 day".
+      usual_response: duration('1d').prefault('1d'),
     })
     .prefault({}),
   recovery_code: z.strictObject({ ttl: duration('1h').prefault('1h') }).prefault({}),
@@ -123,6 +125,9 @@ const recovery = z.strictObject({
     .min(1)
     .prefault([...DEFAULT_CANCEL_REASONS]),
   reset_2fa_roles: z.array(z.enum(ROLES)).prefault(['super_admin', 'owner']),
+  // `P/password/forgot` mails a reset link to whoever asks (CONTRACT §8.4); the second factor is
+  // still asked for at the next sign-in. Off: a password is reset through an administrator.
+  self_service_password_reset: enabled(false),
   data_protection_level: z.int().min(0).default(1),
 });
 
@@ -146,7 +151,12 @@ const obligation = z.strictObject({
 const rateLimits = z.strictObject({
   login: z
     .strictObject({
+      // Per account at one address: one person's typos pause that person there, not the office.
       max_retries: z.int().min(1).default(3),
+      // Per address, every account together: looser, so one office address holds many people.
+      per_ip_max_retries: z.int().min(1).default(20),
+      // Per account, every address together: a guesser with many addresses is still capped.
+      per_account_max_retries: z.int().min(1).default(10),
       find_time: duration('2m').prefault('2m'),
       ban_time: duration('5m').prefault('5m'),
     })
@@ -159,6 +169,10 @@ const rateLimits = z.strictObject({
   // Each post of a set-password form may cost an argon2id hash; ten in 15 minutes is plenty for
   // everyone behind one address (issue 32, finding 8).
   password_reset: z.strictObject({ per_ip: rate('10/15m').prefault('10/15m') }).prefault({}),
+  // Reset links asked for at `P/password/forgot`: each may send an email.
+  password_forgot: z
+    .strictObject({ per_ip: rate('5/1h').prefault('5/1h'), per_email: rate('3/1h').prefault('3/1h') })
+    .prefault({}),
 });
 
 export const policySchema = z.strictObject({

@@ -57,6 +57,7 @@ export const SETTING_GROUPS: readonly SettingGroup[] = [
     { key: 'recovery.assistance.stale_after', kind: 'duration', label: 'Flag pending requests after', hint: 'A duration such as 3d.' },
     { key: 'recovery.recovery_code.ttl', kind: 'duration', label: 'Recovery codes are valid for', hint: 'A duration such as 1h.' },
     { key: 'recovery.access_email.ttl', kind: 'duration', label: 'Access-email links are valid for', hint: 'A duration such as 1h.' },
+    { key: 'recovery.self_service_password_reset', kind: 'switch', label: 'Self-service password reset', hint: '"Forgot your password?" mails a reset link; the second factor is still asked for.' },
     { key: 'recovery.reasons', kind: 'lines', label: 'Reasons for acting on a request', hint: 'One per line.' },
     { key: 'recovery.cancel_reasons', kind: 'lines', label: 'Reasons for cancelling a request', hint: 'One per line.' },
   ] },

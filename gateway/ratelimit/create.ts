@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Policy } from '../policy/schema.js';
 import { chargeAttempt, chargeFailed, clearCount, refundAttempt, type Charge } from './ban.js';
-import type { Limits, LoginBanScope, LoginCharge } from './limits.js';
+import { LOGIN_BAN_SCOPES, type Limits, type LoginBanScope, type LoginCharge } from './limits.js';
 import { createLimiterPool } from './pool.js';
 import { connectRedis } from './redis-connection.js';
 import { loginSpecs, rateSpec, secondFactorSpec } from './settings.js';
@@ -25,9 +25,11 @@ export async function createLimits(options: CreateLimitsOptions): Promise<Limits
   const redis = options.redisUrl ? await connectRedis(options.redisUrl, options.logger) : null;
   const pool = createLimiterPool(redis);
 
-  const loginCounters = () => {
+  const loginCounters = (email: string, ip: string) => {
     const specs = loginSpecs(options.policy());
-    return { user: { limiter: pool.get(specs.user), spec: specs.user }, ip: { limiter: pool.get(specs.ip), spec: specs.ip } };
+    const account = accountKey(email);
+    const keys: Record<LoginBanScope, string> = { user: `${account}|${ip}`, ip, account };
+    return LOGIN_BAN_SCOPES.map((scope) => ({ scope, key: keys[scope], spec: specs[scope], limiter: pool.get(specs[scope]) }));
   };
   const secondFactor = () => {
     const spec = secondFactorSpec(options.policy());
@@ -36,46 +38,43 @@ export async function createLimits(options: CreateLimitsOptions): Promise<Limits
 
   return {
     async chargeLogin(email, ip) {
-      const { user, ip: byIp } = loginCounters();
-      const account = accountKey(email);
-      const chargeBoth = async () => {
-        const [userCharge, ipCharge] = await Promise.all([
-          chargeAttempt(user.limiter, account, user.spec.points),
-          chargeAttempt(byIp.limiter, ip, byIp.spec.points),
-        ]);
-        if (userCharge.ok && ipCharge.ok) return { ok: true as const, userCharge, ipCharge };
-        // Nothing is checked: the scope that was let through gets its charge back.
-        if (userCharge.ok) await refundAttempt(user.limiter, account);
-        if (ipCharge.ok) await refundAttempt(byIp.limiter, ip);
-        const banned = (charge: Charge) => !charge.ok && charge.banned;
-        return { ok: false as const, refusal: longerRefusal({ user: userCharge, ip: ipCharge }), banned: banned(userCharge) || banned(ipCharge) };
+      const counters = loginCounters(email, ip);
+      const chargeAll = async () => {
+        const charges = await Promise.all(counters.map((counter) => chargeAttempt(counter.limiter, counter.key, counter.spec.points)));
+        if (charges.every((charge) => charge.ok)) return { ok: true as const, attempts: charges.map((charge) => (charge as { attempt: number }).attempt) };
+        // Nothing is checked: the scopes that let it through get their charge back.
+        await Promise.all(counters.map((counter, i) => (charges[i]!.ok ? refundAttempt(counter.limiter, counter.key) : undefined)));
+        return { ok: false as const, refusal: longerRefusal(counters.map((counter, i) => [counter.scope, charges[i]!] as const)), banned: charges.some((charge) => !charge.ok && charge.banned) };
       };
-      // Full but not banned: max_retries checks are in flight (an office's sign-ins at nine, or a
-      // burst). Each may still fail, so none more may start; this one waits for them to settle
+      // Full but not banned: the maximum of checks is in flight (an office's sign-ins at nine, or
+      // a burst). Each may still fail, so none more may start; this one waits for them to settle
       // instead of being refused, and is refused only by a ban or after the wait.
-      let charged = await chargeBoth();
+      let charged = await chargeAll();
       for (let wait = 0; !charged.ok && !charged.banned && wait < FULL_WAITS_MS.length; wait++) {
         await sleep(FULL_WAITS_MS[wait]!);
-        charged = await chargeBoth();
+        charged = await chargeAll();
       }
       if (!charged.ok) return charged.refusal;
-      const { userCharge, ipCharge } = charged;
+      const { attempts } = charged;
       return {
         ok: true,
         async failed() {
-          const [userBan, ipBan] = await Promise.all([
-            chargeFailed(user.limiter, account, user.spec, userCharge.attempt),
-            chargeFailed(byIp.limiter, ip, byIp.spec, ipCharge.attempt),
-          ]);
-          const started = (['user', 'ip'] as const).filter((scope) => (scope === 'user' ? userBan : ipBan).started);
-          const banned = [userBan, ipBan].filter((ban) => ban.banned);
-          return { banned: banned.length > 0, retryAfterMs: Math.max(0, ...banned.map((ban) => ban.retryAfterMs)), started };
+          const bans = await Promise.all(counters.map((counter, i) => chargeFailed(counter.limiter, counter.key, counter.spec, attempts[i]!)));
+          const banned = bans.filter((ban) => ban.banned);
+          return {
+            banned: banned.length > 0,
+            retryAfterMs: Math.max(0, ...banned.map((ban) => ban.retryAfterMs)),
+            started: counters.filter((_, i) => bans[i]!.started).map((counter) => counter.scope),
+            remaining: banned.length > 0 ? 0 : Math.min(...counters.map((counter, i) => counter.spec.points - attempts[i]!)),
+          };
         },
+        // The account at this address starts afresh; the looser counts (the address, the account
+        // everywhere) only get this charge back, so one good password launders neither.
         async succeeded() {
-          await Promise.all([clearCount(user.limiter, account), refundAttempt(byIp.limiter, ip)]);
+          await Promise.all(counters.map((counter) => (counter.scope === 'user' ? clearCount(counter.limiter, counter.key) : refundAttempt(counter.limiter, counter.key))));
         },
         async refund() {
-          await Promise.all([refundAttempt(user.limiter, account), refundAttempt(byIp.limiter, ip)]);
+          await Promise.all(counters.map((counter) => refundAttempt(counter.limiter, counter.key)));
         },
       };
     },
@@ -122,12 +121,11 @@ function accountKey(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** The ban (or full count) to report when the account, the IP or both refused the attempt. */
-function longerRefusal(charges: Record<LoginBanScope, Charge>): Extract<LoginCharge, { ok: false }> {
-  const wait = (scope: LoginBanScope) => {
-    const charge = charges[scope];
-    return charge.ok ? -1 : charge.retryAfterMs;
-  };
-  const scope: LoginBanScope = wait('user') >= wait('ip') ? 'user' : 'ip';
-  return { ok: false, scope, retryAfterMs: wait(scope) };
+/** The ban (or full count) to report when one or more scopes refused the attempt: the longest. */
+function longerRefusal(charges: (readonly [LoginBanScope, Charge])[]): Extract<LoginCharge, { ok: false }> {
+  let refusal: Extract<LoginCharge, { ok: false }> | null = null;
+  for (const [scope, charge] of charges) {
+    if (!charge.ok && (!refusal || charge.retryAfterMs > refusal.retryAfterMs)) refusal = { ok: false, scope, retryAfterMs: charge.retryAfterMs };
+  }
+  return refusal!;
 }

@@ -2,8 +2,12 @@ import type { Rate } from '../core/duration.js';
 
 export type LimitCheck = { ok: true } | { ok: false; retryAfterMs: number };
 
-/** Login regulation bans an account (lower-cased email) and an IP independently. */
-export type LoginBanScope = 'user' | 'ip';
+/**
+ * Login regulation counts three keys: `user` is the account (lower-cased email) at one address,
+ * `ip` the address for every account, `account` the account from every address.
+ */
+export type LoginBanScope = 'user' | 'ip' | 'account';
+export const LOGIN_BAN_SCOPES: readonly LoginBanScope[] = ['user', 'account', 'ip'];
 
 export interface LoginFailure {
   /** Whether the account or the IP is banned after this failure. */
@@ -12,6 +16,8 @@ export interface LoginFailure {
   retryAfterMs: number;
   /** The scopes whose ban this very failure started (audit `login.locked` once for each). */
   started: LoginBanScope[];
+  /** Failures still allowed before a ban, in the tightest count; 0 once banned. */
+  remaining: number;
 }
 
 /**
@@ -38,10 +44,11 @@ export type SecondFactorCharge = Charged<LimitCheck> | { ok: false; retryAfterMs
  */
 export interface Limits {
   /**
-   * Login regulation: charges the account (email, whether it exists or not) and the IP. Refused,
-   * with nothing to verify, while either is banned or has `max_retries` checks counted already.
-   * A success clears the account's count and gives the IP its charge back (one good password
-   * must not launder an IP, nor do an office's good sign-ins count against its address).
+   * Login regulation: charges the account at this IP, the IP, and the account (email, whether it
+   * exists or not). Refused, with nothing to verify, while any is banned or has its maximum of
+   * checks counted already. A success clears the count of the account at this IP and gives the
+   * others their charge back (one good password must not launder an IP or the account's count
+   * elsewhere, nor do an office's good sign-ins count against its address).
    */
   chargeLogin(email: string, ip: string): Promise<LoginCharge>;
   /**

@@ -1,5 +1,6 @@
 import type { Rate } from '../core/duration.js';
 import type { Policy } from '../policy/schema.js';
+import type { LoginBanScope } from './limits.js';
 
 /** What one rate-limiter-flexible limiter is built from; `key` names the settings for caching. */
 export interface LimiterSpec {
@@ -30,14 +31,18 @@ export function toSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
-export function loginSpecs(policy: Policy): { user: BanSpec; ip: BanSpec } {
-  const { max_retries, find_time, ban_time } = policy.rate_limits.login;
-  const common = { points: max_retries, durationSec: toSeconds(find_time), banSec: toSeconds(ban_time) };
-  const key = `${common.points}/${common.durationSec}/${common.banSec}`;
-  return {
-    user: { ...common, key: `login:user:${key}`, keyPrefix: `${KEY_PREFIX}:login:user` },
-    ip: { ...common, key: `login:ip:${key}`, keyPrefix: `${KEY_PREFIX}:login:ip` },
+/**
+ * Login regulation's three counts: the account at this address (`user`, max_retries), the address
+ * for every account (`ip`, looser) and the account from every address (`account`). The pair's
+ * prefix is new (`login:pair`), so counts kept under the old account-only key are not read as it.
+ */
+export function loginSpecs(policy: Policy): Record<LoginBanScope, BanSpec> {
+  const { max_retries, per_ip_max_retries, per_account_max_retries, find_time, ban_time } = policy.rate_limits.login;
+  const spec = (scope: string, points: number): BanSpec => {
+    const times = { durationSec: toSeconds(find_time), banSec: toSeconds(ban_time) };
+    return { ...times, points, key: `login:${scope}:${points}/${times.durationSec}/${times.banSec}`, keyPrefix: `${KEY_PREFIX}:login:${scope}` };
   };
+  return { user: spec('pair', max_retries), ip: spec('ip', per_ip_max_retries), account: spec('account', per_account_max_retries) };
 }
 
 export function secondFactorSpec(policy: Policy): BanSpec {

@@ -4,12 +4,14 @@ import { Hono, type Context } from 'hono';
 import { AssistLimitedPage, AssistPage, AssistReceivedPage, MESSAGE_MAX_LENGTH } from '../../views/pages/assist.js';
 import { MessagePage } from '../../views/pages/message.js';
 import { isValidEmail } from '../core/email.js';
+import { waitWords } from '../core/wait-words.js';
 import { oneLine } from '../delivery/templates/index.js';
 import type { AppEnv } from '../http/env.js';
 import { formText } from '../http/form.js';
 import { answerUnavailable } from '../http/unavailable.js';
 import { submitAssistanceRequest, type AssistanceType } from '../recovery/assistance.js';
 import type { RouteDeps } from './deps.js';
+import { refuseFor } from '../http/retry-after.js';
 
 /**
  * Every POST answers no sooner than this after it arrived (SECURITY A1). The work on the answer's
@@ -34,6 +36,16 @@ export function assistRoutes(deps: RouteDeps) {
     const { enabled, types } = assistance();
     if (!enabled) return disabled(c);
     return c.html(<AssistPage prefix={prefix} csrfToken={c.get('csrfToken')} types={types} />);
+  });
+
+  // "Can't sign in?" on the sign-in page posts its form here: the email typed there comes along,
+  // so nobody types it twice. Only the email is read; the password field, if filled, is ignored.
+  app.post('/assist/from-sign-in', async (c) => {
+    const { enabled, types } = assistance();
+    if (!enabled) return disabled(c);
+    const email = formText((await c.req.parseBody()).email, 254);
+    const values = isValidEmail(email) ? { email } : {};
+    return c.html(<AssistPage prefix={prefix} csrfToken={c.get('csrfToken')} types={types} values={values} />);
   });
 
   app.post('/assist', async (c) => {
@@ -90,12 +102,12 @@ export function assistRoutes(deps: RouteDeps) {
     }
     if (!outcome.ok) {
       log.info({ event: 'assistance.limited', scope: outcome.scope, email: oneLine(email) }, 'assistance request refused: rate limit');
-      c.header('Retry-After', String(Math.ceil(outcome.retryAfterMs / 1000)));
-      return { response: c.html(<AssistLimitedPage prefix={prefix} csrfToken={csrfToken} types={types} />, 429), recorded: false };
+      const wait = refuseFor(c, outcome.retryAfterMs);
+      return { response: c.html(<AssistLimitedPage prefix={prefix} csrfToken={csrfToken} types={types} wait={wait} />, 429), recorded: false };
     }
     // Whether the email matched is logged by the worker, after the answer.
     log.info({ event: 'assistance.received', reference: outcome.reference }, 'assistance request received');
-    return { response: c.html(<AssistReceivedPage prefix={prefix} reference={outcome.reference} />), recorded: true };
+    return { response: c.html(<AssistReceivedPage prefix={prefix} reference={outcome.reference} usualResponse={waitWords(policy.recovery.assistance.usual_response, c.get('t'))} />), recorded: true };
   }
 
   return app;

@@ -23,6 +23,7 @@ import { formText } from '../http/form.js';
 import { headerUser, withRd } from './second-factor-gate.js';
 import type { RouteDeps } from './deps.js';
 import { createGuards } from './guards/index.js';
+import { waitWords } from '../core/wait-words.js';
 
 const HOLDERS_PER_PAGE = 50;
 const MAX_PAGE = 10_000;
@@ -130,7 +131,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
     });
     if (!outcome.ok) {
       if (outcome.reason === 'empty') return form401(400, translatable('Enter one of your backup codes.'));
-      if (outcome.reason === 'blocked') return tooManyAttempts(c);
+      if (outcome.reason === 'blocked') return tooManyAttempts(c, outcome.retryAfterMs);
       // The policy changed between the page and the check.
       if (outcome.failure === 'not_allowed') return notAvailable(c);
       return form401(401, GENERIC_FAILURE);
@@ -165,8 +166,9 @@ export function backupCodeRoutes(deps: RouteDeps) {
   }
 
   // completeSecondFactor has logged the block and set Retry-After.
-  function tooManyAttempts(c: Ctx): Response | Promise<Response> {
-    return message(c, 429, translatable('Too many attempts'), translatable('There have been too many failed attempts on this account. Try again later or ask for help.'), {
+  function tooManyAttempts(c: Ctx, retryAfterMs: number): Response | Promise<Response> {
+    const t = c.get('t');
+    return message(c, 429, translatable('Too many attempts'), t('There have been too many failed attempts on this account. Try again in {{wait}}, or ask for help.', { wait: waitWords(retryAfterMs, t) }), {
       href: `${prefix}/assist`, label: translatable('Ask for help'),
     });
   }

@@ -1,4 +1,4 @@
-import { translatable } from '../i18n/i18n.js';
+import { translatable, type Translate } from '../i18n/i18n.js';
 import { Hono, type Context } from 'hono';
 import { ChallengePage } from '../../views/pages/challenge.js';
 import { countUnusedBackupCodes } from '../factors/backup-codes.js';
@@ -12,9 +12,10 @@ import { factorAllowed } from '../policy/engine.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
 import { headerUser, redirectToLogin, withRd } from './second-factor-gate.js';
+import { waitWords } from '../core/wait-words.js';
 
 const INVALID_CODE = translatable('That code is not valid. Codes change every 30 seconds.');
-const BLOCKED = translatable('Too many wrong codes for this account. Second-factor sign-in is blocked for now; try again later, or use one of the recovery options below.');
+const blockedFor = (t: Translate, ms: number) => t('Too many wrong codes for this account. Second-factor sign-in is blocked; try again in {{wait}}, or use one of the recovery options below.', { wait: waitWords(ms, t) });
 
 /** `GET P/2fa` and `POST P/2fa/totp`: the second step of sign-in (SECURITY T1, T2, L1, S1). */
 export function challengeRoutes(deps: RouteDeps) {
@@ -92,7 +93,7 @@ export function challengeRoutes(deps: RouteDeps) {
     });
     if (!outcome.ok) {
       if (outcome.reason === 'empty') return page(c, g, rd, translatable('Enter the 6-digit code from your authenticator app.'), 400);
-      return outcome.reason === 'blocked' ? page(c, g, rd, BLOCKED, 429) : page(c, g, rd, INVALID_CODE, 401);
+      return outcome.reason === 'blocked' ? page(c, g, rd, blockedFor(c.get('t'), outcome.retryAfterMs), 429) : page(c, g, rd, INVALID_CODE, 401);
     }
     return c.redirect(rd, 303);
   });

@@ -31,11 +31,13 @@ import { fireReenrollmentTrigger } from '../recovery/reenrollment.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
 import { headerUser, redirectToLogin } from './second-factor-gate.js';
+import { refuseFor } from '../http/retry-after.js';
+import { waitWords } from '../core/wait-words.js';
 
 const WRONG_CODE = translatable('That code did not work. Check the email and try again, or send a new code.');
 const MALFORMED_CODE = translatable('Enter the code from the email: digits only.');
-const SEND_LIMITED = translatable('Too many codes requested. Try again later.');
-const VERIFY_LIMITED = translatable('Too many failed attempts. Try again later.');
+const SEND_LIMITED = translatable('Too many codes requested.');
+const VERIFY_LIMITED = translatable('Too many failed attempts.');
 // How long the page waits for the worker's first try. A hung mail server must not hang the page:
 // past this the user is told the email is on its way, and the worker keeps trying.
 const DELIVERY_WAIT_MS = 5_000;
@@ -105,8 +107,7 @@ export function emailOtpRoutes(deps: RouteDeps) {
     const limited = byUser.ok ? await deps.limits.consume('email_otp_send_ip', ip, rate) : byUser;
     if (!limited.ok) {
       log.info({ event: 'email_otp.send_limited', scope: byUser.ok ? 'ip' : 'user', retryAfterMs: limited.retryAfterMs }, 'email code not sent: rate limit');
-      c.header('Retry-After', String(Math.max(1, Math.ceil(limited.retryAfterMs / 1_000))));
-      return page(c, attempt, rd, await liveState(attempt), SEND_LIMITED, 429);
+      return page(c, attempt, rd, await liveState(attempt), `${c.get('t')(SEND_LIMITED)} ${refuseFor(c, limited.retryAfterMs)}`, 429);
     }
 
     const now = deps.clock.now();
@@ -158,7 +159,7 @@ export function emailOtpRoutes(deps: RouteDeps) {
       },
     });
     if (!outcome.ok) {
-      if (outcome.reason === 'blocked') return page(c, attempt, rd, 'waiting', VERIFY_LIMITED, 429);
+      if (outcome.reason === 'blocked') return page(c, attempt, rd, 'waiting', `${c.get('t')(VERIFY_LIMITED)} ${c.get('t')('Try again in {{wait}}.', { wait: waitWords(outcome.retryAfterMs, c.get('t')) })}`, 429);
       if (outcome.reason === 'empty' || outcome.failure === 'malformed') return page(c, attempt, rd, 'waiting', MALFORMED_CODE, 400);
       return page(c, attempt, rd, 'waiting', WRONG_CODE, 401);
     }

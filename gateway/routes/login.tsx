@@ -12,6 +12,8 @@ import { PasswordHashBusyError } from '../security/password.js';
 import { DIRECTORY_UNAVAILABLE_MESSAGE, DirectoryUnavailableError } from '../directory/errors.js';
 import { translatable, type Translate } from '../i18n/i18n.js';
 import type { RouteDeps } from './deps.js';
+import { waitWords } from '../core/wait-words.js';
+import { refuseFor } from '../http/retry-after.js';
 
 
 const NOTICES: Record<string, string> = {
@@ -20,11 +22,6 @@ const NOTICES: Record<string, string> = {
   welcome: translatable('Your password is set. Sign in with it now; then set up your second factor.'),
 };
 const GENERIC_FAILURE = translatable('Incorrect email or password.');
-
-function lockedMessage(t: Translate, retryAfterMs: number): string {
-  const count = Math.max(1, Math.ceil(retryAfterMs / 60_000));
-  return t('Too many failed sign-in attempts. Try again in {{count}} minutes.', { count });
-}
 
 function noticeFor(t: Translate, key: string | undefined): string | null {
   const notice = NOTICES[key ?? ''];
@@ -35,11 +32,12 @@ export function loginRoutes(deps: RouteDeps) {
   const { config } = deps;
   const prefix = config.server.prefix;
   const usernames = deps.directory.kind === 'ldap';
+  const forgotPassword = () => deps.policies.current().policy.recovery.self_service_password_reset;
   const app = new Hono<AppEnv>();
 
   app.get('/login', (c) => {
     const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
-    return c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} notice={noticeFor(c.get('t'), c.req.query('notice'))} />);
+    return c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} forgotPassword={forgotPassword()} notice={noticeFor(c.get('t'), c.req.query('notice'))} />);
   });
 
   app.post('/login', async (c) => {
@@ -48,7 +46,7 @@ export function loginRoutes(deps: RouteDeps) {
     const password = formSecret(form.password, 1024);
     const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '/');
     const t = c.get('t');
-    const page = (error: string, status: 400 | 401 | 429 | 503) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} email={email} error={error} />, status);
+    const page = (error: string, status: 400 | 401 | 403 | 429 | 503) => c.html(<LoginPage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} usernames={usernames} forgotPassword={forgotPassword()} email={email} error={error} />, status);
     if (!email || !password) return page(t('Enter your email and password.'), 400);
     const previous = c.get('session');
     let outcome: Awaited<ReturnType<typeof signInWithPassword>>;
@@ -72,10 +70,15 @@ export function loginRoutes(deps: RouteDeps) {
     if (!outcome.ok) {
       c.get('log').info({ event: 'login.failed', reason: outcome.reason, locked: outcome.lockedForMs !== undefined }, 'sign-in refused');
       if (previous) clearSessionCookie(c, config);
-      if (outcome.lockedForMs === undefined) return page(t(GENERIC_FAILURE), 401);
+      if (outcome.lockedForMs === undefined) {
+        // Before the last try, the same words for every email: counts are kept whether or not it exists.
+        const banMs = deps.policies.current().policy.rate_limits.login.ban_time;
+        return page(outcome.remaining === 1
+          ? t('Incorrect email or password. One more failed attempt will pause sign-in for this account here for {{wait}}.', { wait: waitWords(banMs, t) })
+          : t(GENERIC_FAILURE), 401);
+      }
       // The same answer for every email, existing or not: a ban reveals nothing about the account.
-      c.header('Retry-After', String(Math.ceil(outcome.lockedForMs / 1000)));
-      return page(lockedMessage(t, outcome.lockedForMs), 429);
+      return page(`${t('Too many failed sign-in attempts.')} ${refuseFor(c, outcome.lockedForMs)}`, 429);
     }
     // The language they signed in with is the one their emails are written in.
     await rememberUserLanguage(deps.db, outcome.userId, c.get('language'));

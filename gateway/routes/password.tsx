@@ -13,6 +13,7 @@ import type { PolicyStore } from '../policy/watch.js';
 import type { Limits } from '../ratelimit/limits.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Directory } from '../directory/directory.js';
+import { refuseFor } from '../http/retry-after.js';
 
 export interface PasswordRouteDeps {
   db: Database;
@@ -58,8 +59,8 @@ export function passwordRoutes(deps: PasswordRouteDeps) {
     if (outcome.ok) return c.redirect(`${prefix}/login?notice=password-set`, 303);
     if (outcome.reason === 'rate_limited') {
       c.get('log').info({ event: 'password.reset.limited', retryAfterMs: outcome.retryAfterMs }, 'password link refused: rate limit');
-      c.header('Retry-After', String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
-      return c.html(<MessagePage prefix={prefix} title={translatable("Too many attempts")} message={translatable("Too many attempts from your network. Wait a few minutes, then open the link again.")} />, 429);
+      const wait = refuseFor(c, outcome.retryAfterMs);
+      return c.html(<MessagePage prefix={prefix} title={translatable("Too many attempts")} message={`${c.get('t')('Too many attempts from your network.')} ${wait} ${c.get('t')('Then open the link again.')}`} />, 429);
     }
     if (outcome.reason === 'weak_password') {
       const link = await describePasswordLink(deps.db, token, deps.clock.now());

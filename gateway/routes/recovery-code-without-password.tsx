@@ -8,6 +8,7 @@ import { formText } from '../http/form.js';
 import { redeemWithoutPassword } from '../recovery/code-without-password.js';
 import type { RouteDeps } from './deps.js';
 import { redirectToLogin, withRd } from './second-factor-gate.js';
+import { refuseFor } from '../http/retry-after.js';
 
 type Ctx = Context<AppEnv>;
 
@@ -40,8 +41,8 @@ export function recoveryCodeWithoutPassword(deps: RouteDeps) {
     if (!outcome.ok) {
       log.info({ event: 'recovery_code.refused', reason: outcome.reason, without_password: true }, 'recovery code without a password refused');
       if (outcome.reason === 'rate_limited') {
-        c.header('Retry-After', String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
-        return c.html(<MessagePage prefix={prefix} title={translatable("Too many attempts")} message={translatable("There have been too many failed attempts. Try again later or ask your administrator.")} />, 429);
+        const wait = refuseFor(c, outcome.retryAfterMs);
+        return c.html(<MessagePage prefix={prefix} title={translatable("Too many attempts")} message={`${c.get('t')('There have been too many failed attempts.')} ${wait} ${c.get('t')('Or ask your administrator.')}`} />, 429);
       }
       return form(c, rd, REFUSED, 401, email);
     }

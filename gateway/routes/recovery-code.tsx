@@ -14,6 +14,7 @@ import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
 import { recoveryCodeWithoutPassword } from './recovery-code-without-password.js';
 import { headerUser, redirectToLogin, withRd } from './second-factor-gate.js';
+import { waitWords } from '../core/wait-words.js';
 
 type Ctx = Context<AppEnv>;
 
@@ -45,9 +46,9 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
     c.html(<RecoveryCodePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUser(session)} error={error} />, status);
 
   // completeSecondFactor has logged the block and set Retry-After.
-  function tooManyAttempts(c: Ctx) {
+  function tooManyAttempts(c: Ctx, retryAfterMs: number) {
     return c.html(
-      <MessagePage prefix={prefix} title={translatable("Too many attempts")} message={translatable("There have been too many failed attempts on this account. Try again later or ask your administrator.")} />,
+      <MessagePage prefix={prefix} title={translatable("Too many attempts")} message={c.get('t')('There have been too many failed attempts on this account. Try again in {{wait}}, or ask your administrator.', { wait: waitWords(retryAfterMs, c.get('t')) })} />,
       429,
     );
   }
@@ -104,7 +105,7 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
     });
     if (!outcome.ok) {
       if (outcome.reason === 'empty') return form(c, session, rd, translatable('Enter the recovery code from your administrator.'), 400);
-      if (outcome.reason === 'blocked') return tooManyAttempts(c);
+      if (outcome.reason === 'blocked') return tooManyAttempts(c, outcome.retryAfterMs);
       return form(c, session, rd, GENERIC_FAILURE, 401);
     }
     log.info({ event: 'recovery_code.used', reference: outcome.proof.reference, sessions_revoked: outcome.proof.revoked }, 'signed in with a recovery code');

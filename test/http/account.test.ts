@@ -109,6 +109,68 @@ describe('account page', () => {
     const { res, html } = await owner.page(`${P}/account`);
     expect(res.status).toBe(200);
     expect(html).toContain('Replace authenticator app');
-    expect(sessionRow(html, 'ThiefBrowser/1.0')).toBeDefined();
+    // The thief's sign-in never finished: no session of Fran's, but a word that the password was used.
+    expect(sessionRow(html, 'ThiefBrowser/1.0')).toBeUndefined();
+    expect(html).toMatch(/<div id="unfinished-sign-ins">[\s\S]*the second factor was never given/);
+  });
+});
+
+const CHROME_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+
+describe('devices by name, one session at a time (issue 29 items 1 and 6)', () => {
+  it('names each browser ("Chrome 131 on Windows") with the raw string on demand', async () => {
+    const ann = await gw.addUser({ email: 'ann@example.com', password: PASSWORD });
+    expect(ann).toBeTruthy();
+    const chrome = await signedIn('ann@example.com', CHROME_WINDOWS);
+    await signedIn('ann@example.com', FIREFOX_LINUX);
+    const { html } = await chrome.page(`${P}/account`);
+    const mine = sessionRow(html, 'Chrome 131 on Windows')!;
+    expect(mine).toContain('This browser');
+    expect(mine).toContain(`<details><summary>Browser details</summary><p class="code">${CHROME_WINDOWS}</p></details>`);
+    expect(sessionRow(html, 'Firefox 133 on Linux')).toBeDefined();
+  });
+
+  it('ends one other session: that browser is signed out, this one stays, audited', async () => {
+    const userId = await gw.addUser({ email: 'bea@example.com', password: PASSWORD });
+    const chrome = await signedIn('bea@example.com', CHROME_WINDOWS);
+    const firefox = await signedIn('bea@example.com', FIREFOX_LINUX);
+    const { html } = await chrome.page(`${P}/account`);
+    const action = /action="([^"]+\/revoke)"/.exec(sessionRow(html, 'Firefox 133 on Linux')!)![1]!;
+    expect(action).toMatch(new RegExp(`^${P}/account/sessions/[0-9a-f]{32}/revoke$`));
+    const out = await chrome.postForm(action, {});
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe(`${P}/account?notice=session-ended`);
+    expect((await firefox.request('/reports')).status).toBe(302);
+    expect((await chrome.request('/reports')).status).toBe(200);
+    const after = await chrome.page(out.headers.get('location')!);
+    expect(after.html).toContain('That browser is signed out.');
+    expect(sessionRow(after.html, 'Firefox 133 on Linux')).toBeUndefined();
+    const [row] = await storage.db.select().from(auditLog).where(and(eq(auditLog.event, 'session.revoked'), eq(auditLog.userId, userId)));
+    expect(row?.details).toEqual({ count: 1, device: 'Firefox 133 on Linux', current: false });
+  });
+
+  it('a handle of another user\'s session ends nothing', async () => {
+    await gw.addUser({ email: 'cy@example.com', password: PASSWORD });
+    await gw.addUser({ email: 'di@example.com', password: PASSWORD });
+    const cy = await signedIn('cy@example.com', CHROME_WINDOWS);
+    const di = await signedIn('di@example.com', FIREFOX_LINUX);
+    const { html } = await di.page(`${P}/account`);
+    const action = /action="([^"]+\/revoke)"/.exec(sessionRow(html, 'Firefox 133 on Linux')!)![1]!;
+    await cy.page(`${P}/account`);
+    expect((await cy.postForm(action, {})).headers.get('location')).toBe(`${P}/account`);
+    expect((await di.request('/reports')).status).toBe(200);
+  });
+
+  it('a recovery sign-in sees its required task at the top of the account page', async () => {
+    const userId = await gw.addUser({ email: 'eli@example.com', password: PASSWORD });
+    const { cookieValue } = await gw.running.sessions.issue(storage.db, { userId, authLevel: 2, restricted: true });
+    const client = new TestClient(gw.url);
+    client.cookies.set('recourse_session', cookieValue);
+    const { res, html } = await client.page(`${P}/account`);
+    expect(res.status).toBe(200);
+    const task = html.indexOf('id="required-task"');
+    expect(task).toBeGreaterThan(-1);
+    expect(task).toBeLessThan(html.indexOf('<h2>Second factors</h2>'));
   });
 });

@@ -63,7 +63,7 @@ describe('the assistance form', () => {
     expect(res.status).toBe(200);
     expect(html).toContain('name="_csrf"');
     expect([...html.matchAll(/<option value="([^"]+)"/g)].map((m) => m[1])).toEqual(['lost_2fa', 'forgot_password', 'other']);
-    expect((await client.page(`${P}/login`)).html).toContain(`href="${P}/assist"`);
+    expect((await client.page(`${P}/login`)).html).toContain(`formaction="${P}/assist/from-sign-in"`);
   });
 
   it('answers a reference AR-XXXX-XXXX and stores the request with the resolved account', async () => {
@@ -129,7 +129,7 @@ describe('rate limits (SECURITY A2)', () => {
     const unknown = await submit(gw, { email: 'x3@example.com' }, ip);
     for (const answer of [existing, unknown]) {
       expect(answer.res.status).toBe(429);
-      expect(answer.html).toContain('Too many requests. Try again later.');
+      expect(answer.html).toMatch(/Too many requests\. Try again in \d+ (minutes?|hours?)\./);
       expect(answer.reference).toBeUndefined();
     }
     expect(stripCsrf(existing.html)).toBe(stripCsrf(unknown.html));
@@ -153,7 +153,7 @@ describe('rate limits (SECURITY A2)', () => {
     const unknown = await answers('ghost@example.com', 40);
     expect(existing.statuses).toEqual([200, 200, 429]);
     expect(unknown.statuses).toEqual([200, 200, 429]);
-    expect(existing.last).toContain('Too many requests. Try again later.');
+    expect(existing.last).toMatch(/Too many requests\. Try again in \d+ (minutes?|hours?)\./);
     expect(stripCsrf(existing.last)).toBe(stripCsrf(unknown.last));
   });
 });

@@ -144,7 +144,7 @@ describe('secrets at rest and in logs', () => {
     const code = await storage.db.transaction((tx) => issueRecoveryCode(tx, { serverSecret: TEST_SECRET, userId, requestId: null, issuedBy: null, now: clock.now(), ttlMs: 3_600_000 }));
     const token = await storage.db.transaction((tx) => issuePasswordLink(tx, { userId, purpose: 'password_reset', ttlMs: 3_600_000, now: clock.now() }));
     const id = await storage.db.transaction(async (tx) => {
-      await enqueueEmail(tx, TEST_SECRET, { kind: 'recovery_code', to: EMAIL, userId, email: recoveryCodeEmail({ name: 'V', code: code.code, ttlMinutes: 60 }) }, clock.now());
+      await enqueueEmail(tx, TEST_SECRET, { kind: 'recovery_code', to: EMAIL, userId, email: recoveryCodeEmail({ name: 'V', code: code.code, ttlMinutes: 60, link: 'https://id.example.org/.recourse/2fa/recovery-code' }) }, clock.now());
       return enqueueEmail(tx, TEST_SECRET, { kind: 'access_email', to: EMAIL, userId, email: accessEmail({ name: 'V', link: `${gw.url}${P}/password/reset?token=${token}`, ttlMinutes: 60 }) }, clock.now());
     });
     const waiting = await dumpTable(storage.db, 'outbox');

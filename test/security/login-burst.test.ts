@@ -4,7 +4,8 @@
 // PostgreSQL against max_retries 3, and the right one signed in). SECURITY L1: each attempt is
 // charged to the account and the address before its password hash is verified, atomically, so
 // no more than max_retries hashes are ever checked; each ban starts once (one `login.locked` per
-// scope), and while it lasts the right password is refused too. Counted from the audit (one
+// scope: the per-address cap is set as tight as the account's here, so both start), and while it
+// lasts the right password is refused too. Counted from the audit (one
 // `login.failed` row with the real reason per verified hash), not from the answers.
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
@@ -28,7 +29,7 @@ let userId = '';
 
 beforeAll(async () => {
   fixture = await startProxiedTestGateway({
-    policy: { access: { default: 'one_factor' }, rate_limits: { login: { max_retries: MAX_RETRIES, find_time: '2m', ban_time: '5m' } } },
+    policy: { access: { default: 'one_factor' }, rate_limits: { login: { max_retries: MAX_RETRIES, per_ip_max_retries: MAX_RETRIES, find_time: '2m', ban_time: '5m' } } },
     config: { server: { trust_proxy: ['127.0.0.1/32'] }, redis: { url: process.env.REDIS_URL ?? '' } },
   });
   userId = await fixture.gw.addUser({ email: EMAIL, password: PASSWORD });

@@ -41,6 +41,7 @@ export async function startPageTour(): Promise<PageTour> {
     policy: {
       access: { default: 'two_factor' },
       factors: { email_otp: { enabled: true, roles: ['*'] } },
+      recovery: { self_service_password_reset: true },
       rate_limits: { assistance: { per_ip: '100/1h', per_email: '100/1h' }, login: { max_retries: 100, find_time: '2m', ban_time: '5m' } },
     },
   });
@@ -77,6 +78,7 @@ export async function startPageTour(): Promise<PageTour> {
       { name: 'sign-in', path: `${P}/login`, as: 'anonymous' },
       { name: 'assist', path: `${P}/assist`, as: 'anonymous' },
       { name: 'recovery-code-without-password', path: `${P}/2fa/recovery-code`, as: 'anonymous' },
+      { name: 'password-forgot', path: `${P}/password/forgot`, as: 'anonymous' },
       { name: 'link-expired', path: `${P}/password/reset?token=expired`, as: 'anonymous' },
       { name: 'set-password', path: `${P}/password/reset?token=${invitationToken}`, as: 'anonymous' },
       { name: 'not-found', path: `${P}/nothing-here`, as: 'anonymous' },

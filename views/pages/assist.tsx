@@ -57,7 +57,7 @@ export function AssistPage(props: AssistPageProps) {
  * The answer to every accepted submission, whether or not the email matches an account
  * (SECURITY A1): only the reference differs, so nothing here may depend on the account.
  */
-export function AssistReceivedPage(props: { prefix: string; reference: string }) {
+export function AssistReceivedPage(props: { prefix: string; reference: string; usualResponse: string }) {
   return (
     <Layout title={t('Request received')} prefix={props.prefix}>
       <h1>{t('Request received')}</h1>
@@ -66,15 +66,19 @@ export function AssistReceivedPage(props: { prefix: string; reference: string })
         <p class="code"><strong>{props.reference}</strong></p>
         <p class="aside">{t('Keep it: an administrator may ask you for it.')}</p>
       </div>
-      <p>
-        {t('If the address you entered belongs to an account, an administrator will verify your identity through another channel, such as a phone call, before helping you back in. No email is sent to the address you entered.')}
-      </p>
+      <h2>{t('What happens next')}</h2>
+      <ol>
+        <li>{t('An administrator reads your request, usually within {{wait}}.', { wait: props.usualResponse })}</li>
+        <li>{t('If the address you entered belongs to an account, they verify your identity through another channel, such as a phone call, before anything changes.')}</li>
+        <li>{t('Then they help you back in: a recovery code, or a link to set a new password or second factor.')}</li>
+      </ol>
+      <p class="aside">{t('No email is sent to the address you entered now. Nobody will ask you for a password or a code.')}</p>
       <p class="aside"><a href={`${props.prefix}/login`}>{t('Back to sign in')}</a></p>
     </Layout>
   );
 }
 
 /** Over the per-IP or per-email limit; the same words whatever the email. */
-export function AssistLimitedPage(props: { prefix: string; csrfToken: string; types: readonly string[] }) {
-  return <AssistPage prefix={props.prefix} csrfToken={props.csrfToken} types={props.types} error={t('Too many requests. Try again later.')} />;
+export function AssistLimitedPage(props: { prefix: string; csrfToken: string; types: readonly string[]; wait: string }) {
+  return <AssistPage prefix={props.prefix} csrfToken={props.csrfToken} types={props.types} error={`${t('Too many requests.')} ${props.wait}`} />;
 }

@@ -10,6 +10,8 @@ export interface LoginPageProps {
   notice?: string | null;
   /** With a directory, people sign in with their username too. */
   usernames?: boolean;
+  /** recovery.self_service_password_reset: offer "Forgot your password?". */
+  forgotPassword?: boolean;
 }
 
 export function LoginPage(props: LoginPageProps) {
@@ -27,8 +29,14 @@ export function LoginPage(props: LoginPageProps) {
         <label for="password">{t('Password')}</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required {...invalidWhen(props.error)} />
         <button type="submit">{t('Sign in')}</button>
+        {/* Posts this form to the help page, so the email typed here comes along without JavaScript
+            and never lands in a URL; the help page ignores every other field. */}
+        <p class="aside">
+          <button type="submit" class="link" formaction={`${prefix}/assist/from-sign-in`} formnovalidate>{t("Can't sign in?")}</button>
+          {props.forgotPassword ? <>{' · '}<a href={`${prefix}/password/forgot`}>{t('Forgot your password?')}</a></> : null}
+          {' · '}<a href={`${prefix}/2fa/recovery-code`}>{t('Have a recovery code?')}</a>
+        </p>
       </form>
-      <p class="aside"><a href={`${prefix}/assist`}>{t("Can't sign in?")}</a> · <a href={`${prefix}/2fa/recovery-code`}>{t('Have a recovery code?')}</a></p>
     </Layout>
   );
 }

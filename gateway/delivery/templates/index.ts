@@ -4,6 +4,7 @@ export type { RenderedEmail } from './layout.js';
 export { emailOtpEmail, type EmailOtpInput } from './email-otp.js';
 export { backupCodeUsedEmail, type BackupCodeUsedInput } from './backup-code-used.js';
 export { accessEmail, type AccessEmailInput } from './access-email.js';
+export { passwordForgotEmail, type PasswordForgotInput } from './password-forgot.js';
 export { directoryPasswordEmail } from './directory-password.js';
 export { invitationEmail, type InvitationInput } from './invitation.js';
 export { recoveryCodeEmail, type RecoveryCodeInput } from './recovery-code.js';

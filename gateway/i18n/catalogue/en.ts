@@ -18,4 +18,10 @@ export const en: Catalogue = {
   "The link works once and expires in {{count}} days; ask your administrator for a new one after that._other": "The link works once and expires in {{count}} days; ask your administrator for a new one after that.",
   "{{count}} minutes_one": "{{count}} minute",
   "{{count}} minutes_other": "{{count}} minutes",
+  "{{count}} seconds_one": "{{count}} second",
+  "{{count}} seconds_other": "{{count}} seconds",
+  "{{count}} hours_one": "{{count}} hour",
+  "{{count}} hours_other": "{{count}} hours",
+  "{{count}} days_one": "{{count}} day",
+  "{{count}} days_other": "{{count}} days",
 };

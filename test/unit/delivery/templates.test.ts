@@ -100,12 +100,15 @@ describe('user templates', () => {
     expect(invitationEmail({ name: 'Ann', email: 'ann@example.com', link, ttlDays: 1 }).text).toContain('expires in 1 day;');
   });
 
-  it('recovery code: carries the XXXX-XXXX-XXXX code', () => {
-    const mail = recoveryCodeEmail({ name: EVIL, code: 'ABCD-EFGH-JKLM', ttlMinutes: 60 });
+  it('recovery code: carries the XXXX-XXXX-XXXX code and links straight to the code page, without it', () => {
+    const link = 'https://id.example.org/.recourse/2fa/recovery-code';
+    const mail = recoveryCodeEmail({ name: EVIL, code: 'ABCD-EFGH-JKLM', ttlMinutes: 60, link });
     expectSafe(mail);
     expect(mail.text).toContain('ABCD-EFGH-JKLM');
     expect(mail.html).toContain('ABCD-EFGH-JKLM');
     expect(mail.subject).not.toContain('ABCD');
+    expect(mail.text).toContain(`Enter the recovery code: ${link}`);
+    expect(mail.html).toContain(`href="${link}"`);
   });
 
   it('recovery notice: names the action, and never echoes an unknown one', () => {

@@ -28,21 +28,24 @@ describe('policy defaults (CONTRACT §3)', () => {
     expect(policy.factors.email_otp).toEqual({ enabled: false, roles: ['*'], ttl: 600_000, length: 6, max_attempts: 5 });
     expect(policy.recovery.assistance.types).toEqual(['lost_2fa', 'forgot_password', 'locked_out', 'other']);
     expect(policy.recovery.assistance.suspicious).toEqual({ window: 86_400_000, per_account: 3, per_network: 5 });
+    expect(policy.recovery.assistance.usual_response).toBe(86_400_000);
     expect(policy.recovery.recovery_code.ttl).toBe(3_600_000);
     expect(policy.recovery.access_email.ttl).toBe(3_600_000);
     expect(policy.recovery.reasons).toHaveLength(4);
     expect(policy.recovery.reset_2fa_roles).toEqual(['super_admin', 'owner']);
     expect(policy.recovery.data_protection_level).toBe(1);
+    expect(policy.recovery.self_service_password_reset).toBe(false);
     expect(policy.reenrollment.map((r) => [r.on, r.require, r.within])).toEqual([
       ['recovery_code_used', 'enroll_second_factor', 0],
       ['admin_reset', 'enroll_second_factor', 0],
     ]);
     expect(policy.rate_limits).toEqual({
-      login: { max_retries: 3, find_time: 120_000, ban_time: 300_000 },
+      login: { max_retries: 3, per_ip_max_retries: 20, per_account_max_retries: 10, find_time: 120_000, ban_time: 300_000 },
       second_factor: { max_failures: 100 },
       assistance: { per_ip: { count: 5, perMs: 3_600_000 }, per_email: { count: 3, perMs: 3_600_000 } },
       email_otp_send: { per_user: { count: 5, perMs: 3_600_000 } },
       password_reset: { per_ip: { count: 10, perMs: 900_000 } },
+      password_forgot: { per_ip: { count: 5, perMs: 3_600_000 }, per_email: { count: 3, perMs: 3_600_000 } },
     });
   });
 

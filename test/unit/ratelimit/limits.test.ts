@@ -30,37 +30,41 @@ const LOGIN = { login: { max_retries: 3, find_time: '1m', ban_time: '1s' }, seco
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('login regulation', () => {
-  it('max_retries failures ban the account and the IP; the ban is reported once', async () => {
+  it('max_retries failures ban the account at that address; the ban is reported once; the last try is announced', async () => {
     const limits = await limitsWith(LOGIN);
-    expect(await failLogin(limits, 'ann@example.com', '10.0.0.1')).toEqual({ banned: false, retryAfterMs: 0, started: [] });
-    expect(await failLogin(limits, 'ann@example.com', '10.0.0.1')).toMatchObject({ banned: false, started: [] });
+    expect(await failLogin(limits, 'ann@example.com', '10.0.0.1')).toEqual({ banned: false, retryAfterMs: 0, started: [], remaining: 2 });
+    expect(await failLogin(limits, 'ann@example.com', '10.0.0.1')).toMatchObject({ banned: false, started: [], remaining: 1 });
     expect(await loginCheck(limits, 'ann@example.com', '10.0.0.1')).toEqual({ ok: true });
     const third = await failLogin(limits, 'ann@example.com', '10.0.0.1');
-    expect(third).toMatchObject({ banned: true, started: ['user', 'ip'] });
+    expect(third).toMatchObject({ banned: true, started: ['user'], remaining: 0 });
     expect(third.retryAfterMs).toBeGreaterThan(0);
     expect(third.retryAfterMs).toBeLessThanOrEqual(1_000);
-    const check = await loginCheck(limits, 'ann@example.com', '10.0.0.1');
-    expect(check.ok).toBe(false);
     // Banned: refused before any check, however often it is asked.
-    for (let i = 0; i < 5; i++) expect((await loginCheck(limits, 'ann@example.com', '10.0.0.1')).ok).toBe(false);
+    for (let i = 0; i < 5; i++) expect(await loginCheck(limits, 'ann@example.com', '10.0.0.1')).toMatchObject({ ok: false, scope: 'user' });
   });
 
-  it('the account ban follows the case-folded email to every IP, and spares other accounts', async () => {
+  it('one person\'s typos spare the others behind the same address, and the same account elsewhere', async () => {
     const limits = await limitsWith(LOGIN);
-    await failLogin(limits, 'Ann@Example.com', '10.0.1.1');
-    await failLogin(limits, 'ann@example.com', '10.0.1.2');
-    expect(await failLogin(limits, ' ANN@example.com', '10.0.1.3')).toMatchObject({ banned: true, started: ['user'] });
-    expect(await loginCheck(limits, 'ann@example.com', '10.0.1.4')).toMatchObject({ ok: false, scope: 'user' });
+    for (let i = 0; i < 3; i++) await failLogin(limits, 'Ann@Example.com', '10.0.1.1');
+    expect(await loginCheck(limits, ' ANN@example.com', '10.0.1.1')).toMatchObject({ ok: false, scope: 'user' });
     expect(await loginCheck(limits, 'bob@example.com', '10.0.1.1')).toEqual({ ok: true });
+    expect(await loginCheck(limits, 'ann@example.com', '10.0.1.2')).toEqual({ ok: true });
   });
 
-  it('the IP ban covers every email, known or not, and spares other IPs', async () => {
-    const limits = await limitsWith(LOGIN);
-    await failLogin(limits, 'a@example.com', '10.0.2.1');
-    await failLogin(limits, 'b@example.com', '10.0.2.1');
+  it('the looser per-address cap bans the address for every email', async () => {
+    const limits = await limitsWith({ login: { ...LOGIN.login, per_ip_max_retries: 5 } });
+    for (let i = 0; i < 4; i++) expect(await failLogin(limits, `user${i}@example.com`, '10.0.2.1')).toMatchObject({ banned: false });
     expect(await failLogin(limits, 'c@example.com', '10.0.2.1')).toMatchObject({ banned: true, started: ['ip'] });
     expect(await loginCheck(limits, 'someone-new@example.com', '10.0.2.1')).toMatchObject({ ok: false, scope: 'ip' });
     expect(await loginCheck(limits, 'a@example.com', '10.0.2.2')).toEqual({ ok: true });
+  });
+
+  it('the per-account cap follows the case-folded email to every address', async () => {
+    const limits = await limitsWith({ login: { ...LOGIN.login, per_account_max_retries: 4 } });
+    for (let i = 0; i < 3; i++) expect(await failLogin(limits, i % 2 ? 'Ann@example.com' : 'ann@example.com', `10.0.9.${i}`)).toMatchObject({ banned: false });
+    expect(await failLogin(limits, 'ann@example.com', '10.0.9.7')).toMatchObject({ banned: true, started: ['account'] });
+    expect(await loginCheck(limits, 'ann@example.com', '10.0.9.8')).toMatchObject({ ok: false, scope: 'account' });
+    expect(await loginCheck(limits, 'bob@example.com', '10.0.9.8')).toEqual({ ok: true });
   });
 
   it('a refunded charge counts nothing', async () => {
@@ -70,15 +74,15 @@ describe('login regulation', () => {
     expect(await failLogin(limits, 'ann@example.com', '10.0.3.1')).toMatchObject({ banned: false });
   });
 
-  it('a success clears the account count and gives the IP its charge back', async () => {
-    const limits = await limitsWith(LOGIN);
+  it('a success clears the count of the account at that address; the address and the account elsewhere get the charge back', async () => {
+    const limits = await limitsWith({ login: { ...LOGIN.login, per_ip_max_retries: 3, per_account_max_retries: 4 } });
     await failLogin(limits, 'ann@example.com', '10.0.4.1');
     await failLogin(limits, 'ann@example.com', '10.0.4.1');
     await succeedLogin(limits, 'ann@example.com', '10.0.4.1');
-    // The account starts again from zero on a fresh IP...
+    // The account's two failures still count everywhere: two more elsewhere reach its cap of four...
     await failLogin(limits, 'ann@example.com', '10.0.4.2');
-    expect(await failLogin(limits, 'ann@example.com', '10.0.4.3')).toMatchObject({ banned: false });
-    // ...while the IP still holds its two failures, and nothing for the success.
+    expect(await failLogin(limits, 'ann@example.com', '10.0.4.3')).toMatchObject({ banned: true, started: ['account'] });
+    // ...and the address still holds its two failures, and nothing for the success.
     expect(await failLogin(limits, 'other@example.com', '10.0.4.1')).toMatchObject({ banned: true, started: ['ip'] });
   });
 
@@ -103,9 +107,9 @@ describe('login regulation', () => {
   it('follows the live policy and keeps the counts across a change', async () => {
     const holder = { policy: policyOf({ login: { max_retries: 5, find_time: '1m', ban_time: '1m' } }) };
     const limits = await limitsWith({}, holder);
-    for (let i = 0; i < 2; i++) expect(await failLogin(limits, 'ann@example.com', `10.0.6.${i}`)).toMatchObject({ banned: false });
+    for (let i = 0; i < 2; i++) expect(await failLogin(limits, 'ann@example.com', '10.0.6.1')).toMatchObject({ banned: false });
     holder.policy = policyOf({ login: { max_retries: 3, find_time: '1m', ban_time: '5m' } });
-    const next = await failLogin(limits, 'ann@example.com', '10.0.6.9');
+    const next = await failLogin(limits, 'ann@example.com', '10.0.6.1');
     expect(next).toMatchObject({ banned: true, started: ['user'] });
     // The new ban_time applies: more than the old minute.
     expect(next.retryAfterMs).toBeGreaterThan(60_000);
@@ -171,7 +175,7 @@ describe('charges in parallel', () => {
       return charge.failed();
     }));
     expect(checked).toBe(3);
-    expect(outcomes.flatMap((outcome) => 'started' in outcome ? outcome.started : []).sort()).toEqual(['ip', 'user']);
+    expect(outcomes.flatMap((outcome) => 'started' in outcome ? outcome.started : []).sort()).toEqual(['user']);
     expect(outcomes.filter((outcome) => 'scope' in outcome)).toHaveLength(57);
   });
 

@@ -39,20 +39,22 @@ describe.skipIf(!REDIS_URL)('limits shared through Redis', () => {
   it('two instances count the same login failures, under recourse: keys', async () => {
     const [a, b] = [await limitsAt(REDIS_URL), await limitsAt(REDIS_URL)];
     await failLogin(a, email('ann'), ip(1));
-    await failLogin(b, email('ann'), ip(2));
-    expect(await direct!.get(`recourse:login:user:${email('ann')}`)).toBe('2');
-    expect(await failLogin(a, email('ann'), ip(3))).toMatchObject({ banned: true, started: ['user'] });
-    expect(await loginCheck(b, email('ann'), ip(4))).toMatchObject({ ok: false, scope: 'user' });
+    await failLogin(b, email('ann'), ip(1));
+    expect(await direct!.get(`recourse:login:pair:${email('ann')}|${ip(1)}`)).toBe('2');
+    expect(await direct!.get(`recourse:login:account:${email('ann')}`)).toBe('2');
+    expect(await direct!.get(`recourse:login:ip:${ip(1)}`)).toBe('2');
+    expect(await failLogin(a, email('ann'), ip(1))).toMatchObject({ banned: true, started: ['user'] });
+    expect(await loginCheck(b, email('ann'), ip(1))).toMatchObject({ ok: false, scope: 'user' });
   });
 
   it('a success on one instance clears the account count for the other', async () => {
     const [a, b] = [await limitsAt(REDIS_URL), await limitsAt(REDIS_URL)];
     await failLogin(a, email('amy'), ip(12));
-    await failLogin(a, email('amy'), ip(13));
-    await succeedLogin(b, email('amy'), ip(14));
-    expect(await direct!.get(`recourse:login:user:${email('amy')}`)).toBeNull();
-    await failLogin(a, email('amy'), ip(15));
-    expect(await failLogin(a, email('amy'), ip(16))).toMatchObject({ banned: false });
+    await failLogin(a, email('amy'), ip(12));
+    await succeedLogin(b, email('amy'), ip(12));
+    expect(await direct!.get(`recourse:login:pair:${email('amy')}|${ip(12)}`)).toBeNull();
+    await failLogin(a, email('amy'), ip(12));
+    expect(await failLogin(a, email('amy'), ip(12))).toMatchObject({ banned: false });
   });
 
   it('parallel charges from two instances let exactly the limit through (one Lua script per charge)', async () => {
@@ -72,7 +74,7 @@ describe.skipIf(!REDIS_URL)('limits shared through Redis', () => {
       return (await charge.failed()).started;
     }));
     expect(checked).toBe(3);
-    expect(logins.flat().sort()).toEqual(['ip', 'user']);
+    expect(logins.flat().sort()).toEqual(['user']);
   });
 
   it('two instances count the same second-factor failures and rates; a reset on one lifts the block on the other', async () => {
@@ -97,7 +99,7 @@ describe.skipIf(!REDIS_URL)('limits shared through Redis', () => {
     await first.close();
     open.splice(open.indexOf(first), 1);
     const second = await limitsAt(REDIS_URL);
-    expect(await failLogin(second, email('bob'), ip(6))).toMatchObject({ banned: true, started: ['user'] });
+    expect(await failLogin(second, email('bob'), ip(5))).toMatchObject({ banned: true, started: ['user'] });
   });
 
   it('logs a Redis outage once, keeps limiting through it, and logs the recovery', async () => {
@@ -105,7 +107,7 @@ describe.skipIf(!REDIS_URL)('limits shared through Redis', () => {
     const lines: Array<Record<string, unknown>> = [];
     const limits = await limitsAt(`redis://127.0.0.1:${proxy.port}`, lines);
     await failLogin(limits, email('cat'), ip(7));
-    expect(await direct!.get(`recourse:login:user:${email('cat')}`)).toBe('1');
+    expect(await direct!.get(`recourse:login:pair:${email('cat')}|${ip(7)}`)).toBe('1');
 
     await proxy.stop();
     await waitFor(() => lines.some((line) => line.level === 40));
@@ -113,14 +115,14 @@ describe.skipIf(!REDIS_URL)('limits shared through Redis', () => {
     await failLogin(limits, email('dan'), ip(8));
     await failLogin(limits, email('dan'), ip(8));
     expect(await failLogin(limits, email('dan'), ip(8))).toMatchObject({ banned: true });
-    expect((await loginCheck(limits, email('dan'), ip(9))).ok).toBe(false);
+    expect((await loginCheck(limits, email('dan'), ip(8))).ok).toBe(false);
     expect(lines.filter((line) => line.level === 40)).toHaveLength(1);
     expect(lines[0]).toMatchObject({ msg: expect.stringContaining('in-process') });
 
     await proxy.start();
     await waitFor(() => lines.some((line) => String(line.msg).includes('reachable again')));
     await failLogin(limits, email('cat'), ip(7));
-    expect(await direct!.get(`recourse:login:user:${email('cat')}`)).toBe('2');
+    expect(await direct!.get(`recourse:login:pair:${email('cat')}|${ip(7)}`)).toBe('2');
     await limits.close();
     open.splice(open.indexOf(limits), 1);
     await proxy.stop();
@@ -133,8 +135,8 @@ describe('Redis unreachable from the start', () => {
     const lines: Array<Record<string, unknown>> = [];
     const limits = await limitsAt(`redis://127.0.0.1:${port}`, lines);
     for (let i = 0; i < 2; i++) expect(await failLogin(limits, email('eve'), ip(10))).toMatchObject({ banned: false });
-    expect(await failLogin(limits, email('eve'), ip(10))).toMatchObject({ banned: true, started: ['user', 'ip'] });
-    expect(await loginCheck(limits, email('eve'), ip(11))).toMatchObject({ ok: false, scope: 'user' });
+    expect(await failLogin(limits, email('eve'), ip(10))).toMatchObject({ banned: true, started: ['user'] });
+    expect(await loginCheck(limits, email('eve'), ip(10))).toMatchObject({ ok: false, scope: 'user' });
     for (let i = 0; i < 5; i++) await failSecondFactor(limits, `user-${run}`);
     expect((await secondFactorCheck(limits, `user-${run}`)).ok).toBe(false);
     const rate = { count: 1, perMs: 60_000 };

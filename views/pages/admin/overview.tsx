@@ -5,6 +5,8 @@ import { BackupCodeStatCards, type BackupCodeStatsNumbers } from '../../partials
 import { When } from '../../partials/admin/labels.js';
 import { eventWords } from '../../../gateway/audit/event-words.js';
 import { actorText } from './audit.js';
+import { DailyChart } from '../../partials/admin/daily-chart.js';
+import type { DayPoint } from '../../../gateway/admin/daily-series.js';
 
 export interface PolicyState {
   version: string;
@@ -21,6 +23,8 @@ export type OverviewPageProps = Omit<AdminShellProps, 'title' | 'section' | 'chi
   lowThreshold: number;
   policy: PolicyState;
   timeZone: string;
+  /** Requests (when the administrator may see them) and lockouts per day, the last 30 days. */
+  daily: readonly DayPoint[];
 };
 
 /** `P/admin`: what needs attention now. */
@@ -36,6 +40,8 @@ export function OverviewPage(props: OverviewPageProps) {
             : <><strong>{props.pendingRequests}</strong><a href={`${prefix}/admin/requests?status=pending&type=all`}>pending requests</a></>}
         </div>
       </section>
+      <h2>Requests and lockouts per day</h2>
+      <DailyChart points={props.daily} showRequests={props.pendingRequests !== null} />
       <h2>Backup codes</h2>
       <BackupCodeStatCards stats={props.stats} lowThreshold={props.lowThreshold} />
       <p class="aside"><a href={`${prefix}/admin/backup-codes`}>Backup-code holders →</a></p>

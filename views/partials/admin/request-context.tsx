@@ -7,6 +7,7 @@
 import { ScrollBox } from '../../components/scroll-box.js';
 import type { RecentAuditEvent } from '../../../db/queries/assistance.js';
 import { eventWords } from '../../../gateway/audit/event-words.js';
+import { deviceName } from '../../../gateway/core/device-name.js';
 import { formatWhen, When } from './labels.js';
 
 type Json = Record<string, unknown>;
@@ -94,13 +95,20 @@ export function RequestContext(props: { context: Json; flags: readonly string[];
             ['City / region / country', [ctx.city, ctx.region, ctx.country].map(text).join(' / ')],
             ['Network', ctx.asn ? `AS${text(ctx.asn)} ${ctx.org ? text(ctx.org) : ''} (${text(ctx.networkPrefix)})` : 'unknown'],
             ['Anonymising network', anonymous ? Object.entries(anonymous).filter(([, v]) => v === true).map(([k]) => k).join(', ') || 'no' : 'not checked'],
-            ['Browser', text(ctx.userAgent)],
             ['IP seen in a past sign-in', yesNo(ctx.ipSeenBefore)],
             ['Network seen before', seen(ctx.networkSeenBefore, ctx.asn)],
             ['Country seen before', seen(ctx.countrySeenBefore, ctx.country)],
             ['Recent sign-in locations', list(ctx.recentLocations)],
             ['Recent sign-in networks', list(ctx.recentNetworks)],
           ]} />
+          <tr>
+            <th scope="row">Browser</th>
+            <td>
+              {typeof ctx.userAgent === 'string' && ctx.userAgent
+                ? <>{deviceName(ctx.userAgent)}<details><summary>As sent</summary><span class="code">{ctx.userAgent}</span></details></>
+                : 'unknown'}
+            </td>
+          </tr>
           {others.map(([key, value]) => <tr><th scope="row">{key}</th><td>{text(value)}</td></tr>)}
         </tbody>
       </table>

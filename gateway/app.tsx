@@ -152,7 +152,6 @@ export function createApp(deps: AppDeps) {
     referrerPolicy: 'same-origin',
     xFrameOptions: 'DENY',
   }));
-  gateway.use('*', pageLanguage({ defaultTimeZone: config.server.time_zone }));
   gateway.use('*', async function noStore(c, next) {
     await next();
     // Auth pages must never be cached (SECURITY S8); static assets set their own policy.
@@ -177,6 +176,9 @@ export function createApp(deps: AppDeps) {
   }
   gateway.route('/', verifyRoutes(routeDeps));
   gateway.route('/', jwksRoutes(routeDeps));
+  // The page language (cookie, Accept-Language) for every page from here on; forward-auth above,
+  // on every app request, renders no page and skips the work.
+  gateway.use('*', pageLanguage({ defaultTimeZone: config.server.time_zone }));
   // After forward-auth: bodyLimit reads c.req.raw.body, which builds a full web Request even for a
   // GET (half of P/verify's CPU in the bench); the GET-only routes above take no body anyway.
   gateway.use('*', bodyLimit({ maxSize: config.server.body_limit, onError: (c) => c.text('Request body too large', 413) }));

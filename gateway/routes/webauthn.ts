@@ -1,3 +1,4 @@
+import { translatable } from '../i18n/i18n.js';
 import { Hono, type Context } from 'hono';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { writeAudit } from '../audit/write.js';
@@ -22,7 +23,7 @@ type ErrorStatus = 400 | 401 | 403 | 409 | 429;
 type Gate = SessionView | Response;
 /** A ceremony's end inside its transaction: the stepped-up session (if any), or why it failed. */
 type Completed = { ok: true; fresh: { cookieValue: string; expiresAt: Date } | null; codesIssued?: boolean } | { ok: false; reason: string; detail?: string };
-const VERIFY_FAILED = 'That security key could not be verified. Try again.';
+const VERIFY_FAILED = translatable('That security key could not be verified. Try again.');
 
 /**
  * The WebAuthn ceremonies as JSON endpoints for views/static/webauthn-ui.js: enrolment
@@ -36,7 +37,8 @@ export function webauthnRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
   const { requireSecondFactor } = createGuards(deps);
 
-  const refuse = (c: Context<AppEnv>, status: ErrorStatus, code: string, message: string) => c.json({ error: { code, message } }, status);
+  // The message is shown by webauthn-ui.js in the page: in the reader's language.
+  const refuse = (c: Context<AppEnv>, status: ErrorStatus, code: string, message: string) => c.json({ error: { code, message: c.get('t')(message) } }, status);
   const ceremony = (c: Context<AppEnv>, session: SessionView): CeremonyInput => {
     const { policy } = deps.policies.current();
     return {
@@ -55,7 +57,7 @@ export function webauthnRoutes(deps: RouteDeps) {
   const mayEnrol = requireSecondFactor({ fresh: true, enrolment: true, answer: 'json' });
   function enrolmentGate(c: Context<AppEnv>): Gate {
     const session = c.var.signedIn;
-    if (!webauthnAllowed(session)) return refuse(c, 403, 'factor_disabled', 'Security keys are not enabled for your account.');
+    if (!webauthnAllowed(session)) return refuse(c, 403, 'factor_disabled', translatable('Security keys are not enabled for your account.'));
     return session;
   }
 
@@ -92,7 +94,7 @@ export function webauthnRoutes(deps: RouteDeps) {
     if (!outcome.ok) {
       c.get('log').info({ event: 'webauthn.enrol_failed', reason: outcome.reason, detail: outcome.detail }, 'security key enrolment refused');
       return outcome.reason === 'credential_exists'
-        ? refuse(c, 409, 'credential_exists', 'This security key is already registered. Use another key.')
+        ? refuse(c, 409, 'credential_exists', translatable('This security key is already registered. Use another key.'))
         : refuse(c, 400, 'webauthn_failed', VERIFY_FAILED);
     }
     if (outcome.fresh) await finishStepUp(deps, c, session.user.id, outcome.fresh);
@@ -107,9 +109,9 @@ export function webauthnRoutes(deps: RouteDeps) {
    */
   function challengeGate(c: Context<AppEnv>): Gate {
     const session = c.get('session');
-    if (!session) return refuse(c, 401, 'unauthenticated', 'Sign in first.');
-    if (session.restricted) return refuse(c, 403, 'enrolment_required', 'Set up a new second factor first.');
-    if (!webauthnAllowed(session)) return refuse(c, 403, 'factor_disabled', 'Security keys are not enabled for your account.');
+    if (!session) return refuse(c, 401, 'unauthenticated', translatable('Sign in first.'));
+    if (session.restricted) return refuse(c, 403, 'enrolment_required', translatable('Set up a new second factor first.'));
+    if (!webauthnAllowed(session)) return refuse(c, 403, 'factor_disabled', translatable('Security keys are not enabled for your account.'));
     return session;
   }
 
@@ -117,7 +119,7 @@ export function webauthnRoutes(deps: RouteDeps) {
     const session = challengeGate(c);
     if (session instanceof Response) return session;
     const outcome = await createAuthenticationOptions(db, clock, ceremony(c, session));
-    if (!outcome.ok) return refuse(c, 400, 'no_security_key', 'There is no security key on your account.');
+    if (!outcome.ok) return refuse(c, 400, 'no_security_key', translatable('There is no security key on your account.'));
     return c.json(outcome.options);
   });
 
@@ -135,7 +137,7 @@ export function webauthnRoutes(deps: RouteDeps) {
       },
     });
     if (!outcome.ok) {
-      if (outcome.reason === 'blocked') return refuse(c, 429, 'too_many_attempts', 'Too many failed attempts. Ask for assistance to get back in.');
+      if (outcome.reason === 'blocked') return refuse(c, 429, 'too_many_attempts', translatable('Too many failed attempts. Ask for assistance to get back in.'));
       return refuse(c, 400, 'webauthn_failed', VERIFY_FAILED);
     }
     return c.json({ ok: true, redirect: deps.safeRedirect(stringField(body.rd), c.req.header('host'), '/') });

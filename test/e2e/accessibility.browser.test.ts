@@ -3,7 +3,7 @@
 // tables scroll in their own box). CONTRACT §8.4, issue 29 items 3, 4 and 7.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { startPageTour, type PageTour } from '../support/page-tour.js';
@@ -38,6 +38,13 @@ async function contextFor(as: keyof PageTour['cookies'], mode: (typeof MODES)[nu
   return context;
 }
 
+/** axe-core's WCAG 2.1 A and AA violations on the page as it stands, one line each. */
+async function axeViolations(page: Page, name: string): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate((tags) => (window as unknown as { axe: { run(o: unknown): Promise<unknown> } }).axe.run({ runOnly: { type: 'tag', values: tags } }), WCAG_21_AA) as AxeResult;
+  return result.violations.map((v) => `${name}: ${v.id} (${v.impact}) ${v.help} → ${v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(' ')}`);
+}
+
 describe.skipIf(!hasChromium)('every page, accessible and phone-sized', () => {
   for (const mode of MODES) {
     it(`has no WCAG 2.1 AA violation at ${mode.width} px, ${mode.colorScheme}`, async () => {
@@ -49,9 +56,7 @@ describe.skipIf(!hasChromium)('every page, accessible and phone-sized', () => {
           for (const tourPage of tour.pages.filter((p) => p.as === as)) {
             const res = await page.goto(`${tour.gw.url}${tourPage.path}`);
             expect(res?.status(), tourPage.name).toBeLessThan(tourPage.name === 'not-found' || tourPage.name === 'link-expired' ? 500 : 400);
-            await page.evaluate(AXE_SOURCE);
-            const result = await page.evaluate((tags) => (window as unknown as { axe: { run(o: unknown): Promise<unknown> } }).axe.run({ runOnly: { type: 'tag', values: tags } }), WCAG_21_AA) as AxeResult;
-            for (const v of result.violations) found.push(`${tourPage.name}: ${v.id} (${v.impact}) ${v.help} → ${v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(' ')}`);
+            found.push(...await axeViolations(page, tourPage.name));
           }
         } finally {
           await context.close();
@@ -60,6 +65,30 @@ describe.skipIf(!hasChromium)('every page, accessible and phone-sized', () => {
       expect(found).toEqual([]);
     }, 240_000);
   }
+
+  it('the pages a form answers with (an error tied to its fields, a help request received) pass too', async () => {
+    const found: string[] = [];
+    for (const mode of [MODES[0], MODES[3]]) {
+      const context = await contextFor('anonymous', mode);
+      try {
+        const page = await context.newPage();
+        await page.goto(`${tour.gw.url}/.recourse/login`);
+        await page.fill('#email', 'ada@example.com');
+        await page.fill('#password', 'not the password');
+        await Promise.all([page.waitForLoadState('load'), page.click('form[action="/.recourse/login"] button[type=submit]')]);
+        expect(await page.locator('#email').getAttribute('aria-invalid')).toBe('true');
+        found.push(...await axeViolations(page, `sign-in error ${mode.width} ${mode.colorScheme}`));
+        await page.goto(`${tour.gw.url}/.recourse/assist`);
+        await page.fill('#email', 'ada@example.com');
+        await Promise.all([page.waitForURL(() => true), page.click('form[action="/.recourse/assist"] button[type=submit]')]);
+        expect(await page.locator('h1').innerText()).toBe('Request received');
+        found.push(...await axeViolations(page, `help request received ${mode.width} ${mode.colorScheme}`));
+      } finally {
+        await context.close();
+      }
+    }
+    expect(found).toEqual([]);
+  }, 60_000);
 
   it('follows prefers-color-scheme: dark pages are dark, light pages light', async () => {
     const background = async (colorScheme: 'light' | 'dark') => {

@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { users } from '../../db/schema/index.js';
+import { outbox, users } from '../../db/schema/index.js';
+import { deliveredEmails } from '../support/mailbox.js';
+import { stepUpClient } from '../support/step-up.js';
 import { TestClient } from '../support/client.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
@@ -63,6 +65,32 @@ describe('page language (CONTRACT §8.4)', () => {
     const html = await res.text();
     expect(html).toContain('<html lang="es">');
     expect(html).toContain('Acceso denegado');
+  });
+
+  it('JSON messages the security-key script shows are in the reader language', async () => {
+    const client = new TestClient(gw.url, { 'accept-language': 'de' });
+    await client.page(`${P}/login`);
+    const res = await client.request(`${P}/2fa/webauthn/options`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', origin: gw.url, 'x-csrf-token': client.csrf }, body: '{}',
+    });
+    expect(res.status).toBe(401);
+    expect((await res.json()).error).toEqual({ code: 'unauthenticated', message: 'Melden Sie sich zuerst an.' });
+  });
+
+  it("an email an administrator's action sends is in the language the user signed in with, not the administrator's", async () => {
+    const marta = await gw.addUser({ email: 'marta@example.com', password: 'correct horse battery', name: 'Marta' });
+    await gw.addUser({ email: 'boss@example.com', password: 'correct horse battery', name: 'Boss', role: 'super_admin' });
+    const user = new TestClient(gw.url, { 'accept-language': 'es-ES' });
+    await user.page(`${P}/login`);
+    await user.postForm(`${P}/login`, { email: 'marta@example.com', password: 'correct horse battery', rd: '/' });
+    const admin = new TestClient(gw.url, { 'accept-language': 'en' });
+    await admin.signIn('boss@example.com', 'correct horse battery');
+    await stepUpClient(gw, admin);
+    await admin.page(`${P}/admin/users/${marta}`);
+    expect((await admin.postForm(`${P}/admin/users/${marta}/end-sessions`, {})).status).toBe(303);
+    const [notice] = await deliveredEmails(gw, eq(outbox.userId, marta));
+    expect(notice!.subject).toBe('Recourse: se ha cerrado su sesión en todas partes');
+    expect(notice!.text).toContain('Hola, Marta:');
   });
 
   it('a failed sign-in is answered in the page language', async () => {

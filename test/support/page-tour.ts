@@ -4,10 +4,11 @@
  * who sees it. The accessibility and phone-layout sweeps (test/e2e/) and the screenshots walk it.
  */
 import { eq } from 'drizzle-orm';
-import { assistanceRequests } from '../../db/schema/index.js';
+import { assistanceRequests, outbox } from '../../db/schema/index.js';
 import { FixedClock } from '../../gateway/core/clock.js';
 import { seedTotp } from '../http/totp-support.js';
 import { TestClient } from './client.js';
+import { deliveredEmails } from './mailbox.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 import { stepUpClient } from './step-up.js';
 import { openTestStorage } from './storage.js';
@@ -66,6 +67,11 @@ export async function startPageTour(): Promise<PageTour> {
     const admin = new TestClient(gw.url);
     await admin.signIn('admin@example.com', TOUR_PASSWORD);
     await stepUpClient(gw, admin);
+    // An invitation: its link opens the page where a new user chooses a password.
+    await admin.page(`${P}/admin/users/new`);
+    await admin.postForm(`${P}/admin/users`, { email: 'new@example.com', name: 'New Person', role: 'user', type: 'user' });
+    const [invitation] = await deliveredEmails(gw, eq(outbox.recipient, 'new@example.com'));
+    const invitationToken = /token=([A-Za-z0-9_-]+)/.exec(invitation!.text)![1]!;
     const [request] = await storage.db.select({ reference: assistanceRequests.reference }).from(assistanceRequests).where(eq(assistanceRequests.submittedEmail, 'ada@example.com'));
 
     const pages: TourPage[] = [
@@ -74,6 +80,7 @@ export async function startPageTour(): Promise<PageTour> {
       { name: 'recovery-code-without-password', path: `${P}/2fa/recovery-code`, as: 'anonymous' },
       { name: 'password-forgot', path: `${P}/password/forgot`, as: 'anonymous' },
       { name: 'link-expired', path: `${P}/password/reset?token=expired`, as: 'anonymous' },
+      { name: 'set-password', path: `${P}/password/reset?token=${invitationToken}`, as: 'anonymous' },
       { name: 'not-found', path: `${P}/nothing-here`, as: 'anonymous' },
       { name: 'challenge', path: `${P}/2fa`, as: 'password_only' },
       { name: 'backup-code', path: `${P}/2fa/backup-code`, as: 'password_only' },
@@ -85,6 +92,7 @@ export async function startPageTour(): Promise<PageTour> {
       { name: 'admin-overview', path: `${P}/admin`, as: 'admin' },
       { name: 'admin-requests', path: `${P}/admin/requests`, as: 'admin' },
       { name: 'admin-request', path: `${P}/admin/requests/${request!.reference}`, as: 'admin' },
+      { name: 'admin-request-cancel', path: `${P}/admin/requests/${request!.reference}/confirm/cancel`, as: 'admin' },
       { name: 'admin-users', path: `${P}/admin/users`, as: 'admin' },
       { name: 'admin-user', path: `${P}/admin/users/${ada}`, as: 'admin' },
       { name: 'admin-user-new', path: `${P}/admin/users/new`, as: 'admin' },

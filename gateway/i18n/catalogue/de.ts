@@ -303,6 +303,13 @@ export const de: Catalogue = {
   "An administrator changed the sign-in settings of your account.": "Die Administration hat die Anmeldeeinstellungen Ihres Kontos geändert.",
   "This happened on {{when}}.": "Das geschah am {{when}}.",
   "If you did not ask your administrator for this, contact them at once through a channel you trust (not by replying to this email).": "Wenn Sie Ihre Administration nicht darum gebeten haben, wenden Sie sich sofort über einen vertrauenswürdigen Kanal an sie (nicht durch Antworten auf diese E-Mail).",
+  "That security key could not be verified. Try again.": "Dieser Sicherheitsschlüssel konnte nicht überprüft werden. Versuchen Sie es erneut.",
+  "Security keys are not enabled for your account.": "Sicherheitsschlüssel sind für Ihr Konto nicht eingeschaltet.",
+  "This security key is already registered. Use another key.": "Dieser Sicherheitsschlüssel ist bereits registriert. Verwenden Sie einen anderen Schlüssel.",
+  "Sign in first.": "Melden Sie sich zuerst an.",
+  "Set up a new second factor first.": "Richten Sie zuerst einen neuen zweiten Faktor ein.",
+  "There is no security key on your account.": "Ihr Konto hat keinen Sicherheitsschlüssel.",
+  "Too many failed attempts. Ask for assistance to get back in.": "Zu viele Fehlversuche. Bitten Sie um Hilfe, um wieder hineinzukommen.",
   // issue 29 item 1-2 (flows)
   "An administrator reads your request, usually within {{wait}}.": "Eine Administratorin oder ein Administrator liest Ihre Anfrage, meist innerhalb von {{wait}}.",
   "Asks for your second factor again if you last gave it more than 10 minutes ago.": "Fragt erneut nach Ihrem zweiten Faktor, wenn Sie ihn vor mehr als 10 Minuten zuletzt angegeben haben.",

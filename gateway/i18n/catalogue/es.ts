@@ -311,6 +311,13 @@ export const es: Catalogue = {
   "An administrator changed the sign-in settings of your account.": "Un administrador ha cambiado la configuración de inicio de sesión de su cuenta.",
   "This happened on {{when}}.": "Esto ocurrió el {{when}}.",
   "If you did not ask your administrator for this, contact them at once through a channel you trust (not by replying to this email).": "Si no se lo pidió a su administrador, póngase en contacto con él de inmediato por un canal de confianza (no respondiendo a este correo).",
+  "That security key could not be verified. Try again.": "No se pudo verificar esa llave de seguridad. Vuelva a intentarlo.",
+  "Security keys are not enabled for your account.": "Las llaves de seguridad no están activadas para su cuenta.",
+  "This security key is already registered. Use another key.": "Esta llave de seguridad ya está registrada. Use otra llave.",
+  "Sign in first.": "Inicie sesión primero.",
+  "Set up a new second factor first.": "Configure primero un nuevo segundo factor.",
+  "There is no security key on your account.": "Su cuenta no tiene ninguna llave de seguridad.",
+  "Too many failed attempts. Ask for assistance to get back in.": "Demasiados intentos fallidos. Pida ayuda para recuperar el acceso.",
   // issue 29 item 1-2 (flows)
   "An administrator reads your request, usually within {{wait}}.": "Un administrador lee su solicitud, normalmente en {{wait}}.",
   "Asks for your second factor again if you last gave it more than 10 minutes ago.": "Vuelve a pedir su segundo factor si lo indicó hace más de 10 minutos.",

@@ -311,6 +311,13 @@ export const fr: Catalogue = {
   "An administrator changed the sign-in settings of your account.": "Un administrateur a modifié les paramètres de connexion de votre compte.",
   "This happened on {{when}}.": "Cela s'est produit le {{when}}.",
   "If you did not ask your administrator for this, contact them at once through a channel you trust (not by replying to this email).": "Si vous n'avez pas demandé cela à votre administrateur, contactez-le immédiatement par un canal de confiance (pas en répondant à cet e-mail).",
+  "That security key could not be verified. Try again.": "Cette clé de sécurité n'a pas pu être vérifiée. Réessayez.",
+  "Security keys are not enabled for your account.": "Les clés de sécurité ne sont pas activées pour votre compte.",
+  "This security key is already registered. Use another key.": "Cette clé de sécurité est déjà enregistrée. Utilisez une autre clé.",
+  "Sign in first.": "Connectez-vous d'abord.",
+  "Set up a new second factor first.": "Configurez d'abord un nouveau second facteur.",
+  "There is no security key on your account.": "Votre compte n'a aucune clé de sécurité.",
+  "Too many failed attempts. Ask for assistance to get back in.": "Trop de tentatives échouées. Demandez de l'aide pour retrouver l'accès.",
   // issue 29 item 1-2 (flows)
   "An administrator reads your request, usually within {{wait}}.": "Un administrateur lit votre demande, en général sous {{wait}}.",
   "Asks for your second factor again if you last gave it more than 10 minutes ago.": "Redemande votre second facteur si vous l'avez donné il y a plus de 10 minutes.",

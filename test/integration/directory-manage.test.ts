@@ -33,7 +33,7 @@ describe.skipIf(!hasSlapd)('managing directory users on the dashboard', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-dir-manage-'));
     slapd = await startSlapd();
     fixture = await startProxiedTestGateway({
-      policy: { access: { default: 'one_factor' }, rate_limits: { login: { max_retries: 1000 } } },
+      policy: { access: { default: 'one_factor' }, rate_limits: { login: { max_retries: 1000, per_ip_max_retries: 1000, per_account_max_retries: 1000 } } },
       config: directoryConfig(slapd, dir, { role_groups: { admin: ['admins'] } }),
     });
     await gw().running.directoryRefresh!.refreshNow();

@@ -39,7 +39,7 @@ describe.skipIf(!hasSlapd)('sign-in through an OpenLDAP directory', () => {
             { paths: ['/reports/**'], policy: 'deny' },
           ],
         },
-        rate_limits: { login: { max_retries: 1000 } },
+        rate_limits: { login: { max_retries: 1000, per_ip_max_retries: 1000, per_account_max_retries: 1000 } },
       },
       config: directoryConfig(slapd, dir, {
         role_groups: { admin: ['admins'] },

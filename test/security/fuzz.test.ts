@@ -207,7 +207,7 @@ describe('malformed input to every route', () => {
     install = await writeInstallFrom({ session: { secret: SECRET }, storage: { database_url: databaseUrl }, server: { body_limit: BODY_LIMIT } });
     // Failed sign-ins are part of the noise; a ban of 127.0.0.1 would only hide the routes behind it.
     fs.writeFileSync(`${install.dir}/policies/access.yaml`, JSON.stringify({
-      access: { default: 'one_factor' }, factors: { email_otp: { enabled: true } }, rate_limits: { login: { max_retries: 1_000_000 } },
+      access: { default: 'one_factor' }, factors: { email_otp: { enabled: true } }, rate_limits: { login: { max_retries: 1_000_000, per_ip_max_retries: 1_000_000, per_account_max_retries: 1_000_000 } },
     }));
     serve = await startServe(install, { env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${CHILD_HEAP_MB} ${CHILD_YOUNG_GENERATION.join(' ')}`.trim() } });
     const added = await runCli(['user', 'add', '--email', 'fuzz@example.com', '--password-stdin', '--config', install.configFile], { input: PASSWORD });

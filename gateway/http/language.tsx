@@ -3,6 +3,7 @@ import { parse as parseCookies } from 'hono/utils/cookie';
 import { isValidElement } from 'hono/jsx';
 import { PageLanguageContext, type PageLanguage } from '../../views/i18n.js';
 import { translatorFor } from '../i18n/i18n.js';
+import { languageSwitcherReturn } from '../i18n/switcher-return.js';
 import { chooseLanguage } from '../i18n/negotiate.js';
 import { validTimeZone } from '../i18n/time-zone.js';
 import type { AppEnv } from './env.js';
@@ -28,7 +29,7 @@ export function pageLanguageFromHeaders(headers: { cookie?: string | undefined; 
     language,
     timeZone: reported ? validTimeZone(reported) : defaultTimeZone,
     t: translatorFor(language),
-    here: headers.here,
+    here: languageSwitcherReturn(headers.here),
   };
 }
 

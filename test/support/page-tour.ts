@@ -6,6 +6,8 @@
 import { eq } from 'drizzle-orm';
 import { assistanceRequests, outbox } from '../../db/schema/index.js';
 import { FixedClock } from '../../gateway/core/clock.js';
+import { generateBackupCodeSet } from '../../gateway/factors/backup-codes.js';
+import { fireReenrollmentTrigger } from '../../gateway/recovery/reenrollment.js';
 import { seedTotp } from '../http/totp-support.js';
 import { TestClient } from './client.js';
 import { deliveredEmails } from './mailbox.js';
@@ -43,11 +45,17 @@ export async function startPageTour(): Promise<PageTour> {
       factors: { email_otp: { enabled: true, roles: ['*'] } },
       recovery: { self_service_password_reset: true },
       rate_limits: { assistance: { per_ip: '100/1h', per_email: '100/1h' }, login: { max_retries: 100, find_time: '2m', ban_time: '5m' } },
+      // Ada owes a new set of backup codes within a week: the re-enrolment page has something to show.
+      reenrollment: [{ on: 'backup_code_used', require: 'regenerate_backup_codes', within: '7d' }],
     },
   });
   try {
     const ada = await gw.addUser({ email: 'ada@example.com', password: TOUR_PASSWORD, name: 'Ada Lovelace', type: 'employee' });
     await seedTotp(storage, ada, clock);
+    const policyDeps = { policies: gw.running.policies, config: gw.config, clock };
+    await storage.db.transaction((tx) => fireReenrollmentTrigger(tx, policyDeps, { userId: ada, trigger: 'backup_code_used', role: 'user', type: 'employee', now: clock.now() }));
+    // A set waiting to be shown: the first visit of the backup-codes page shows the codes once.
+    await storage.db.transaction((tx) => generateBackupCodeSet(tx, policyDeps, ada, 'system', null));
     await gw.addUser({ email: 'admin@example.com', password: TOUR_PASSWORD, name: 'Grace Admin', role: 'super_admin', type: 'employee' });
     for (const [email, type, message] of [
       ['ada@example.com', 'lost_2fa', 'New phone, the authenticator app did not move over.'],
@@ -89,6 +97,7 @@ export async function startPageTour(): Promise<PageTour> {
       { name: 'account', path: `${P}/account`, as: 'user' },
       { name: 'enroll', path: `${P}/enroll`, as: 'user' },
       { name: 'backup-codes', path: `${P}/backup-codes`, as: 'user' },
+      { name: 'reenroll', path: `${P}/reenroll`, as: 'user' },
       { name: 'admin-overview', path: `${P}/admin`, as: 'admin' },
       { name: 'admin-requests', path: `${P}/admin/requests`, as: 'admin' },
       { name: 'admin-request', path: `${P}/admin/requests/${request!.reference}`, as: 'admin' },

@@ -2,6 +2,7 @@
  * The admin backup-code statistics: the headline numbers and the list of users holding codes.
  * `BackupCodeHoldersTable` is also the htmx fragment `P/admin/backup-codes/table` swaps in.
  */
+import { ScrollBox } from '../components/scroll-box.js';
 
 export interface BackupCodeStatsNumbers {
   usersWithCodes: number;
@@ -72,7 +73,7 @@ export function BackupCodeHoldersTable(props: BackupCodeHoldersTableProps) {
       {props.holders.length === 0 ? (
         <p class="aside">{page > 1 ? 'No more users on this page.' : 'Nobody holds backup codes yet.'}</p>
       ) : (
-        <table>
+        <ScrollBox label="Users with codes"><table>
           <thead>
             <tr><th>Name</th><th>Email</th><th>Role</th><th>Codes left</th><th>Last used</th></tr>
           </thead>
@@ -90,7 +91,7 @@ export function BackupCodeHoldersTable(props: BackupCodeHoldersTableProps) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></ScrollBox>
       )}
       <p class="aside">
         {page > 1 ? <a href={pageHref(prefix, page - 1)}>← Previous</a> : null}

@@ -10,7 +10,7 @@ import type { RouteDeps } from './deps.js';
 import { createGuards } from './guards/index.js';
 
 // Keys the schema turns into milliseconds; shown again as written (`10m`), not as numbers.
-const DURATION_KEYS: ReadonlySet<string> = new Set(['ttl', 'find_time', 'ban_time', 'window', 'stale_after']);
+const DURATION_KEYS: ReadonlySet<string> = new Set(['ttl', 'find_time', 'ban_time', 'window', 'stale_after', 'usual_response']);
 
 /** The parsed policy as an administrator would write it: durations `10m`, rates `5/1h`, deadlines `immediate`. */
 export function policyAsYaml(policy: Policy): string {

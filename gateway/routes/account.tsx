@@ -5,7 +5,7 @@ import { ObligationsNotice } from '../../views/components/obligations-notice.js'
 import { openObligations, withState } from '../recovery/reenrollment.js';
 import { writeAudit } from '../audit/write.js';
 import { accountFactors } from '../factors/summary.js';
-import { deviceName } from '../core/device-name.js';
+import { deviceName, type DeviceWords } from '../core/device-name.js';
 import { sha256Hex } from '../security/hash.js';
 import { clearSessionCookie } from '../http/cookies.js';
 import type { AppEnv } from '../http/env.js';
@@ -45,16 +45,17 @@ export function accountRoutes(deps: RouteDeps) {
     // A sign-in that stopped at the password, while the account holds a second factor, never
     // finished: it is no place the user is signed in, so it is not listed (this one always is).
     // It is still worth a word: whoever started it knew the password.
+    const words: DeviceWords = (key, values) => c.var.t(key, values ?? {});
     const holdsSecondFactor = factors.totpConfirmedAt !== null || factors.keys.length > 0;
     const live = (await listUserSessions(deps.db, user.id))
       .filter((s) => s.expiresAt.getTime() > nowMs && nowMs - s.lastSeenAt.getTime() <= config.session.idle_timeout)
       .sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
     const finished = (s: (typeof live)[number]) => s.idHash === session.idHash || s.authLevel >= 2 || !holdsSecondFactor;
-    const unfinished = live.filter((s) => !finished(s)).map((s) => ({ device: deviceName(s.userAgent), ip: s.ip, at: s.createdAt }));
+    const unfinished = live.filter((s) => !finished(s)).map((s) => ({ device: deviceName(s.userAgent, words), ip: s.ip, at: s.createdAt }));
     const sessions: AccountSessionView[] = live.filter(finished)
       .map((s) => ({
         handle: sessionHandle(s.idHash), current: s.idHash === session.idHash, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt,
-        ip: s.ip, device: deviceName(s.userAgent), userAgent: s.userAgent,
+        ip: s.ip, device: deviceName(s.userAgent, words), userAgent: s.userAgent,
       }));
     return c.html(
       <AccountPage

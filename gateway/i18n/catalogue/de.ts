@@ -148,6 +148,8 @@ export const de: Catalogue = {
   "Replace authenticator app": "Authenticator-App ersetzen",
   "Set up authenticator app": "Authenticator-App einrichten",
   "Where you're signed in": "Wo Sie angemeldet sind",
+  "{{app}} on {{system}}": "{{app}} auf {{system}}",
+  "A browser on {{system}}": "Ein Browser auf {{system}}",
   "Unknown browser": "Unbekannter Browser",
   "This browser": "Dieser Browser",
   "unknown": "unbekannt",

@@ -151,6 +151,8 @@ export const es: Catalogue = {
   "Replace authenticator app": "Sustituir la aplicación de autenticación",
   "Set up authenticator app": "Configurar la aplicación de autenticación",
   "Where you're signed in": "Dónde ha iniciado sesión",
+  "{{app}} on {{system}}": "{{app}} en {{system}}",
+  "A browser on {{system}}": "Un navegador en {{system}}",
   "Unknown browser": "Navegador desconocido",
   "This browser": "Este navegador",
   "unknown": "desconocida",

@@ -151,6 +151,8 @@ export const fr: Catalogue = {
   "Replace authenticator app": "Remplacer l'application d'authentification",
   "Set up authenticator app": "Configurer une application d'authentification",
   "Where you're signed in": "Où vous êtes connecté",
+  "{{app}} on {{system}}": "{{app}} sur {{system}}",
+  "A browser on {{system}}": "Un navigateur sur {{system}}",
   "Unknown browser": "Navigateur inconnu",
   "This browser": "Ce navigateur",
   "unknown": "inconnue",

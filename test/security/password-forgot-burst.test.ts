@@ -9,15 +9,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditLog, outbox } from '../../db/schema/index.js';
 import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
-import { VICTIM } from '../support/race.js';
 import { usingPostgres } from '../support/storage.js';
 
 const P = '/.recourse';
 const PER_IP = 6;
 const PER_EMAIL = 3;
 const ATTEMPTS = 40;
-// Counts in Redis outlive a run: this run's addresses are its own, from a trusted X-Forwarded-For.
+// Counts in Redis outlive a run: this run's addresses (from a trusted X-Forwarded-For) and email are its own.
 const run = randomBytes(4).toString('hex');
+const VICTIM = { email: `victim-${run}@example.com`, password: 'correct horse battery' };
 const address = (i: number) => `2001:db8:${run.slice(0, 4)}:${run.slice(4)}::${(i + 1).toString(16)}`;
 let fixture: ProxiedTestGateway;
 let userId = '';

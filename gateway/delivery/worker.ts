@@ -3,6 +3,7 @@ import type { Database } from '../../db/client.js';
 import { claimDueMessages, markAttemptFailed, markSent, setRequestDelivery, type OutboxRow } from '../../db/queries/outbox.js';
 import { writeAudit } from '../audit/write.js';
 import type { Clock } from '../core/clock.js';
+import { startPokedLoop, type PokedLoop } from '../core/poked-loop.js';
 import type { EmailTransport, SendResult, SmsTransport } from './message.js';
 import { openMessageBody, outboxBodyKey, type MessageBody } from './sealed-body.js';
 
@@ -25,6 +26,8 @@ const BASE_BACKOFF_MS = 5_000;
 const MAX_BACKOFF_MS = 600_000;
 // About three days of retries at the cap; after that the message is marked failed for good.
 const MAX_ATTEMPTS = 450;
+// Messages claimed per round; a full batch means more may be due at once.
+const BATCH = 20;
 
 export function backoffMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
@@ -34,9 +37,6 @@ export function backoffMs(attempts: number): number {
 export function startDeliveryWorker(options: DeliveryWorkerOptions) {
   const { db, clock, logger } = options;
   const leaseMs = options.leaseMs ?? 60_000;
-  let running: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
 
   const bodyKey = outboxBodyKey(options.serverSecret);
 
@@ -79,40 +79,22 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions) {
     logger.warn({ event: 'delivery.failed', id: row.id, kind: row.kind, attempt: row.attempts, permanent, error: result.error }, 'message not delivered');
   }
 
-  async function drain(): Promise<void> {
-    do {
-      again = false;
-      const rows = await claimDueMessages(db, clock.now(), leaseMs, 20);
+  const loop: PokedLoop = startPokedLoop({
+    pollMs: options.pollMs ?? 1_000,
+    onError: (error) => logger.warn({ err: String(error) }, 'delivery worker could not read the outbox; will retry'),
+    async round() {
+      const rows = await claimDueMessages(db, clock.now(), leaseMs, BATCH);
       for (const row of rows) {
-        if (stopped) return;
+        if (loop.stopped) return false;
         await deliver(row).catch((error) => logger.error({ err: String(error), id: row.id }, 'delivery attempt crashed'));
       }
-      if (rows.length === 20) again = true;
-    } while (again && !stopped);
-  }
-
-  function poke(): Promise<void> {
-    if (stopped) return Promise.resolve();
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = drain()
-      .catch((error) => logger.warn({ err: String(error) }, 'delivery worker could not read the outbox; will retry'))
-      .finally(() => { running = null; });
-    return running;
-  }
-
-  const timer = setInterval(() => void poke(), options.pollMs ?? 1_000);
-  timer.unref();
+      return rows.length === BATCH;
+    },
+  });
   return {
     /** Look for due messages now (after a commit that enqueued one); resolves when this round is done. */
-    poke,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
+    poke: loop.poke,
+    stop: loop.stop,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { startPokedLoop, type PokedLoop } from '../core/poked-loop.js';
 import { oneLine } from '../delivery/templates/index.js';
 import { processNextAssistanceRequest, type IntakeDeps } from './assistance-intake.js';
 
@@ -17,14 +18,11 @@ export interface AssistanceWorkerOptions extends IntakeDeps {
  */
 export function startAssistanceWorker(options: AssistanceWorkerOptions) {
   const log = options.logger.child({ component: 'assistance' });
-  let running: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-
-  async function drain(): Promise<void> {
-    do {
-      again = false;
-      for (let intake = await processNextAssistanceRequest(options); intake !== 'none' && !stopped; intake = await processNextAssistanceRequest(options)) {
+  const loop: PokedLoop = startPokedLoop({
+    pollMs: options.pollMs ?? 5_000,
+    onError: (error) => log.warn({ err: String(error) }, 'assistance requests could not be processed; will retry'),
+    async round() {
+      for (let intake = await processNextAssistanceRequest(options); intake !== 'none' && !loop.stopped; intake = await processNextAssistanceRequest(options)) {
         if (intake === 'taken') continue;
         log.info({
           event: 'assistance.submitted', reference: intake.reference, matched: intake.userId !== null,
@@ -33,31 +31,13 @@ export function startAssistanceWorker(options: AssistanceWorkerOptions) {
         if (intake.notified.length === 0) log.warn({ event: 'assistance.unnotified', reference: intake.reference }, 'no administrator may be notified of assistance requests');
         else void options.delivery.poke().catch((error: unknown) => log.error({ err: oneLine(String(error)) }, 'delivery worker poke failed'));
       }
-    } while (again && !stopped);
-  }
-
-  function poke(): Promise<void> {
-    if (stopped) return Promise.resolve();
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = drain()
-      .catch((error: unknown) => log.warn({ err: String(error) }, 'assistance requests could not be processed; will retry'))
-      .finally(() => { running = null; });
-    return running;
-  }
-
-  const timer = setInterval(() => void poke(), options.pollMs ?? 5_000);
-  timer.unref();
+      return false;
+    },
+  });
   return {
     /** Process waiting requests now; resolves when none is left (tests wait on it). */
-    poke,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
+    poke: loop.poke,
+    stop: loop.stop,
   };
 }
 

@@ -214,14 +214,21 @@ export async function resetUserSecondFactor(deps: AdminActionDeps, who: ActingAd
   return { ok: true, userId: outcome.userId, reference: outcome.reference, removed: outcome.removed };
 }
 
+/**
+ * May this admin cancel requests at all, and are the reason and details acceptable? Cancel has
+ * reasons of its own; the action reasons stay accepted for API callers of §5.
+ */
+export async function checkCancel(tx: Executor, deps: AdminActionDeps, who: ActingAdmin, input: ActionFieldsInput): Promise<{ ok: true; fields: ActionFields } | ActionFailure> {
+  const { policy } = deps.policies.current();
+  const general = mayUse(who.actor, 'cancel_request', permissionRules(policy), who.credential, deps.clock.nowMs());
+  if (!general.ok) return { ok: false, reason: 'forbidden', refusal: general.refusal };
+  return checkFields(tx, [...policy.recovery.cancel_reasons, ...policy.recovery.reasons], input);
+}
+
 /** Cancel: rejects and closes the request; a code issued for it stops working. */
 export async function cancelRequest(deps: AdminActionDeps, who: ActingAdmin, reference: string, input: ActionFieldsInput): Promise<RequestCancelled | ActionFailure> {
   return deps.db.transaction(async (tx): Promise<RequestCancelled | ActionFailure> => {
-    const { policy } = deps.policies.current();
-    const general = mayUse(who.actor, 'cancel_request', permissionRules(policy), who.credential, deps.clock.nowMs());
-    if (!general.ok) return { ok: false, reason: 'forbidden', refusal: general.refusal };
-    // Cancel has reasons of its own; the action reasons stay accepted for API callers of §5.
-    const checked = await checkFields(tx, [...policy.recovery.cancel_reasons, ...policy.recovery.reasons], input);
+    const checked = await checkCancel(tx, deps, who, input);
     if (!checked.ok) return checked;
     const request = await lockRequest(tx, reference);
     if (!request) return { ok: false, reason: 'not_found' };

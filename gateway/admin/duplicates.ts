@@ -13,8 +13,8 @@ import { assistanceRequests } from '../../db/schema/index.js';
 import { writeAudit } from '../audit/write.js';
 import { describeLocation } from '../context/geoip.js';
 import { fieldDetails, type ActionFieldsInput } from './action-fields.js';
-import { checkFields, type ActingAdmin, type ActionFailure, type AdminActionDeps } from './actions.js';
-import { mayActOn, mayUse, permissionRules } from './permissions.js';
+import { checkCancel, type ActingAdmin, type ActionFailure, type AdminActionDeps } from './actions.js';
+import { mayActOn } from './permissions.js';
 
 export type DuplicatesCancelled = { ok: true; reference: string; cancelled: string[] };
 
@@ -27,10 +27,7 @@ async function lockOtherOpenRequests(tx: Executor, userId: string, exceptId: str
 
 export async function cancelDuplicates(deps: AdminActionDeps, who: ActingAdmin, reference: string, input: ActionFieldsInput): Promise<DuplicatesCancelled | ActionFailure> {
   return deps.db.transaction(async (tx): Promise<DuplicatesCancelled | ActionFailure> => {
-    const { policy } = deps.policies.current();
-    const general = mayUse(who.actor, 'cancel_request', permissionRules(policy), who.credential, deps.clock.nowMs());
-    if (!general.ok) return { ok: false, reason: 'forbidden', refusal: general.refusal };
-    const checked = await checkFields(tx, [...policy.recovery.cancel_reasons, ...policy.recovery.reasons], input);
+    const checked = await checkCancel(tx, deps, who, input);
     if (!checked.ok) return checked;
     const request = await lockRequest(tx, reference);
     if (!request) return { ok: false, reason: 'not_found' };

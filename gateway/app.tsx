@@ -28,7 +28,7 @@ import { createRedirectGuard } from './http/safe-redirect.js';
 import { readCookie } from './http/session-cookie.js';
 import type { AccessDecider } from './proxy/decide.js';
 import type { Forwarder } from './proxy/forward.js';
-import { createAppRouter } from './proxy/hosts.js';
+import type { AppRouter } from './proxy/hosts.js';
 import type { UpstreamIdentity } from './identity/upstream-identity.js';
 import { PasswordHashBusyError } from './security/password.js';
 import { healthRoutes } from './routes/health.js';
@@ -78,8 +78,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Serve GET P/metrics here (false when it has a listen address of its own). */
   metricsRoute?: Hono<AppEnv> | null;
-  /** Upstreams as wired by main (builtin:demo replaced by its real address). */
-  upstreams?: ReadonlyArray<{ name: string; host: string; upstream: string }>;
+  /** The app router over the upstreams as wired (builtin:demo replaced by its real address): one for forward-auth and the proxy. */
+  appFor: AppRouter;
 }
 
 /**
@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps) {
   const clientIp = createClientIpResolver(config.server.trust_proxy);
   const appHosts = config.apps.map((a) => a.host);
   const safeRedirect = createRedirectGuard(config.server.public_url, appHosts);
-  const appFor = createAppRouter(deps.upstreams ?? config.apps);
+  const appFor = deps.appFor;
   const https = config.server.public_url.startsWith('https://');
 
   const sessionCookie = config.session.cookie_name;

@@ -7,7 +7,6 @@ import { createClientIpResolver } from './http/client-ip.js';
 import { lingerAfterAnswer } from './http/linger.js';
 import { originFormTarget } from './http/origin-form.js';
 import { pathReadings, targetPath } from './policy/request-target.js';
-import { createAppRouter } from './proxy/hosts.js';
 import { createHttpAnswer } from './proxy/http-answer.js';
 import { createLiveSockets } from './proxy/live-sockets.js';
 import { createPassThrough, createTripHeaders } from './proxy/pass-through.js';
@@ -59,7 +58,7 @@ export function createListeners(deps: AppDeps, honoListener: NodeListener) {
   const { config, metrics } = deps;
   const judge: ProxyPipeline = createProxyPipeline({
     config,
-    appFor: createAppRouter(deps.upstreams ?? config.apps),
+    appFor: deps.appFor,
     access: deps.access,
     clock: deps.clock,
     isTrustedPeer: createClientIpResolver(config.server.trust_proxy).isTrusted,

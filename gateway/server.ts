@@ -22,6 +22,7 @@ import { pendingCount } from '../db/queries/outbox.js';
 import { countAuditEvent, createMetrics, type Metrics } from './metrics/registry.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { createForwarder } from './proxy/forward.js';
+import { createAppRouter } from './proxy/hosts.js';
 import { createLimits } from './ratelimit/create.js';
 import { createSessionManager } from './session/manager.js';
 import { createUpstreamIdentity, type UpstreamIdentity } from './identity/upstream-identity.js';
@@ -188,7 +189,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const identity = createUpstreamIdentity({ config, db: storage.db, clock });
     const appDeps: AppDeps = {
       identity, metrics, metricsRoute: config.server.metrics_listen ? null : metricsRoute,
-      config, storage, clock, logger, sessions, forwarder, upstreams, policies, limits, directory, delivery, assistance, geoip,
+      config, storage, clock, logger, sessions, forwarder, appFor: createAppRouter(upstreams), policies, limits, directory, delivery, assistance, geoip,
       access: { decideAccess: (request) => policies.current().compiled.decideAccess(request) },
     };
     // A speed trick, kept at the edge: on Node 20 hono/jsx's AsyncLocalStorage would turn on promise

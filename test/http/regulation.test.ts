@@ -12,6 +12,7 @@ import { auditLog } from '../../db/schema/index.js';
 import { TestClient } from '../support/client.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
+import { runAddresses } from '../support/run-addresses.js';
 
 const P = '/.recourse';
 const PASSWORD = 'correct horse battery';
@@ -25,8 +26,9 @@ const LAST_TRY = 'Incorrect email or password. One more failed attempt will paus
 // Counts in Redis outlive a run, so every run signs in with its own emails and proxied IPs.
 const run = randomBytes(4).toString('hex');
 const email = (name: string) => `${name}-${run}@example.com`;
+const address = runAddresses();
 let nextIp = 0;
-const freshIp = () => `2001:db8:${run.slice(0, 4)}:${run.slice(4)}::${(++nextIp).toString(16)}`;
+const freshIp = () => address(++nextIp);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let storage: Awaited<ReturnType<typeof openTestStorage>>;

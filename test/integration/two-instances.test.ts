@@ -17,6 +17,7 @@ import { defaultPolicy } from '../../gateway/policy/load.js';
 import { hashPassword } from '../../gateway/security/password.js';
 import { TestClient } from '../support/client.js';
 import { cleanUp, createDatabase, startServe, tempDir, writeInstallFrom, type Install } from './child.js';
+import { runAddresses } from '../support/run-addresses.js';
 
 const P = '/.recourse';
 const SLOW = 180_000;
@@ -27,10 +28,11 @@ const POLICY_PROPAGATION_MS = 2_000;
 // Counts in the shared Redis outlive a run: every run uses its own emails and client addresses.
 const run = randomBytes(3).toString('hex');
 const email = (name: string) => `${name}-${run}@example.com`;
+const address = runAddresses();
 let nextIp = 0;
 /** A documentation address (RFC 3849) of this run's own; never the shared 127.0.0.1. */
 function freshIp(): string {
-  const ip = `2001:db8:${run.slice(0, 4)}:${run.slice(4)}::${(++nextIp).toString(16)}`;
+  const ip = address(++nextIp);
   if (net.isIP(ip) !== 6) throw new Error(`not an address: ${ip}`);
   return ip;
 }

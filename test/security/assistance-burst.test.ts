@@ -11,6 +11,7 @@ import { assistanceRequests } from '../../db/schema/index.js';
 import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
 import { usingPostgres } from '../support/storage.js';
+import { runAddresses } from '../support/run-addresses.js';
 
 const P = '/.recourse';
 const PER_IP = 5;
@@ -18,7 +19,7 @@ const PER_EMAIL = 3;
 const ATTEMPTS = 50;
 // Counts in Redis outlive a run: this run's addresses and emails are its own.
 const run = randomBytes(4).toString('hex');
-const ip = (n: number) => `2001:db8:${run.slice(0, 4)}:${run.slice(4)}::${n.toString(16)}`;
+const ip = runAddresses();
 const email = (name: string) => `${name}-${run}@example.com`;
 let fixture: ProxiedTestGateway;
 

@@ -3,7 +3,6 @@
 // added to it, and floods the user's inbox (and the gateway's outbox). SECURITY L1: the send is
 // charged before anything is issued, per user and per client address
 // (`rate_limits.email_otp_send.per_user`), atomically, so exactly that many codes go out.
-import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, outbox } from '../../db/schema/index.js';
@@ -11,13 +10,13 @@ import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
 import { VICTIM } from '../support/race.js';
 import { usingPostgres } from '../support/storage.js';
+import { runAddresses } from '../support/run-addresses.js';
 
 const P = '/.recourse';
 const PER_USER = 5;
 const ATTEMPTS = 50;
 // Counts in Redis outlive a run: this run's address is its own, from a trusted X-Forwarded-For.
-const run = randomBytes(4).toString('hex');
-const FROM = { 'x-forwarded-for': `2001:db8:${run.slice(0, 4)}:${run.slice(4)}::1` };
+const FROM = { 'x-forwarded-for': runAddresses()(1) };
 let fixture: ProxiedTestGateway;
 let userId = '';
 

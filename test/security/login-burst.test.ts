@@ -14,6 +14,7 @@ import { auditLog } from '../../db/schema/index.js';
 import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
 import { usingPostgres } from '../support/storage.js';
+import { runAddresses } from '../support/run-addresses.js';
 
 const P = '/.recourse';
 const PASSWORD = 'correct horse battery';
@@ -23,7 +24,7 @@ const ATTEMPTS = 60;
 // trusted X-Forwarded-For so that no ban of 127.0.0.1 leaks into other test files.
 const run = randomBytes(4).toString('hex');
 const EMAIL = `victim-${run}@example.com`;
-const IP = `2001:db8:${run.slice(0, 4)}:${run.slice(4)}::1`;
+const IP = runAddresses()(1);
 let fixture: ProxiedTestGateway;
 let userId = '';
 

@@ -12,6 +12,7 @@ import { auditLog } from '../../db/schema/index.js';
 import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
 import { usingPostgres } from '../support/storage.js';
+import { runAddresses } from '../support/run-addresses.js';
 
 const P = '/.recourse';
 const PASSWORD = 'correct horse battery';
@@ -22,7 +23,7 @@ const COLLEAGUES = 8;
 const run = randomBytes(4).toString('hex');
 const TYPIST = `typist-${run}@example.com`;
 const colleague = (i: number) => `colleague${i}-${run}@example.com`;
-const OFFICE = `2001:db8:${run.slice(0, 4)}:${run.slice(4)}::1`;
+const OFFICE = runAddresses()(1);
 let fixture: ProxiedTestGateway;
 
 beforeAll(async () => {

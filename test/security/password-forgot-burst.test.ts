@@ -10,6 +10,7 @@ import { auditLog, outbox } from '../../db/schema/index.js';
 import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
 import { usingPostgres } from '../support/storage.js';
+import { runAddresses } from '../support/run-addresses.js';
 
 const P = '/.recourse';
 const PER_IP = 6;
@@ -18,7 +19,8 @@ const ATTEMPTS = 40;
 // Counts in Redis outlive a run: this run's addresses (from a trusted X-Forwarded-For) and email are its own.
 const run = randomBytes(4).toString('hex');
 const VICTIM = { email: `victim-${run}@example.com`, password: 'correct horse battery' };
-const address = (i: number) => `2001:db8:${run.slice(0, 4)}:${run.slice(4)}::${(i + 1).toString(16)}`;
+const addressOf = runAddresses();
+const address = (i: number) => addressOf(i + 1);
 let fixture: ProxiedTestGateway;
 let userId = '';
 

@@ -12,6 +12,7 @@ import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
 import { occupyHashSlots } from '../support/hash-slots.js';
 import { usingPostgres } from '../support/storage.js';
+import { runAddresses } from '../support/run-addresses.js';
 
 const P = '/.recourse';
 const storageName = `${usingPostgres ? 'PostgreSQL' : 'PGlite'}${process.env.REDIS_URL ? ', Redis' : ''}`;
@@ -61,8 +62,7 @@ describe(`made-up links while every hash slot is busy (${storageName})`, () => {
 
 describe(`a burst from one address (${storageName})`, () => {
   // Counts in Redis outlive a run: this run's addresses are its own, from a trusted X-Forwarded-For.
-  const run = randomBytes(4).toString('hex');
-  const ip = (n: number) => `2001:db8:${run.slice(0, 4)}:${run.slice(4)}::${n}`;
+    const ip = runAddresses();
   let fixture: ProxiedTestGateway;
   beforeAll(async () => {
     // The shipped default: 10 per 15 minutes.

@@ -8,6 +8,7 @@ import { revokeUserSessions } from '../../gateway/session/store.js';
 import { resetSecondFactor } from '../../gateway/recovery/reset-second-factor.js';
 import { FixedClock } from '../../gateway/core/clock.js';
 import { TestClient } from '../support/client.js';
+import { stepUpClient } from '../support/step-up.js';
 import { rawRequest } from '../support/raw-http.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
@@ -59,6 +60,7 @@ beforeAll(async () => {
     },
   });
   userId = await gw.addUser({ email: 'alice@example.com', password: PASSWORD, name: 'Alice' });
+  await gw.addUser({ email: 'owner@example.com', password: PASSWORD, name: 'Owner', role: 'owner' });
 });
 afterAll(async () => {
   await gw?.close();
@@ -195,6 +197,21 @@ describe('a live WebSocket is closed within 5 s of its session ending', () => {
     await closesWithin(socket, CLOSE_WITHIN_MS);
   });
 
+  it('an administrator disabling the user on the dashboard', async () => {
+    const carol = await gw.addUser({ email: 'carol@example.com', password: PASSWORD, name: 'Carol' });
+    const client = new TestClient(gw.url);
+    expect((await client.signIn('carol@example.com', PASSWORD)).status).toBe(303);
+    const socket = await liveSocket(client);
+    const owner = new TestClient(gw.url);
+    expect((await owner.signIn('owner@example.com', PASSWORD)).status).toBe(303);
+    await stepUpClient(gw, owner);
+    const userPage = `${P}/admin/users/${carol}`;
+    await owner.page(userPage);
+    const res = await owner.postForm(`${userPage}/disable`, {});
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`${userPage}?notice=disabled`);
+    await closesWithin(socket, CLOSE_WITHIN_MS);
+  });
 });
 
 describe('expiry', () => {

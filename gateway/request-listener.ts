@@ -66,7 +66,7 @@ export function createListeners(deps: AppDeps, honoListener: NodeListener) {
     logger: deps.logger,
   });
   const answer = createHttpAnswer({
-    config, passThrough: createPassThrough({ config, forwarder: deps.forwarder, identity: deps.identity, ...(metrics ? { metrics } : {}) }),
+    config, passThrough: createPassThrough({ config, forwarder: deps.forwarder, identity: deps.identity, ...(metrics ? { metrics } : {}) }), failed: fail,
   });
   const liveSockets = createLiveSockets({
     sessions: deps.sessions, logger: deps.logger,
@@ -86,8 +86,8 @@ export function createListeners(deps: AppDeps, honoListener: NodeListener) {
   function proxy(incoming: IncomingMessage, outgoing: ServerResponse, host: RequestHost): void {
     try {
       const judgement = judge(incoming, host);
-      const answered = judgement instanceof Promise ? judgement.then((j) => answer(j, incoming, outgoing)) : answer(judgement, incoming, outgoing);
-      if (answered) answered.catch((error: unknown) => fail(outgoing, error));
+      if (!(judgement instanceof Promise)) return answer(judgement, incoming, outgoing);
+      judgement.then((j) => answer(j, incoming, outgoing)).catch((error: unknown) => fail(outgoing, error));
     } catch (error) {
       fail(outgoing, error);
     }

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { Pool, errors } from 'undici';
 import { downstreamResponseHeaders } from './headers.js';
 
@@ -18,11 +17,9 @@ export interface ForwardRequest {
   headers: Record<string, string | string[]>;
   /** Cookie names the upstream may not set (the gateway's own). */
   dropSetCookies: readonly string[];
-  /** The raw Node request and response when serving on a socket: the body streams both ways. */
-  incoming?: IncomingMessage;
-  outgoing?: ServerResponse;
-  /** Otherwise (app.request() in tests), a web body. */
-  body?: ReadableStream<Uint8Array> | null;
+  /** The client's request and response: the body streams both ways. */
+  incoming: IncomingMessage;
+  outgoing: ServerResponse;
   /**
    * Called with the outcome just before the promise settles with it: metrics and logging without
    * one more promise per proxied request.
@@ -31,8 +28,7 @@ export interface ForwardRequest {
 }
 
 export type ForwardOutcome =
-  | { ok: true; streamed: true; status: number }
-  | { ok: true; streamed: false; response: Response }
+  | { ok: true; status: number }
   | { ok: false; failure: 'unreachable' | 'timeout'; error: string };
 
 /**
@@ -57,29 +53,25 @@ export function createForwarder(options: ForwardOptions) {
     return pool;
   };
 
+  /**
+   * The upstream's answer streams straight into the client's socket. A promise chain rather than an
+   * async function, so no suspended frame is kept per request in flight (the proxied path's changes
+   * are measured together in docs/performance.md).
+   */
   function forward(request: ForwardRequest): Promise<ForwardOutcome> {
     const { incoming, outgoing } = request;
-    return incoming && outgoing ? streamInto(request, incoming, outgoing) : answerAsResponse(request).then((outcome) => settle(request, outcome));
-  }
-
-  /**
-   * The served case: the upstream's answer streams straight into the client's socket. A promise
-   * chain rather than an async function, so no suspended frame is kept per request in flight (the
-   * proxied path's changes are measured together in docs/performance.md).
-   */
-  function streamInto(request: ForwardRequest, incoming: IncomingMessage, outgoing: ServerResponse): Promise<ForwardOutcome> {
     let status = 0;
     const answered = ({ statusCode, headers }: { statusCode: number; headers: Record<string, string | string[] | undefined> }) => {
       status = statusCode;
       outgoing.writeHead(statusCode, downstreamResponseHeaders(headers, request.dropSetCookies));
       return outgoing;
     };
-    const sent = (): ForwardOutcome => settle(request, { ok: true, streamed: true, status });
+    const sent = (): ForwardOutcome => settle(request, { ok: true, status });
     const failed = (error: unknown): ForwardOutcome => {
       if (!outgoing.headersSent) return settle(request, failure(error));
       // Mid-body failure: the status is already sent; cutting the connection is the only honest signal.
       outgoing.destroy(error as Error);
-      return settle(request, { ok: true, streamed: true, status: outgoing.statusCode });
+      return settle(request, { ok: true, status: outgoing.statusCode });
     };
     try {
       return poolFor(request.origin).stream({
@@ -90,28 +82,6 @@ export function createForwarder(options: ForwardOptions) {
       }, answered).then(sent, failed);
     } catch (error) {
       return Promise.resolve(failed(error));
-    }
-  }
-
-  /** Without a socket (app.request() in tests, HEAD through Hono): the answer as a web Response. */
-  async function answerAsResponse(request: ForwardRequest): Promise<ForwardOutcome> {
-    try {
-      const answer = await poolFor(request.origin).request({
-        path: request.path,
-        method: request.method as 'GET',
-        headers: request.headers,
-        body: hasBody(request.method) && request.body ? Readable.fromWeb(request.body as import('node:stream/web').ReadableStream) : null,
-      });
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(downstreamResponseHeaders(answer.headers as Record<string, string | string[]>, request.dropSetCookies))) {
-        for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-      }
-      const nullBody = request.method === 'HEAD' || [204, 304].includes(answer.statusCode);
-      const body = nullBody ? null : (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>);
-      if (nullBody) answer.body.resume();
-      return { ok: true, streamed: false, response: new Response(body, { status: answer.statusCode, headers }) };
-    } catch (error) {
-      return failure(error);
     }
   }
 

@@ -11,7 +11,7 @@ import type { Judgement } from './pipeline.js';
  * The HTTP adapter of the proxy pipeline: a judgement becomes the app's answer (streamed), a
  * sign-in or step-up redirect (401 JSON for API clients), a denial or an unavailable page.
  */
-export function createHttpAnswer(deps: { config: Config; passThrough: PassThrough }) {
+export function createHttpAnswer(deps: { config: Config; passThrough: PassThrough; failed(outgoing: ServerResponse, error: unknown): void }) {
   const prefix = deps.config.server.prefix;
 
   function writePage(outgoing: ServerResponse, page: MessagePageText): void {
@@ -35,10 +35,10 @@ export function createHttpAnswer(deps: { config: Config; passThrough: PassThroug
     answer();
   }
 
-  return function answerHttp(judgement: Judgement, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> | void {
+  /** Answers a judgement; a failure to answer (a bug, never the app's) is logged and answered 500. */
+  return function answerHttp(judgement: Judgement, incoming: IncomingMessage, outgoing: ServerResponse): void {
     if (judgement.kind === 'unknown_site') return answerUnread(incoming, outgoing, () => writePage(outgoing, DECISION_PAGES.unknownSite));
-    const { request } = judgement;
-    const { decision, originalUrl, trip } = request;
+    const { decision } = judgement;
     switch (decision.kind) {
       case 'deny':
       case 'unavailable':
@@ -48,13 +48,13 @@ export function createHttpAnswer(deps: { config: Config; passThrough: PassThroug
           const body = JSON.stringify({ error: { code: 'unauthenticated', message: 'Sign in required' } });
           return answerUnread(incoming, outgoing, () => outgoing.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body));
         }
-        return answerUnread(incoming, outgoing, () => redirect(outgoing, `${prefix}/login?rd=${encodeURIComponent(originalUrl)}`));
+        return answerUnread(incoming, outgoing, () => redirect(outgoing, `${prefix}/login?rd=${encodeURIComponent(judgement.originalUrl)}`));
       case 'step_up':
-        return answerUnread(incoming, outgoing, () => redirect(outgoing, `${prefix}/${decision.to}?rd=${encodeURIComponent(originalUrl)}`));
+        return answerUnread(incoming, outgoing, () => redirect(outgoing, `${prefix}/${decision.to}?rd=${encodeURIComponent(judgement.originalUrl)}`));
       case 'allow':
-        return deps.passThrough({ ...trip, session: decision.session, incoming, outgoing }, request).then((outcome) => {
+        deps.passThrough(judgement, decision.session, incoming, outgoing).then((outcome) => {
           if (!outcome.ok) writePage(outgoing, UPSTREAM_FAILURE_PAGES[outcome.failure]);
-        });
+        }).catch((error: unknown) => deps.failed(outgoing, error));
     }
   };
 }

@@ -10,29 +10,23 @@ import { upstreamRequestHeaders } from './headers.js';
 import type { AppTarget } from './hosts.js';
 import { UPSTREAM_FAILURE_PAGES } from './message-pages.js';
 
-/** A request the access decision allowed, as both the Hono route and the Node lane describe it. */
-export interface AllowedRequest {
+/** What an allowed request's trip to its app needs, whatever carries it (a request, a WebSocket handshake). */
+export interface Trip {
   target: AppTarget;
   /** The request target as received (path and query, undecoded). */
   rawUrl: string;
   method: string;
   /** Node's `[name, value, name, value…]` list. */
   rawHeaders: readonly string[];
-  /** The socket peer, without an IPv4-mapped prefix. */
+  /** The socket peer, without an IPv4-mapped prefix: the address this hop appends to X-Forwarded-For. */
   peer: string;
-  /** The client address from request-context (used when there is no socket, in app.request()). */
-  clientIp: string;
   /** X-Forwarded-For as received, only when the peer is a trusted proxy. */
-  trustedForwardedFor?: string;
+  trustedForwardedFor: string | undefined;
   proto: string;
   host: string;
   requestId: string;
-  session: SessionView | null;
-  /** The raw Node request and response when serving on a socket: the body streams both ways. */
-  incoming?: IncomingMessage;
-  outgoing?: ServerResponse;
-  /** Otherwise (app.request() in tests, HEAD through Hono), a web body. */
-  body?: ReadableStream<Uint8Array> | null;
+  /** Where the request logs, made on first use. */
+  readonly log: Logger;
 }
 
 /**
@@ -44,15 +38,15 @@ export interface AllowedRequest {
 export function createTripHeaders(deps: { config: Config; identity: UpstreamIdentity }) {
   const dropCookies: readonly string[] = [deps.config.session.cookie_name, csrfCookieName(deps.config)];
 
-  function build(request: AllowedRequest, identity: IdentityHeaders | undefined, stripNames: ReadonlySet<string>): Record<string, string | string[]> {
-    return upstreamRequestHeaders(request.rawHeaders, {
+  function build(trip: Trip, identity: IdentityHeaders | undefined, stripNames: ReadonlySet<string>): Record<string, string | string[]> {
+    return upstreamRequestHeaders(trip.rawHeaders, {
       dropCookies,
       // This hop appends the address it saw: the socket peer (with an untrusted peer that is the client).
-      clientIp: request.peer || request.clientIp,
-      trustedForwardedFor: request.trustedForwardedFor,
-      proto: request.proto,
-      host: request.host,
-      requestId: request.requestId,
+      clientIp: trip.peer,
+      trustedForwardedFor: trip.trustedForwardedFor,
+      proto: trip.proto,
+      host: trip.host,
+      requestId: trip.requestId,
       identity,
       stripNames,
     });
@@ -61,11 +55,11 @@ export function createTripHeaders(deps: { config: Config; identity: UpstreamIden
   return {
     dropCookies,
     /** The trip's headers; a promise when the app's assertion is signed first (rejected when it cannot be). */
-    headersFor(request: AllowedRequest): Record<string, string | string[]> | Promise<Record<string, string | string[]>> {
-      const profile = deps.identity.profileFor(request.target.name);
-      const identity = deps.identity.headersFor(profile, request.session);
-      if (!(identity instanceof Promise)) return build(request, identity, profile.strip);
-      return identity.then((headers) => build(request, headers, profile.strip));
+    headersFor(trip: Trip, session: SessionView | null): Record<string, string | string[]> | Promise<Record<string, string | string[]>> {
+      const profile = deps.identity.profileFor(trip.target.name);
+      const identity = deps.identity.headersFor(profile, session);
+      if (!(identity instanceof Promise)) return build(trip, identity, profile.strip);
+      return identity.then((headers) => build(trip, headers, profile.strip));
     },
   };
 }
@@ -78,39 +72,37 @@ export function createPassThrough(deps: { config: Config; forwarder: Forwarder; 
   const { dropCookies, headersFor } = createTripHeaders(deps);
   const { metrics } = deps;
 
-  /** `log`: where the request logs, made on first use. */
-  return function passThrough(request: AllowedRequest, log: { readonly log: Logger }): Promise<PassThroughOutcome> {
-    const headers = headersFor(request);
-    if (!(headers instanceof Promise)) return send(request, headers, log);
-    return headers.then((ready) => send(request, ready, log), (error: unknown) => {
+  /** The trip for `session`, streamed between the client's request and response. */
+  return function passThrough(trip: Trip, session: SessionView | null, incoming: IncomingMessage, outgoing: ServerResponse): Promise<PassThroughOutcome> {
+    const headers = headersFor(trip, session);
+    if (!(headers instanceof Promise)) return send(trip, headers, incoming, outgoing);
+    return headers.then((ready) => send(trip, ready, incoming, outgoing), (error: unknown) => {
       // No assertion, no request: the app must never receive an identity it cannot check.
-      log.log.error({ app: request.target.name, err: String(error) }, 'identity assertion could not be signed; refusing the request');
+      trip.log.error({ app: trip.target.name, err: String(error) }, 'identity assertion could not be signed; refusing the request');
       return { ok: false, failure: 'unavailable', error: String(error) } as const;
     });
   };
 
-  function send(request: AllowedRequest, headers: Record<string, string | string[]>, log: { readonly log: Logger }): Promise<ForwardOutcome> {
+  function send(trip: Trip, headers: Record<string, string | string[]>, incoming: IncomingMessage, outgoing: ServerResponse): Promise<ForwardOutcome> {
     const started = performance.now();
     return deps.forwarder.forward({
-      origin: request.target.origin,
-      path: request.target.basePath + request.rawUrl,
-      method: request.method,
+      origin: trip.target.origin,
+      path: trip.target.basePath + trip.rawUrl,
+      method: trip.method,
       headers,
       dropSetCookies: dropCookies,
-      incoming: request.incoming,
-      outgoing: request.outgoing,
-      body: request.body ?? null,
+      incoming,
+      outgoing,
       settled(outcome) {
         if (metrics) {
-          const status = outcome.ok ? (outcome.streamed ? outcome.status : outcome.response.status) : UPSTREAM_FAILURE_PAGES[outcome.failure].status;
-          metrics.proxyTraffic.record(request.target.name, status, (performance.now() - started) / 1000);
+          const status = outcome.ok ? outcome.status : UPSTREAM_FAILURE_PAGES[outcome.failure].status;
+          metrics.proxyTraffic.record(trip.target.name, status, (performance.now() - started) / 1000);
         }
-        if (!outcome.ok) log.log.warn({ app: request.target.name, failure: outcome.failure, error: outcome.error }, 'upstream failed');
+        if (!outcome.ok) trip.log.warn({ app: trip.target.name, failure: outcome.failure, error: outcome.error }, 'upstream failed');
       },
     });
   }
 }
-
 /** The hop's outcome, or `unavailable` when the gateway could not sign the app's assertion. */
 export type PassThroughOutcome = ForwardOutcome | { ok: false; failure: 'unavailable'; error: string };
 

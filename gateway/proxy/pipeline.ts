@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
@@ -11,7 +11,7 @@ import type { SessionManager } from '../session/manager.js';
 import type { SessionView } from '../session/store.js';
 import { decideForSession, decideRequest, isPageLoad, type AccessDecider, type RequestDecision } from './decide.js';
 import type { AppTarget } from './hosts.js';
-import type { AllowedRequest } from './pass-through.js';
+import type { Trip } from './pass-through.js';
 
 export interface ProxyPipelineDeps {
   config: Config;
@@ -23,21 +23,74 @@ export interface ProxyPipelineDeps {
   logger: Logger;
 }
 
-/** A request outside the prefix, read once: what every answer (HTTP or WebSocket) is built from. */
-export interface JudgedRequest {
-  target: AppTarget;
-  decision: RequestDecision;
+type DecisionDeps = Pick<ProxyPipelineDeps, 'access' | 'clock' | 'logger'>;
+
+// Until judged: shared, so a request allocates no placeholder.
+const UNDECIDED: RequestDecision = Object.freeze({ kind: 'unavailable' });
+
+/**
+ * A request outside the prefix, read once: what every answer (HTTP or WebSocket) is built from,
+ * the trip an allowed one makes to its app, and the question the access decision is asked.
+ * One object per request, its logger and page-load reading made only when asked for: every
+ * proxied request makes one (docs/performance.md, issue 25).
+ */
+export class JudgedRequest implements Trip {
+  readonly kind = 'judged';
+  decision: RequestDecision = UNDECIDED;
+  readonly requestId = randomUUID();
+  /** The path as the policy reads it. */
+  readonly path: string;
+  #log: Logger | undefined;
+
+  constructor(
+    private readonly deps: DecisionDeps,
+    private readonly headers: IncomingHttpHeaders,
+    readonly target: AppTarget,
+    /** The request target as received (path and query, undecoded). */
+    readonly rawUrl: string,
+    readonly method: string,
+    /** Node's `[name, value, name, value…]` list. */
+    readonly rawHeaders: readonly string[],
+    /** The socket peer, without an IPv4-mapped prefix. */
+    readonly peer: string,
+    /** X-Forwarded-For as received, only when the peer is a trusted proxy. */
+    readonly trustedForwardedFor: string | undefined,
+    readonly proto: string,
+    /** The Host as read at the edge (core/host.ts), the authority the policy and the app see. */
+    readonly host: string,
+    /** The session cookie it carried. */
+    readonly cookie: string | undefined,
+  ) {
+    this.path = targetPath(rawUrl);
+  }
+
+  /** Where the request logs: a child logger with its request id, made on first use (most never log). */
+  get log(): Logger {
+    return (this.#log ??= this.deps.logger.child({ requestId: this.requestId }));
+  }
+
+  /** A top-level page load (only those may be detoured to re-enrolment), read when a decision asks. */
+  get pageLoad(): boolean {
+    return isPageLoad(this.method, (name) => this.headers[name] as string | undefined);
+  }
+
   /** The absolute URL the client asked for, for a sign-in or step-up `rd`. */
-  originalUrl: string;
-  /** What an allowed request's trip needs, whatever carries it. */
-  trip: Omit<AllowedRequest, 'session' | 'incoming' | 'outgoing'>;
-  /** The session cookie it carried, and the same decision for that session as it is later (a live WebSocket). */
-  cookie: string | undefined;
-  decideAgain(session: SessionView | null): RequestDecision;
-  log: Logger;
+  get originalUrl(): string {
+    return `${this.proto}://${this.host}${this.rawUrl}`;
+  }
+
+  /** The same decision for this request's session as it is later (a live WebSocket). */
+  decideAgain(session: SessionView | null): RequestDecision {
+    return decideForSession(this.deps, session, this);
+  }
+
+  judged(decision: RequestDecision): this {
+    this.decision = decision;
+    return this;
+  }
 }
 
-export type Judgement = { kind: 'unknown_site'; log: Logger } | { kind: 'judged'; request: JudgedRequest };
+export type Judgement = { kind: 'unknown_site'; log: Logger } | JudgedRequest;
 
 /**
  * The one pipeline for every request outside the gateway's prefix, on Node's own objects: the
@@ -53,39 +106,23 @@ export function createProxyPipeline(deps: ProxyPipelineDeps) {
 
   /** A judgement; a promise only when the session had to be read from the store. */
   return function judge(incoming: IncomingMessage, requestHost: RequestHost): Judgement | Promise<Judgement> {
-    const { headers } = incoming;
-    const requestId = randomUUID();
-    // Most requests never log: the child logger (pino serialises its bindings at once) is made
-    // on first use, through a getter rather than a Proxy around pino.
-    let child: Logger | undefined;
-    const requestLog = { get log(): Logger { return (child ??= deps.logger.child({ requestId })); } };
-    const host = requestHost.authority;
     const target = deps.appFor(requestHost);
-    if (!target) return { kind: 'unknown_site', log: requestLog.log };
-    const rawUrl = incoming.url!;
-    const method = incoming.method!;
+    if (!target) return { kind: 'unknown_site', log: deps.logger.child({ requestId: randomUUID() }) };
+    const { headers } = incoming;
     const remote = incoming.socket.remoteAddress ?? '';
-    const peer = stripMapped(remote);
     const peerTrusted = deps.isTrustedPeer(remote);
-    const proto = (peerTrusted && (headers['x-forwarded-proto'] as string | undefined)) || publicProto;
-    const trustedForwardedFor = peerTrusted ? headers['x-forwarded-for'] as string | undefined : undefined;
-    const trip = {
-      target, rawUrl, method, rawHeaders: incoming.rawHeaders, peer, clientIp: peer, proto, host, requestId,
-      ...(trustedForwardedFor ? { trustedForwardedFor } : {}),
-    };
-    const question = { host, path: targetPath(rawUrl), method, pageLoad: isPageLoad(method, (name) => headers[name] as string | undefined) };
-    const cookie = readCookie(headers.cookie, cookieName);
-    const judged = (decision: RequestDecision): Judgement => ({
-      kind: 'judged',
-      request: {
-        target, decision, originalUrl: `${proto}://${host}${rawUrl}`, trip, cookie,
-        get log() { return requestLog.log; },
-        decideAgain: (session) => decideForSession(deps, session, question),
-      },
-    });
-    const known = deps.sessions.resolveFromMemory(cookie);
-    if (known !== undefined) return judged(decideForSession(deps, known, question));
-    return decideRequest(deps, { session: () => deps.sessions.resolve(cookie), get log() { return requestLog.log; } }, question).then(judged);
+    const request = new JudgedRequest(
+      deps, headers, target, incoming.url!, incoming.method!, incoming.rawHeaders, stripMapped(remote),
+      peerTrusted ? headers['x-forwarded-for'] as string | undefined || undefined : undefined,
+      (peerTrusted && (headers['x-forwarded-proto'] as string | undefined)) || publicProto,
+      requestHost.authority,
+      readCookie(headers.cookie, cookieName),
+    );
+    const known = deps.sessions.resolveFromMemory(request.cookie);
+    if (known !== undefined) return request.judged(decideForSession(deps, known, request));
+    const cookie = request.cookie;
+    return decideRequest(deps, { session: () => deps.sessions.resolve(cookie), get log() { return request.log; } }, request)
+      .then((decision) => request.judged(decision));
   };
 }
 

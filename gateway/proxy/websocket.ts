@@ -42,7 +42,7 @@ export function createWebSocketRelay(deps: WebSocketRelayDeps) {
 
   return function relayUpgrade(judgement: Judgement, incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (judgement.kind === 'unknown_site') return refuse(socket, '', 'unknown_site', 404, 'No application is configured for this address.');
-    const request = judgement.request;
+    const request = judgement;
     const app = request.target.name;
     const { decision } = request;
     switch (decision.kind) {
@@ -60,7 +60,7 @@ export function createWebSocketRelay(deps: WebSocketRelayDeps) {
   };
 
   function relay(request: JudgedRequest, session: SessionView | null, incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const headers = headersFor({ ...request.trip, session });
+    const headers = headersFor(request, session);
     if (!(headers instanceof Promise)) return connect(request, headers, incoming, socket, head);
     headers.then((ready) => connect(request, ready, incoming, socket, head), (error: unknown) => {
       // No assertion, no request: the app must never receive an identity it cannot check.
@@ -70,14 +70,14 @@ export function createWebSocketRelay(deps: WebSocketRelayDeps) {
   }
 
   function connect(request: JudgedRequest, headers: Record<string, string | string[]>, incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const { target, trip } = request;
+    const { target } = request;
     // Hop-by-hop headers were dropped from the trip's; the upgrade is this hop's own request.
     headers.connection = 'Upgrade';
     headers.upgrade = 'websocket';
     const origin = new URL(target.origin);
     const upstream = (origin.protocol === 'https:' ? https : http).request({
       protocol: origin.protocol, hostname: origin.hostname, port: origin.port, method: incoming.method,
-      path: target.basePath + trip.rawUrl, headers, agent: false, timeout: connectTimeoutMs,
+      path: target.basePath + request.rawUrl, headers, agent: false, timeout: connectTimeoutMs,
     });
     let settled = false;
     /** The handshake's outcome, counted once; undefined when the client left before any. */
@@ -107,7 +107,7 @@ export function createWebSocketRelay(deps: WebSocketRelayDeps) {
       const untrack = deps.liveSockets.track({
         app: target.name,
         cookie: request.cookie,
-        decide: request.decideAgain,
+        decide: (session) => request.decideAgain(session),
         close(reason) {
           request.log.info({ event: 'websocket.closed', app: target.name, reason }, 'live WebSocket closed: its session no longer allows it');
           socket.destroy();

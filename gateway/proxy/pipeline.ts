@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from '../core/request-id.js';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -37,7 +37,7 @@ const UNDECIDED: RequestDecision = Object.freeze({ kind: 'unavailable' });
 export class JudgedRequest implements Trip {
   readonly kind = 'judged';
   decision: RequestDecision = UNDECIDED;
-  readonly requestId = randomUUID();
+  readonly requestId = newRequestId();
   /** The path as the policy reads it. */
   readonly path: string;
   #log: Logger | undefined;
@@ -107,7 +107,7 @@ export function createProxyPipeline(deps: ProxyPipelineDeps) {
   /** A judgement; a promise only when the session had to be read from the store. */
   return function judge(incoming: IncomingMessage, requestHost: RequestHost): Judgement | Promise<Judgement> {
     const target = deps.appFor(requestHost);
-    if (!target) return { kind: 'unknown_site', log: deps.logger.child({ requestId: randomUUID() }) };
+    if (!target) return { kind: 'unknown_site', log: deps.logger.child({ requestId: newRequestId() }) };
     const { headers } = incoming;
     const remote = incoming.socket.remoteAddress ?? '';
     const peerTrusted = deps.isTrustedPeer(remote);

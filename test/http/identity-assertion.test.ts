@@ -150,3 +150,31 @@ describe('a key rotation', () => {
   });
 });
 
+
+describe('an assertion that cannot be signed', () => {
+  it('refuses the request with 503 and sends nothing to the app (its key sealed under another server secret)', async () => {
+    const sealedElsewhere = await openTestStorage();
+    const app = await startEchoUpstream();
+    const config = { apps: [{ name: 'wiki', host: '*', upstream: app.url, identity: { assertion: { header: 'X-Recourse-Assertion' } } }] };
+    try {
+      // The first gateway makes the signing key under its secret; the second cannot open it.
+      const first = await startTestGateway({ storage: sealedElsewhere, config: { ...config, session: { secret: 'another-secret-another-secret-another-0123' } } });
+      expect((await request(`${first.url}${P}/.well-known/jwks.json`)).statusCode).toBe(200);
+      await first.close();
+      const second = await startTestGateway({ storage: sealedElsewhere, config });
+      try {
+        const id = await second.addUser({ email: 'grace@example.com' });
+        const cookie = (await second.running.sessions.issue(sealedElsewhere.db, { userId: id, authLevel: 2, secondFactorAt: new Date(), secondFactorAmr: 'otp' })).cookieValue;
+        const res = await request(`${second.url}/page`, { headers: { cookie: `${COOKIE}=${cookie}`, accept: 'text/html' } });
+        expect(res.statusCode).toBe(503);
+        expect(await res.body.text()).toContain('unavailable');
+        expect(app.seen).toHaveLength(0);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await app.close();
+      await sealedElsewhere.close();
+    }
+  });
+});

@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { startChild, type Child } from './child.js';
 import { startBenchGateway } from './gateway.js';
 import { pickLoadTool, runLoadMeasuringCpu } from './load.js';
-import { productionNodeFlags } from './production-flags.js';
+import { benchStorage, productionNodeFlags } from './production-flags.js';
 import { median } from './report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -47,8 +47,8 @@ async function start(spec: string, upstreamPort: number, dir: string): Promise<T
   const build = fs.mkdtempSync(path.join(dir, 'build-'));
   fs.rmSync(build, { recursive: true });
   execFileSync(process.execPath, ['--import', 'tsx', path.join(checkout, 'docker/compile.ts'), build], { stdio: 'ignore', cwd: checkout });
-  // Without flags of its own, a gateway runs with production's (docker/Dockerfile).
-  const nodeFlags = flagText === undefined ? productionNodeFlags() : flags;
+  // Without flags of its own, a gateway runs with production's for its storage (docker/start.sh).
+  const nodeFlags = flagText === undefined ? productionNodeFlags(benchStorage()) : flags;
   const gateway = await startBenchGateway({ dir: fs.mkdtempSync(path.join(dir, 'gw-')), upstreamPort, core: SERVER_CORE, nodeFlags, bin: path.join(build, 'gateway/cli/bin.mjs') });
   return { spec, url: `${gateway.url}${process.env.AB_PATH ?? '/some/page'}`, pid: gateway.child.pid, cookie: gateway.cookie, stop: () => gateway.stop() };
 }

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { freePort, startChild } from './child.js';
 import { startBenchGateway } from './gateway.js';
-import { productionNodeFlags } from './production-flags.js';
+import { benchStorage, productionNodeFlags } from './production-flags.js';
 
 interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
 
@@ -66,7 +66,7 @@ async function startServer(): Promise<{ url: string; cookie: string; stop(): Pro
   }
   const build = path.join(dir, 'build');
   execFileSync(process.execPath, ['--import', 'tsx', path.join(HERE, '../docker/compile.ts'), build], { stdio: 'ignore' });
-  return startBenchGateway({ dir: path.join(dir, 'gw'), upstreamPort: Number(upstream.match[1]), core: 1, nodeFlags: [...productionNodeFlags(), inspect], bin: path.join(build, 'gateway/cli/bin.mjs') });
+  return startBenchGateway({ dir: path.join(dir, 'gw'), upstreamPort: Number(upstream.match[1]), core: 1, nodeFlags: [...productionNodeFlags(benchStorage()), inspect], bin: path.join(build, 'gateway/cli/bin.mjs') });
 }
 
 /** A call on the server's inspector: one method, its result. */

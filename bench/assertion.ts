@@ -13,7 +13,7 @@ import { ASSERTION_COST_LIMIT, ASSERTION_HOST, assertionCost, formatAssertionCos
 import { startChild } from './child.js';
 import { startBenchGateway } from './gateway.js';
 import { pickLoadTool, runLoad } from './load.js';
-import { productionNodeFlags } from './production-flags.js';
+import { benchStorage, productionNodeFlags } from './production-flags.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -23,7 +23,7 @@ async function main(): Promise<number> {
   const tool = pickLoadTool();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-assertion-'));
   const upstream = await startChild({ name: 'upstream', command: process.execPath, args: ['--import', 'tsx', path.join(HERE, 'upstream.ts')], core: 1, ready: /listening (\d+)/ });
-  const gateway = await startBenchGateway({ dir, upstreamPort: Number(upstream.match[1]), core: 1, nodeFlags: productionNodeFlags(), assertionHost: ASSERTION_HOST });
+  const gateway = await startBenchGateway({ dir, upstreamPort: Number(upstream.match[1]), core: 1, nodeFlags: productionNodeFlags(benchStorage()), assertionHost: ASSERTION_HOST });
   try {
     const load = { headers: { cookie: gateway.cookie }, connections: 50, core: 0, seconds: SECONDS };
     await runLoad(tool, { ...load, url: `${gateway.url}/some/page`, seconds: 2 });

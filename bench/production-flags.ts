@@ -1,21 +1,30 @@
 /**
- * The Node flags (docker/Dockerfile's ENTRYPOINT) and allocator settings (its ENV) production runs
- * the gateway with, read from the one place they are written (`npm start` repeats them and
- * test/integration/deploy-files.test.ts holds the two together), so the bench measures what is
- * deployed.
+ * The Node flags and allocator settings production runs the gateway with, read from the one place
+ * each is written, so the bench measures what is deployed: the flags from docker/start.sh (the
+ * image's ENTRYPOINT and `npm start` run it), the allocator settings from docker/Dockerfile's ENV
+ * (`npm start` repeats them; test/integration/deploy-files.test.ts holds the copies together).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const DOCKERFILE = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), 'docker/Dockerfile');
+const DOCKER = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), 'docker');
+const DOCKERFILE = path.join(DOCKER, 'Dockerfile');
+const START_SCRIPT = path.join(DOCKER, 'start.sh');
 
-export function productionNodeFlags(dockerfile = fs.readFileSync(DOCKERFILE, 'utf8')): string[] {
-  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
-  if (!entrypoint) throw new Error('docker/Dockerfile has no ENTRYPOINT ["node", …] line');
-  const argv = JSON.parse(entrypoint[1]!) as string[];
-  if (argv[0] !== 'node') throw new Error(`docker/Dockerfile's ENTRYPOINT does not start node: ${entrypoint[1]}`);
-  return argv.slice(1).filter((arg) => arg.startsWith('--'));
+export type GatewayStorage = 'embedded' | 'postgresql';
+
+/** The storage a bench run gives its gateway: PostgreSQL next to DATABASE_URL when that is set. */
+export const benchStorage = (): GatewayStorage => (process.env.DATABASE_URL ? 'postgresql' : 'embedded');
+
+/** The node flags docker/start.sh gives a gateway on `storage` (`--liftoff-only` with embedded storage only). */
+export function productionNodeFlags(storage: GatewayStorage, script = fs.readFileSync(START_SCRIPT, 'utf8')): string[] {
+  const line = (name: string) => {
+    const found = new RegExp(`^${name}="([^"]*)"$`, 'm').exec(script);
+    if (!found) throw new Error(`docker/start.sh has no ${name}="…" line`);
+    return found[1]!.split(/\s+/).filter(Boolean);
+  };
+  return [...line('NODE_FLAGS'), ...(storage === 'embedded' ? line('EMBEDDED_NODE_FLAGS') : [])];
 }
 
 /**

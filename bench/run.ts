@@ -11,7 +11,7 @@
  * BENCH_WEBSOCKETS=0 (skip the WebSocket phase), BENCH_WS_IDLE_SECONDS (60),
  * BENCH_ADMIN=0 (skip the admin data), BENCH_EMBEDDED=0 (skip the embedded-storage line),
  * BENCH_CPU_PROF=<dir> (gateway runs with --cpu-prof),
- * BENCH_NODE_FLAGS (replaces the Dockerfile's node flags), BENCH_LOAD_TOOL=autocannon.
+ * BENCH_NODE_FLAGS (replaces docker/start.sh's node flags), BENCH_LOAD_TOOL=autocannon.
  * bench/cost.ts measures the gateway alone; bench/ab.ts compares two builds side by side.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,7 +30,7 @@ import { websocketPhase, type WebSocketPhaseResult } from './websocket-phase.js'
 import { pickLoadTool, runLoad, runLoadMeasuringCpu } from './load.js';
 import { seedAdminData } from './seed.js';
 import { startNginx } from './nginx.js';
-import { oneCpuNodeFlags, productionNodeFlags, productionNodeMajor } from './production-flags.js';
+import { benchStorage, oneCpuNodeFlags, productionNodeFlags, productionNodeMajor, type GatewayStorage } from './production-flags.js';
 import { machine, memoryBreakdown, rssMb } from './proc.js';
 import { formatChecks, formatTable, ratioCheck, summarise, type Check, type Results, type Round } from './report.js';
 
@@ -42,14 +42,14 @@ const CONNECTIONS = 50;
 const RSS_REQUESTS = Number(process.env.BENCH_RSS_REQUESTS ?? 1_000_000);
 // Long enough for a million requests at ~3,500 req/s; a faster machine stops at the count.
 const RSS_MAX_SECONDS = 300;
-// The gateway runs as in production: the compiled build with docker/Dockerfile's node flags.
+// The gateway runs as in production: the compiled build with docker/start.sh's node flags for its storage.
 // Pinned to one core it is a one-CPU deployment, and gets that deployment's setting too
 // (`oneCpuNodeFlags`, docs/deployment.md). BENCH_FROM_SOURCE=1 runs the sources through tsx
 // instead; BENCH_NODE_FLAGS replaces the flags. Every server runs on the node running the bench:
 // run it with the image's Node.js major (`productionNodeMajor`) to measure what is deployed.
-const nodeFlagsFor = (pinned: boolean) => process.env.BENCH_NODE_FLAGS !== undefined
+const nodeFlagsFor = (pinned: boolean, storage: GatewayStorage) => process.env.BENCH_NODE_FLAGS !== undefined
   ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean)
-  : [...productionNodeFlags(), ...(pinned ? oneCpuNodeFlags() : [])];
+  : [...productionNodeFlags(storage), ...(pinned ? oneCpuNodeFlags() : [])];
 const FROM_SOURCE = process.env.BENCH_FROM_SOURCE === '1';
 const SIGN_IN_RATE = 20;
 const RSS_LIMIT_MB = 200;
@@ -74,7 +74,7 @@ async function main(): Promise<number> {
   const serverCore = pin ? 1 : undefined;
   const loadCore = pin ? 0 : undefined;
   const nginxInstalled = hasCommand('nginx');
-  const NODE_FLAGS = nodeFlagsFor(pin);
+  const NODE_FLAGS = nodeFlagsFor(pin, benchStorage());
   say(`recourse bench: ${info.nproc} cores, ${info.cpu_model}, node ${info.node}, load average ${info.load_average_at_start.join(' ')}`);
   if (tool !== 'wrk') say('wrk not found: using autocannon (apt-get install wrk for the reference numbers; autocannon itself may be the bottleneck)');
   if (!nginxInstalled) say('nginx not found: skipping the nginx comparison (apt-get install nginx)');
@@ -218,7 +218,7 @@ async function main(): Promise<number> {
       say(`embedded storage: the gateway on PGlite as shipped, beside the settings before issue 30, ${ROUNDS} paired rounds of proxied load and of ${SIGN_IN_RATE} sign-ins/s…`);
       embedded = await embeddedPhase({
         tool, dir: path.join(dir, 'embedded'), bin: build ?? path.join(HERE, '../gateway/cli/bin.mjs'), upstreamPort,
-        nodeFlags: NODE_FLAGS, seconds: SECONDS, rounds: ROUNDS, serverCore, loadCore,
+        nodeFlags: nodeFlagsFor(pin, 'embedded'), seconds: SECONDS, rounds: ROUNDS, serverCore, loadCore,
       });
       say(formatEmbedded(embedded).replace(/^/gm, '  '));
       const line = embedded.current;

@@ -26,13 +26,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { productionNodeFlags } from './production-flags.js';
+import { benchStorage, productionNodeFlags } from './production-flags.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-soak-'));
 const BIN = process.env.SOAK_BIN ?? compile(path.join(dir, 'build'));
-/** The gateway's node flags: docker/Dockerfile's, as `npm start` runs it, unless SOAK_NODE_FLAGS replaces them. */
-const GATEWAY_NODE_FLAGS = process.env.SOAK_NODE_FLAGS !== undefined ? process.env.SOAK_NODE_FLAGS.split(/\s+/).filter(Boolean) : productionNodeFlags();
+/** The gateway's node flags: docker/start.sh's for its storage, as `npm start` runs it, unless SOAK_NODE_FLAGS replaces them. */
+const GATEWAY_NODE_FLAGS = process.env.SOAK_NODE_FLAGS !== undefined ? process.env.SOAK_NODE_FLAGS.split(/\s+/).filter(Boolean) : productionNodeFlags(benchStorage());
 const P = '/.recourse';
 const PASSWORD = 'soak test password';
 const USERS = 8;

@@ -28,7 +28,7 @@ describe('the compiled build', () => {
   beforeAll(async () => {
     await promisify(execFile)(process.execPath, ['--import', 'tsx', 'docker/compile.ts', OUT], { cwd: ROOT });
     install = await writeInstall();
-    serve = await startServe(install, { bin: BIN, nodeFlags: productionNodeFlags(), env: productionAllocatorEnv() });
+    serve = await startServe(install, { bin: BIN, nodeFlags: productionNodeFlags('embedded'), env: productionAllocatorEnv() });
   }, SLOW);
   afterAll(async () => {
     expect(await serve?.stop()).toBe(0);

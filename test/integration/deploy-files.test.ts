@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { oneCpuNodeFlags, productionAllocatorEnv, productionNodeFlags, productionNodeMajor } from '../../bench/production-flags.js';
 
@@ -26,20 +28,39 @@ describe('deployment files', () => {
     // argon2id's memory goes back to the system after each hash (docs/performance.md).
     expect(dockerfile).toMatch(/^\s+MALLOC_MMAP_THRESHOLD_=131072 \\$/m);
     expect(dockerfile).toMatch(/^\s+GLIBC_TUNABLES=glibc\.malloc\.hugetlb=1 \\$/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=8", "--min-semi-space-size=8", "--no-memory-reducer", "--liftoff-only", "dist\/gateway\/cli\/bin\.mjs"\]$/m);
+    // node starts through docker/start.sh, which the image copies next to dist/ (the test below runs it).
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["sh", "docker\/start\.sh"\]$/m);
+    expect(dockerfile).toMatch(/^COPY docker\/start\.sh \.\/docker\/start\.sh$/m);
   });
 
   it('npm start and the bench run node with the same flags and allocator settings as the image', () => {
-    const flags = productionNodeFlags();
-    expect(flags).toEqual(['--max-semi-space-size=8', '--min-semi-space-size=8', '--no-memory-reducer', '--liftoff-only']);
+    expect(productionNodeFlags('embedded')).toEqual(['--max-semi-space-size=8', '--min-semi-space-size=8', '--no-memory-reducer', '--liftoff-only']);
+    expect(productionNodeFlags('postgresql')).toEqual(['--max-semi-space-size=8', '--min-semi-space-size=8', '--no-memory-reducer']);
     const env = productionAllocatorEnv();
     expect(env).toEqual({ MALLOC_MMAP_THRESHOLD_: '131072', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' });
     const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
     const assignments = Object.entries(env).map(([name, value]) => `${name}=${value}`).join(' ');
     // The compiled build, as the image runs it: the sources through tsx held ~50 MB more (docs/performance.md).
-    expect(start).toBe(`npm run --silent build && ${assignments} node ${flags.join(' ')} dist/gateway/cli/bin.mjs serve`);
-    expect(() => productionNodeFlags('FROM node:20\nCMD ["serve"]\n')).toThrow(/no ENTRYPOINT/);
+    expect(start).toBe(`npm run --silent build && ${assignments} sh docker/start.sh serve`);
+    expect(() => productionNodeFlags('embedded', '#!/bin/sh\nexec node "$@"\n')).toThrow(/no NODE_FLAGS=/);
     expect(() => productionAllocatorEnv('FROM node:20\nENV NODE_ENV=production\n')).toThrow(/no MALLOC_/);
+  });
+
+  it('docker/start.sh starts the compiled gateway with the flags for its storage, passing its arguments on', () => {
+    // A `node` first on PATH that prints what it was given.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-start-'));
+    try {
+      fs.writeFileSync(path.join(bin, 'node'), '#!/bin/sh\nprintf \'%s\\n\' "$@"\n', { mode: 0o755 });
+      const argv = (env: Record<string, string>) => execFileSync('sh', ['docker/start.sh', 'serve', '--config', 'my config.yaml'], {
+        encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}`, ...env },
+      }).trimEnd().split('\n');
+      const gateway = ['docker/../dist/gateway/cli/bin.mjs', 'serve', '--config', 'my config.yaml'];
+      expect(argv({})).toEqual([...productionNodeFlags('embedded'), ...gateway]);
+      expect(argv({ RECOURSE_STORAGE_DATABASE_URL: '' })).toEqual([...productionNodeFlags('embedded'), ...gateway]);
+      expect(argv({ RECOURSE_STORAGE_DATABASE_URL: 'postgres://recourse@db/recourse' })).toEqual([...productionNodeFlags('postgresql'), ...gateway]);
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('the image runs a supported Node.js, the one CI also runs the security tests on', () => {

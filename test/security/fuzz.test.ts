@@ -28,7 +28,7 @@ const RSS_GROWTH_LIMIT_MB = 50;
 // size too (docker/Dockerfile; the one such flag NODE_OPTIONS takes): Node 24's default of
 // 2 x 64 MB alone grew RSS past the bound.
 const CHILD_HEAP_MB = 128;
-const CHILD_YOUNG_GENERATION = productionNodeFlags().filter((flag) => flag.startsWith('--max-semi-space-size='));
+const CHILD_YOUNG_GENERATION = productionNodeFlags('embedded').filter((flag) => flag.startsWith('--max-semi-space-size='));
 const PASSWORD = 'fuzz user password 1';
 const ADMIN_PASSWORD = 'fuzz admin password 1';
 const SECRET = 'fuzz-secret-fuzz-secret-fuzz-secret-0123456789';

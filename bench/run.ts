@@ -23,7 +23,7 @@ import { hasCommand, startChild, type Child } from './child.js';
 import { ADMIN_TARGET_MS, formatAdminTimings, timeAdminData, type AdminDataResult } from './admin-data.js';
 import { createScratchDatabase, startBenchGateway, PREFIX, type BenchGateway } from './gateway.js';
 import { rssStability, signInLoad } from './gateway-phases.js';
-import { ASSERTION_COST_LIMIT, ASSERTION_HOST, assertionCost, formatAssertionCost } from './assertion-phase.js';
+import { ASSERTION_COST_LIMIT, ASSERTION_HOST, ASSERTION_ROUNDS, assertionCost, formatAssertionCost } from './assertion-phase.js';
 import { EMBEDDED_RSS_LIMIT_MB, EMBEDDED_THROUGHPUT_FLOOR, embeddedPhase, formatEmbedded, type EmbeddedResult } from './embedded-phase.js';
 import { checkHotPath } from './hot-path.js';
 import { websocketPhase, type WebSocketPhaseResult } from './websocket-phase.js';
@@ -160,8 +160,9 @@ async function main(): Promise<number> {
       say(`  ${phase.name.padEnd(20)} ${phase.idle.rps.toFixed(0)} → ${phase.loaded.rps.toFixed(0)} req/s, p99 ${phase.idle.p99_ms.toFixed(2)} → ${phase.loaded.p99_ms.toFixed(2)} ms (× ${phase.p99_ratio.toFixed(2)})`);
     }
 
-    say(`identity assertion: the proxied request with a signed assertion against without, ${ROUNDS} paired rounds…`);
-    const assertion = await assertionCost(tool, gateway, { headers: browser, connections: CONNECTIONS, core: loadCore, seconds: SECONDS }, ROUNDS);
+    const assertionRounds = Math.max(ROUNDS, ASSERTION_ROUNDS);
+    say(`identity assertion: the proxied request with a signed assertion against without, ${assertionRounds} paired rounds…`);
+    const assertion = await assertionCost(tool, gateway, { headers: browser, connections: CONNECTIONS, core: loadCore, seconds: SECONDS }, assertionRounds);
     say(formatAssertionCost(assertion).replace(/^/gm, '  '));
 
     const raw_ = byName('raw undici proxy');

@@ -64,8 +64,10 @@ export function createKeyring(deps: { db: Database; clock: Clock; serverSecret: 
     },
     /** The public keys for `P/.well-known/jwks.json`, those still published at the clock's now. */
     async publicKeys(): Promise<JWK[]> {
+      const rows = await fresh();
+      // Read after the key set: a first key made by this very read is created after a time taken before it.
       const now = deps.clock.nowMs();
-      return (await fresh())
+      return rows
         .filter((row) => row.createdAt.getTime() <= now && (row.publishedUntil === null || row.publishedUntil.getTime() > now))
         .map((row) => row.publicJwk as JWK);
     },

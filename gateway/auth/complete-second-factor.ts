@@ -30,6 +30,8 @@ export interface SecondFactorAttempt<Answer, Proof> {
 export type SecondFactorOutcome<Proof> =
   | { ok: true; proof: Proof }
   | { ok: false; reason: 'empty' }
+  /** A recovery session may only enrol a new factor (SECURITY R3): it answers no challenge. */
+  | { ok: false; reason: 'restricted' }
   | { ok: false; reason: 'blocked'; retryAfterMs: number }
   | { ok: false; reason: 'refused'; failure: string };
 
@@ -43,7 +45,9 @@ type Deps = Pick<RouteDeps, 'db' | 'sessions' | 'clock' | 'geoip' | 'config' | '
  * the session steps up and the success is audited with the route's own work; a failure keeps its
  * charge (the one that reaches the limit starts the block) and is audited with its precise
  * reason; a success clears the count. An empty answer is no guess and costs nothing; anything
- * else, malformed or not, is one. The route answers each outcome with its own page.
+ * else, malformed or not, is one. A recovery-restricted session is refused here, whatever the
+ * route's own gate let through, so no challenge can turn it into a full session (SECURITY R3).
+ * The route answers each outcome with its own page.
  */
 export async function completeSecondFactor<Answer, Proof>(
   deps: Deps,
@@ -51,6 +55,10 @@ export async function completeSecondFactor<Answer, Proof>(
   attempt: SecondFactorAttempt<Answer, Proof>,
 ): Promise<SecondFactorOutcome<Proof>> {
   const { session, method, answer } = attempt;
+  if (session.restricted) {
+    c.get('log').warn({ event: 'second_factor.refused', method, reason: 'restricted_session' }, 'a recovery session answered a challenge; it may only enrol');
+    return { ok: false, reason: 'restricted' };
+  }
   if (answer === null) return { ok: false, reason: 'empty' };
   const charge = await deps.limits.chargeSecondFactor(session.user.id);
   if (!charge.ok) return blocked(c, method, charge.retryAfterMs);

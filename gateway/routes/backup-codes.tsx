@@ -20,7 +20,7 @@ import {
 import type { AppEnv } from '../http/env.js';
 import { completeObligations, fireReenrollmentTrigger } from '../recovery/reenrollment.js';
 import { formText } from '../http/form.js';
-import { headerUser, withRd } from './second-factor-gate.js';
+import { headerUser, redirectToEnrolment, withRd } from './second-factor-gate.js';
 import type { RouteDeps } from './deps.js';
 import { createGuards } from './guards/index.js';
 import { waitWords } from '../core/wait-words.js';
@@ -91,6 +91,8 @@ export function backupCodeRoutes(deps: RouteDeps) {
     const session = c.get('session');
     const rd = deps.safeRedirect(c.req.query('rd'), c.req.header('host'), '/');
     if (!session) return toLogin(c, rd);
+    // A recovery session may only enrol (SECURITY R3); completeSecondFactor refuses its answer too.
+    if (session.restricted) return redirectToEnrolment(c, prefix, rd);
     if (!backupCodesAllowed(policy(), session.user)) return notAvailable(c);
     return c.html(<BackupCodeChallengePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUser(session)} />);
   });
@@ -100,6 +102,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
     const form = await c.req.parseBody();
     const rd = deps.safeRedirect(formText(form.rd, 2048), c.req.header('host'), '/');
     if (!session) return toLogin(c, rd);
+    if (session.restricted) return redirectToEnrolment(c, prefix, rd);
     const log = c.get('log');
     const form401 = (status: 400 | 401, error: string) =>
       c.html(<BackupCodeChallengePage prefix={prefix} csrfToken={c.get('csrfToken')} rd={rd} user={headerUser(session)} error={error} />, status);
@@ -130,6 +133,7 @@ export function backupCodeRoutes(deps: RouteDeps) {
       },
     });
     if (!outcome.ok) {
+      if (outcome.reason === 'restricted') return redirectToEnrolment(c, prefix, rd);
       if (outcome.reason === 'empty') return form401(400, translatable('Enter one of your backup codes.'));
       if (outcome.reason === 'blocked') return tooManyAttempts(c, outcome.retryAfterMs);
       // The policy changed between the page and the check.

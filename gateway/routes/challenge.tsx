@@ -11,7 +11,7 @@ import { formText } from '../http/form.js';
 import { factorAllowed } from '../policy/engine.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
-import { headerUser, redirectToLogin, withRd } from './second-factor-gate.js';
+import { headerUser, redirectToEnrolment, redirectToLogin, withRd } from './second-factor-gate.js';
 import { waitWords } from '../core/wait-words.js';
 
 const INVALID_CODE = translatable('That code is not valid. Codes change every 30 seconds.');
@@ -32,7 +32,7 @@ export function challengeRoutes(deps: RouteDeps) {
     const session = c.get('session');
     if (!session) return { ok: false, response: redirectToLogin(c, prefix, withRd(`${prefix}/2fa`, rd)) };
     // A recovery session may only enrol a new factor (SECURITY R3).
-    if (session.restricted) return { ok: false, response: c.redirect(withRd(`${prefix}/enroll`, rd), status) };
+    if (session.restricted) return { ok: false, response: redirectToEnrolment(c, prefix, rd) };
     // SECURITY D2 re-verification: a full session whose second factor is older than 10 minutes may
     // pass it again when a page asks (`stepup=1`, or `reason=stepup`) and post the code here.
     const reverify = (c.req.method === 'POST' || c.req.query('stepup') === '1' || c.req.query('reason') === 'stepup')
@@ -92,6 +92,7 @@ export function challengeRoutes(deps: RouteDeps) {
       },
     });
     if (!outcome.ok) {
+      if (outcome.reason === 'restricted') return redirectToEnrolment(c, prefix, rd);
       if (outcome.reason === 'empty') return page(c, g, rd, translatable('Enter the 6-digit code from your authenticator app.'), 400);
       return outcome.reason === 'blocked' ? page(c, g, rd, blockedFor(c.get('t'), outcome.retryAfterMs), 429) : page(c, g, rd, INVALID_CODE, 401);
     }

@@ -30,7 +30,7 @@ import { factorAllowed } from '../policy/engine.js';
 import { fireReenrollmentTrigger } from '../recovery/reenrollment.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
-import { headerUser, redirectToLogin } from './second-factor-gate.js';
+import { headerUser, redirectToEnrolment, redirectToLogin } from './second-factor-gate.js';
 import { refuseFor } from '../http/retry-after.js';
 import { waitWords } from '../core/wait-words.js';
 
@@ -159,6 +159,7 @@ export function emailOtpRoutes(deps: RouteDeps) {
       },
     });
     if (!outcome.ok) {
+      if (outcome.reason === 'restricted') return redirectToEnrolment(c, prefix, rd);
       if (outcome.reason === 'blocked') return page(c, attempt, rd, 'waiting', `${c.get('t')(VERIFY_LIMITED)} ${c.get('t')('Try again in {{wait}}.', { wait: waitWords(outcome.retryAfterMs, c.get('t')) })}`, 429);
       if (outcome.reason === 'empty' || outcome.failure === 'malformed') return page(c, attempt, rd, 'waiting', MALFORMED_CODE, 400);
       return page(c, attempt, rd, 'waiting', WRONG_CODE, 401);

@@ -13,7 +13,7 @@ import { fireReenrollmentTrigger } from '../recovery/reenrollment.js';
 import type { SessionView } from '../session/store.js';
 import type { RouteDeps } from './deps.js';
 import { recoveryCodeWithoutPassword } from './recovery-code-without-password.js';
-import { headerUser, redirectToLogin, withRd } from './second-factor-gate.js';
+import { headerUser, redirectToEnrolment, redirectToLogin, withRd } from './second-factor-gate.js';
 import { waitWords } from '../core/wait-words.js';
 
 type Ctx = Context<AppEnv>;
@@ -37,7 +37,7 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
     const status = c.req.method === 'GET' ? 302 : 303;
     const session = c.get('session');
     if (!session) return { ok: false, response: redirectToLogin(c, prefix, withRd(`${prefix}/2fa/recovery-code`, rd)) };
-    if (session.restricted) return { ok: false, response: c.redirect(withRd(`${prefix}/enroll`, rd), status) };
+    if (session.restricted) return { ok: false, response: redirectToEnrolment(c, prefix, rd) };
     if (session.authLevel >= 2) return { ok: false, response: c.redirect(rd, status) };
     return { ok: true, session };
   }
@@ -104,6 +104,7 @@ export function recoveryCodeRoutes(deps: RouteDeps) {
       },
     });
     if (!outcome.ok) {
+      if (outcome.reason === 'restricted') return redirectToEnrolment(c, prefix, rd);
       if (outcome.reason === 'empty') return form(c, session, rd, translatable('Enter the recovery code from your administrator.'), 400);
       if (outcome.reason === 'blocked') return tooManyAttempts(c, outcome.retryAfterMs);
       return form(c, session, rd, GENERIC_FAILURE, 401);

@@ -14,6 +14,11 @@ export function redirectToLogin(c: Context, prefix: string, target: string): Res
   return c.redirect(withRd(`${prefix}/login`, target), c.req.method === 'GET' ? 302 : 303);
 }
 
+/** A recovery session goes to set up a new factor, its only way on (SECURITY R3). */
+export function redirectToEnrolment(c: Context, prefix: string, rd: string | undefined | null): Response {
+  return c.redirect(withRd(`${prefix}/enroll`, rd), c.req.method === 'GET' ? 302 : 303);
+}
+
 /** The signed-in user as the page header shows them. */
 export function headerUser(session: SessionView): { email: string; name: string; isAdmin: boolean } {
   const { user } = session;

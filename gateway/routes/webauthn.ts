@@ -137,6 +137,7 @@ export function webauthnRoutes(deps: RouteDeps) {
       },
     });
     if (!outcome.ok) {
+      if (outcome.reason === 'restricted') return refuse(c, 403, 'enrolment_required', translatable('Set up a new second factor first.'));
       if (outcome.reason === 'blocked') return refuse(c, 429, 'too_many_attempts', translatable('Too many failed attempts. Ask for assistance to get back in.'));
       return refuse(c, 400, 'webauthn_failed', VERIFY_FAILED);
     }

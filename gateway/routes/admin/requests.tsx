@@ -21,12 +21,13 @@ import { failureMessage, failureStatus, NOTICES } from './outcomes.js';
 import { pokeDelivery } from './poke.js';
 import { OPEN_STATUSES, queueExtras } from './queue.js';
 import { renderRequestDetail } from './request-detail.js';
+import { actionParam, capabilityOfAction, REQUEST_ACTION_CAPABILITY } from './action-capabilities.js';
 
 type Ctx = Context<AppEnv>;
 
 const PAGE_SIZE = 50;
 const REFERENCE = `:reference{${REFERENCE_ID_PATTERN}}`;
-const ACTIONS = ':action{generate-code|send-recovery-code|send-access-email|reset-2fa|cancel-duplicates|cancel}';
+const ACTIONS = actionParam(REQUEST_ACTION_CAPABILITY);
 const NOTICE_OF: Readonly<Record<string, string>> = {
   cancel: 'cancelled', 'cancel-duplicates': 'duplicates', 'reset-2fa': 'reset', 'send-access-email': 'access_sent',
 };
@@ -91,10 +92,11 @@ export function adminRequestRoutes(deps: RouteDeps, { requireAdmin }: Guards) {
     return renderRequestDetail(deps, c, c.var.admin, c.req.param('reference'), { notice });
   });
 
-  // The action's own capability (and its fresh second factor) is checked by the action itself.
-  app.post(`/admin/requests/${REFERENCE}/${ACTIONS}`, requireAdmin('see_requests'), async (c) => {
+  // The queue's capability, then the action's own (with its fresh second factor); the action checks
+  // it again with its right over the account.
+  app.post(`/admin/requests/${REFERENCE}/${ACTIONS}`, requireAdmin(capabilityOfAction(REQUEST_ACTION_CAPABILITY, ['see_requests'])), async (c) => {
     const reference = c.req.param('reference');
-    const action = c.req.param('action');
+    const action = c.req.param('action') as keyof typeof REQUEST_ACTION_CAPABILITY;
     const detailPath = `${prefix}/admin/requests/${reference}`;
     const pass = c.var.admin;
     const form = await c.req.parseBody();

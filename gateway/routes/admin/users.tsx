@@ -13,12 +13,13 @@ import { adminRefusal, type AdminPass, type Guards } from '../guards/index.js';
 import { failureMessage, failureStatus, NOTICES } from './outcomes.js';
 import { pokeDelivery } from './poke.js';
 import { createUserPage } from './user-page.js';
+import { actionParam, capabilityOfAction, USER_ACTION_CAPABILITY } from './action-capabilities.js';
 
 type Ctx = Context<AppEnv>;
 
 const PAGE_SIZE = 50;
 export const USER_ID = ':id{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}}';
-const ACTIONS = ':action{send-recovery-code|send-access-email|reset-2fa}';
+const ACTIONS = actionParam(USER_ACTION_CAPABILITY);
 
 /**
  * `P/admin/users`: search and filters, one user's page, the recovery actions on an account, and
@@ -53,10 +54,11 @@ export function adminUserRoutes(deps: RouteDeps, { requireAdmin }: Guards) {
     return renderUser(c, c.var.admin, c.req.param('id').toLowerCase(), { notice: NOTICES[c.req.query('notice') ?? ''] ?? null });
   });
 
-  // The action's own capability (and its fresh second factor) is checked by the action itself.
-  app.post(`/admin/users/${USER_ID}/${ACTIONS}`, requireAdmin('dashboard'), async (c) => {
+  // The action's own capability (with its fresh second factor) before anything is read; the action
+  // checks it again with its right over the account.
+  app.post(`/admin/users/${USER_ID}/${ACTIONS}`, requireAdmin(capabilityOfAction(USER_ACTION_CAPABILITY)), async (c) => {
     const userId = c.req.param('id').toLowerCase();
-    const action = c.req.param('action');
+    const action = c.req.param('action') as keyof typeof USER_ACTION_CAPABILITY;
     const userPath = `${prefix}/admin/users/${userId}`;
     const pass = c.var.admin;
     const fields = postedFields(await c.req.parseBody());
@@ -74,7 +76,7 @@ export function adminUserRoutes(deps: RouteDeps, { requireAdmin }: Guards) {
     return c.redirect(`${userPath}?notice=${notice}`, 303);
   });
 
-  app.post(`/admin/users/${USER_ID}/permissions`, requireAdmin('dashboard'), async (c) => {
+  app.post(`/admin/users/${USER_ID}/permissions`, requireAdmin('manage_admins'), async (c) => {
     const userId = c.req.param('id').toLowerCase();
     const userPath = `${prefix}/admin/users/${userId}`;
     const pass = c.var.admin;

@@ -15,7 +15,7 @@ import type { Database } from '../../../db/client.js';
 import { countActiveSuperAdmins } from '../../../db/queries/admin.js';
 import type { ActingAdmin } from '../../admin/actions.js';
 import { resolveAdminCredential, type CredentialRefusal } from '../../admin/credential.js';
-import { describeRefusal, mayUse, permissionRules, type Capability, type Refusal } from '../../admin/permissions.js';
+import { describeRefusal, mayUse, permissionRules, type Capability, type Check, type Refusal } from '../../admin/permissions.js';
 import type { Clock } from '../../core/clock.js';
 import type { AppEnv } from '../../http/env.js';
 import type { Policy } from '../../policy/schema.js';
@@ -38,8 +38,11 @@ export interface AdminPass { who: ActingAdmin; session: SessionView; shell: Admi
 /** An API caller: a token (no session) or an administrator's session. */
 export interface ApiAdmin { who: ActingAdmin; session: SessionView | null }
 
-/** A capability, or one chosen by the request (the action named in the path). */
-export type CapabilityOf = Capability | ((c: Ctx) => Capability);
+/**
+ * A capability, several that must all hold, or one chosen by the request (the action named in
+ * the path: routes/admin/action-capabilities.ts).
+ */
+export type CapabilityOf = Capability | readonly Capability[] | ((c: Ctx) => Capability | readonly Capability[]);
 
 export interface AdminGuardDeps {
   config: { server: { prefix: string } };
@@ -73,8 +76,8 @@ export function createAdminGuard(deps: AdminGuardDeps) {
         return json ? refuseCall(ctx, credential.why) : refusePage(ctx, credential.why, await back(ctx));
       }
       const { who, session } = credential;
-      const wanted = capabilityOf(ctx);
-      const check = mayUse(who.actor, wanted, permissionRules(deps.policies.current().policy), who.credential, deps.clock.nowMs());
+      const { wanted, check } = firstRefusal(capabilityOf(ctx), (capability) =>
+        mayUse(who.actor, capability, permissionRules(deps.policies.current().policy), who.credential, deps.clock.nowMs()));
       if (json) {
         if (!check.ok) {
           log.info({ event: 'admin.refused', path: ctx.req.path, reason: check.refusal, capability: wanted, credential: who.credential.kind }, 'API call refused');
@@ -106,6 +109,18 @@ export function createAdminGuard(deps: AdminGuardDeps) {
   }
 
   return { requireAdmin };
+}
+
+/** Each capability checked in order: the first one refused answers, else the last (allowed). */
+function firstRefusal(wanted: Capability | readonly Capability[], check: (capability: Capability) => Check): { wanted: Capability; check: Check } {
+  const list: readonly Capability[] = typeof wanted === 'string' ? [wanted] : wanted;
+  let last: { wanted: Capability; check: Check } | undefined;
+  for (const capability of list) {
+    last = { wanted: capability, check: check(capability) };
+    if (!last.check.ok) return last;
+  }
+  if (!last) throw new Error('requireAdmin needs at least one capability');
+  return last;
 }
 
 function refuseCall(c: Ctx, why: CredentialRefusal): Response {

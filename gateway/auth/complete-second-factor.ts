@@ -73,7 +73,11 @@ export async function completeSecondFactor<Answer, Proof>(
   });
   if (!result.ok) {
     const check = await charge.failed();
-    await recordFailure(deps, c, session, method, result);
+    await recordSecondFactorFailure(deps, {
+      userId: session.user.id, email: session.user.email, actor: { userId: session.user.id }, method, reason: result.reason,
+      ip: c.get('clientIp'), userAgent: c.req.header('user-agent') ?? null, requestId: c.get('requestId'),
+    });
+    c.get('log').info({ event: 'second_factor.failed', method, reason: result.reason, detail: result.detail }, 'second factor refused');
     return check.ok ? { ok: false, reason: 'refused', failure: result.reason } : blocked(c, method, check.retryAfterMs);
   }
   setSessionCookie(c, deps.config, result.fresh.cookieValue, result.fresh.expiresAt, deps.clock.nowMs());
@@ -90,17 +94,36 @@ function blocked(c: Context<AppEnv>, method: SecondFactorMethod, retryAfterMs: n
   return { ok: false, reason: 'blocked', retryAfterMs };
 }
 
-/** A refused attempt: audited and added to the sign-in history with its precise reason. */
-async function recordFailure(deps: Deps, c: Context<AppEnv>, session: SessionView, method: SecondFactorMethod, refused: Refused): Promise<void> {
+export interface SecondFactorFailure {
+  /** The account tried; null for an email no active account has (recorded all the same). */
+  userId: string | null;
+  email: string;
+  actor: { userId: string } | null;
+  method: SecondFactorMethod;
+  reason: string;
+  ip: string;
+  userAgent: string | null;
+  requestId: string;
+  /** Added to the audit row's details beside the method and reason. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * A refused second factor, audited and added to the sign-in history with its precise reason: the
+ * one record of it, for the challenges above and for a recovery code given without a session
+ * (recovery/code-without-password.ts).
+ */
+export async function recordSecondFactorFailure(
+  deps: Pick<Deps, 'db' | 'geoip' | 'clock'> & { config: { session: { secret: string } } }, failure: SecondFactorFailure,
+): Promise<void> {
   await deps.db.transaction(async (tx) => {
+    const at = deps.clock.now();
     const context = await recordSignInAttempt(tx, deps.geoip, {
-      userId: session.user.id, email: session.user.email, success: false, method, ip: c.get('clientIp'),
-      userAgent: c.req.header('user-agent') ?? null, at: deps.clock.now(),
+      userId: failure.userId, email: failure.email, success: false, method: failure.method, ip: failure.ip, userAgent: failure.userAgent, at,
     });
     await writeAudit(tx, deps.config.session.secret, {
-      event: 'second_factor.failed', at: deps.clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
-      ip: c.get('clientIp'), location: describeLocation(context), requestId: c.get('requestId'), details: { method, reason: refused.reason },
+      event: 'second_factor.failed', at, actor: failure.actor, userId: failure.userId, ip: failure.ip, location: describeLocation(context),
+      requestId: failure.requestId, details: { method: failure.method, reason: failure.reason, ...failure.details },
     });
   });
-  c.get('log').info({ event: 'second_factor.failed', method, reason: refused.reason, detail: refused.detail }, 'second factor refused');
 }

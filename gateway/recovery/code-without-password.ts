@@ -15,6 +15,7 @@
 import type { Database } from '../../db/client.js';
 import { completeApprovedRequest } from '../../db/queries/admin.js';
 import { findUserByEmail } from '../../db/queries/users.js';
+import { recordSecondFactorFailure } from '../auth/complete-second-factor.js';
 import { issuePasswordLink } from '../auth/password-links.js';
 import { writeAudit } from '../audit/write.js';
 import type { Config } from '../config/schema.js';
@@ -108,13 +109,9 @@ export async function redeemWithoutPassword(deps: CodeWithoutPasswordDeps, input
   if (user) await second.failed();
   else await second.refund();
   // Recorded and audited for an unknown email as well (without an account), so both cost the same.
-  await deps.db.transaction(async (tx) => {
-    const now = deps.clock.now();
-    await recordSignInAttempt(tx, deps.geoip, { userId: user?.id ?? null, email, success: false, method: 'recovery_code', ip: input.ip, userAgent: input.userAgent, at: now });
-    await writeAudit(tx, secret, {
-      event: 'second_factor.failed', at: now, actor: null, userId: user?.id ?? null, ip: input.ip, location: describeLocation(deps.geoip.lookup(input.ip)),
-      requestId: input.requestId, details: { method: 'recovery_code', reason: outcome.why, without_password: true },
-    });
+  await recordSecondFactorFailure(deps, {
+    userId: user?.id ?? null, email, actor: null, method: 'recovery_code', reason: outcome.why,
+    ip: input.ip, userAgent: input.userAgent, requestId: input.requestId, details: { without_password: true },
   });
   return { ok: false, reason: 'refused' };
 }

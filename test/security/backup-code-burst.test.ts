@@ -7,8 +7,8 @@
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, backupCodes } from '../../db/schema/index.js';
-import { generateBackupCodeSet, revealBackupCodes } from '../../gateway/factors/backup-codes.js';
 import { CODE_ALPHABET } from '../../gateway/security/codes.js';
+import { seedBackupCodes } from '../support/backup-codes.js';
 import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
 import { burst, VICTIM } from '../support/race.js';
@@ -27,11 +27,7 @@ beforeAll(async () => {
     config: { redis: { url: process.env.REDIS_URL ?? '' } },
   });
   userId = await fixture.gw.addUser(VICTIM);
-  const deps = { config: fixture.gw.config, clock: fixture.gw.clock, policies: fixture.gw.running.policies };
-  await fixture.storage.db.transaction((tx) => generateBackupCodeSet(tx, deps, userId, 'system', null));
-  const shown = await fixture.storage.db.transaction((tx) => revealBackupCodes(tx, deps, userId));
-  if (!shown.ok) throw new Error(shown.reason);
-  codes = shown.codes;
+  codes = await seedBackupCodes(fixture.gw, fixture.storage, userId);
 });
 afterAll(async () => {
   await fixture?.close();

@@ -7,7 +7,7 @@
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, backupCodes } from '../../db/schema/index.js';
-import { generateBackupCodeSet, revealBackupCodes } from '../../gateway/factors/backup-codes.js';
+import { seedBackupCodes } from '../support/backup-codes.js';
 import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
 import { usingPostgres } from '../support/storage.js';
@@ -26,11 +26,7 @@ beforeAll(async () => {
   fixture = await startProxiedTestGateway({ policy: { access: { default: 'two_factor' } } });
   userId = await fixture.gw.addUser(USER);
   totpSecret = await seedTotp(fixture.storage, userId, fixture.gw.clock);
-  const deps = { config: fixture.gw.config, clock: fixture.gw.clock, policies: fixture.gw.running.policies };
-  await fixture.storage.db.transaction((tx) => generateBackupCodeSet(tx, deps, userId, 'system', null));
-  const shown = await fixture.storage.db.transaction((tx) => revealBackupCodes(tx, deps, userId));
-  if (!shown.ok) throw new Error(shown.reason);
-  codes = shown.codes;
+  codes = await seedBackupCodes(fixture.gw, fixture.storage, userId);
 });
 afterAll(async () => {
   await fixture?.close();

@@ -19,6 +19,34 @@ const PASSWORD = 'websocket test password 1';
 // CONTRACT §8.1: a live WebSocket is closed within 5 s of its session ending.
 const CLOSE_WITHIN_MS = 5_000;
 
+// What both hops' socket buffers can hold and then some (tcp_rmem's default maximum is 32 MiB,
+// tcp_wmem's 4 MiB), far below the 256 MiB the app tries to send.
+const STALL_BOUND = 64 * 1024 * 1024;
+
+/**
+ * Polls `read` until it stops changing (the same value for ten polls and a second) or passes
+ * `bound`, and returns it; a deadline, not a sleep: a loaded machine only makes it wait longer.
+ */
+async function whenStalled(read: () => number, bound: number, deadlineMs: number): Promise<number> {
+  const deadline = Date.now() + deadlineMs;
+  let last = read();
+  let since = Date.now();
+  let samePolls = 0;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = read();
+    if (now > bound) return now;
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+      samePolls = 0;
+    } else if (++samePolls >= 10 && Date.now() - since >= 1_000) {
+      return now;
+    }
+  }
+  throw new Error(`still moving after ${deadlineMs} ms (at ${last} bytes)`);
+}
+
 let storage: Awaited<ReturnType<typeof openTestStorage>>;
 let upstream: WebSocketUpstream;
 let gw: TestGateway;
@@ -107,18 +135,19 @@ describe('an allowed handshake is relayed', () => {
     expect(seen.cookie ?? '').not.toContain('recourse_session');
   });
 
-  it('a paused client backs the app up: its sends queue on its own side', async () => {
+  it('a client that stops reading stalls the app: the gateway never buffers what the client does not take', async () => {
     const opened = await openAs(await signedIn(), '/flood');
     if (!opened.ok) throw new Error(`refused ${opened.status}`);
-    // The client stops reading: the gateway stops reading from the app (pipe's back-pressure), so
-    // the app's own queue fills. In one process this does not tell the gateway's buffering from
-    // the event loop's own lag (a relay without back-pressure passed it too); bench/ and a
-    // separate-process check would.
-    // Loopback's socket buffers hold some 20 MB along the way; then the app's own queue grows.
+    // The client stops reading at once; the app tries to send 256 MiB. With back-pressure the
+    // gateway stops reading from the app once its side to the client is full, so the kernel takes
+    // only what the socket buffers of both hops hold (some tens of MiB on Linux loopback) and the
+    // rest waits in the app's own queue. A relay that reads on regardless takes all 256 MiB.
     opened.socket.pause();
-    await expect.poll(() => upstream.flood.mostBuffered, { timeout: 30_000, interval: 100 }).toBeGreaterThan(32 * 1024 * 1024);
+    const handed = await whenStalled(() => upstream.flood.handed(), STALL_BOUND, 60_000);
+    expect(handed).toBeLessThanOrEqual(STALL_BOUND);
+    expect(upstream.flood.waiting()).toBe(true);
     opened.socket.terminate();
-  });
+  }, 90_000);
 
   it("relays the app's refusal of the upgrade as it answered", async () => {
     const opened = await openAs(await signedIn(), '/refuse');

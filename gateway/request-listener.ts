@@ -54,7 +54,7 @@ export function routeRequest(incoming: Pick<IncomingMessage, 'url' | 'headers' |
  * other request is judged by the proxy pipeline and answered by its HTTP adapter, every WebSocket
  * handshake (the server's 'upgrade' event) by the same pipeline and its WebSocket adapter.
  */
-export function createListeners(deps: AppDeps, honoListener: NodeListener) {
+export function createListeners(deps: AppDeps, honoListener: NodeListener, options: { liveSocketRecheckMs?: number } = {}) {
   const { config, metrics } = deps;
   const judge: ProxyPipeline = createProxyPipeline({
     config,
@@ -70,6 +70,7 @@ export function createListeners(deps: AppDeps, honoListener: NodeListener) {
   });
   const liveSockets = createLiveSockets({
     sessions: deps.sessions, logger: deps.logger,
+    ...(options.liveSocketRecheckMs === undefined ? {} : { recheckMs: options.liveSocketRecheckMs }),
     ...(metrics ? { opened: (app: string) => metrics.websocketsOpen.inc({ app }), closed: (app: string) => metrics.websocketsOpen.dec({ app }) } : {}),
   });
   const relayUpgrade = createWebSocketRelay({

@@ -40,6 +40,11 @@ export interface StartOptions {
   storage?: Storage;
   /** Port override (0 = any free port), for tests. */
   port?: number;
+  /**
+   * How often live WebSockets are judged again (default LIVE_SOCKET_RECHECK_MS). Tests that must
+   * see a revocation arrive over the Redis bus set it far longer than their deadline.
+   */
+  liveSocketRecheckMs?: number;
 }
 
 export interface RunningGateway {
@@ -206,7 +211,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         // The unread rest of a body is dropped by http/linger.ts, with limits of its own.
         autoCleanupIncoming: false,
         createServer: ((serverOptions: ServerOptions, honoListener: RequestListener) => {
-          listeners = createListeners(appDeps, honoListener);
+          listeners = createListeners(appDeps, honoListener, options.liveSocketRecheckMs === undefined ? {} : { liveSocketRecheckMs: options.liveSocketRecheckMs });
           const created = createServer(serverOptions, listeners.request);
           created.on('upgrade', listeners.upgrade);
           return created;

@@ -11,8 +11,11 @@ import { stepUpSession, type SecondFactorMethod } from './second-factor.js';
 
 /** A verifier's no: `reason` is audited and logged, never shown. */
 export type Refused = { ok: false; reason: string; detail?: string };
-/** A verifier's yes carries what the route needs afterwards, and what the success audit row says. */
-export type Verdict<Proof> = { ok: true; proof: Proof; details?: Record<string, unknown> } | Refused;
+/**
+ * A verifier's yes carries what the route needs afterwards, what the success audit row says, and
+ * the RFC 8176 `amr` value when the method alone does not say it (a WebAuthn key: hwk or swk).
+ */
+export type Verdict<Proof> = { ok: true; proof: Proof; details?: Record<string, unknown>; amr?: string } | Refused;
 
 export interface SecondFactorAttempt<Answer, Proof> {
   method: SecondFactorMethod;
@@ -67,7 +70,7 @@ export async function completeSecondFactor<Answer, Proof>(
     const verdict = await attempt.verify(tx, answer);
     // A refusal still commits: what the check counted (an email code's tries) stays counted.
     if (!verdict.ok) return verdict;
-    const fresh = await stepUpSession(deps, c, tx, session, method, { restricted: attempt.restricted === true, details: verdict.details ?? {} });
+    const fresh = await stepUpSession(deps, c, tx, session, method, { restricted: attempt.restricted === true, details: verdict.details ?? {}, ...(verdict.amr ? { amr: verdict.amr } : {}) });
     await attempt.onSuccess?.(tx, verdict.proof);
     return { ok: true as const, proof: verdict.proof, fresh };
   });

@@ -14,7 +14,8 @@ export type SecondFactorMethod = 'totp' | 'webauthn' | 'backup_code' | 'email_ot
 /**
  * How a session gains its second factor: inside the caller's transaction (the one that consumed
  * the code or verified the key, SECURITY F2), the session is replaced by a fresh id at level 2
- * and the success is audited; the cookie is set once the transaction has committed. Challenges
+ * and the success is audited; the cookie is set once the transaction has committed. `amr` is the
+ * RFC 8176 value when the method alone does not say it (a WebAuthn key: identity/amr.ts). Challenges
  * call it through completeSecondFactor, enrolment directly.
  */
 export async function stepUpSession(
@@ -23,12 +24,12 @@ export async function stepUpSession(
   tx: Executor,
   session: SessionView,
   method: SecondFactorMethod,
-  options: { restricted?: boolean; details?: Record<string, unknown> } = {},
+  options: { restricted?: boolean; details?: Record<string, unknown>; amr?: string } = {},
 ): Promise<{ cookieValue: string; expiresAt: Date }> {
   const fresh = await deps.sessions.stepUp(tx, session, {
     ip: c.get('clientIp'),
     userAgent: c.req.header('user-agent') ?? null,
-    amr: secondFactorAmr(method),
+    amr: options.amr ?? secondFactorAmr(method),
     ...(options.restricted ? { restricted: true } : {}),
   });
   const context = await recordSignInAttempt(tx, deps.geoip, {

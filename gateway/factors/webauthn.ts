@@ -43,7 +43,7 @@ export type RegistrationOutcome =
   | { ok: false; reason: 'challenge_invalid' | 'verification_failed' | 'credential_exists'; detail?: string };
 
 export type AuthenticationOutcome =
-  | { ok: true; credential: { id: string; name: string; counter: number } }
+  | { ok: true; credential: { id: string; name: string; counter: number; deviceType: string | null; backedUp: boolean } }
   | { ok: false; reason: 'challenge_invalid' | 'unknown_credential' | 'verification_failed' | 'counter_regression'; detail?: string };
 
 /** A user's keys, oldest first. */
@@ -181,7 +181,8 @@ export async function verifyAuthentication(
     ))
     .returning({ id: webauthnCredentials.id });
   if (moved.length === 0) return { ok: false, reason: 'counter_regression', detail: 'counter moved concurrently' };
-  return { ok: true, credential: { id: key.id, name: key.name, counter: next } };
+  const { credentialDeviceType, credentialBackedUp } = verified.authenticationInfo;
+  return { ok: true, credential: { id: key.id, name: key.name, counter: next, deviceType: key.deviceType ?? credentialDeviceType, backedUp: credentialBackedUp } };
 }
 
 export async function renameWebauthnKey(db: Executor, userId: string, id: string, name: string): Promise<boolean> {

@@ -58,7 +58,10 @@ export async function decideRequest(
   return decideForSession(deps, session, request);
 }
 
-/** The same decision once the session is known (the proxy lane knows it from memory, without a promise). */
+/**
+ * The same decision once the session is known: the proxy pipeline (proxy/pipeline.ts) calls it when
+ * the session cache answers from memory, without a promise, and again for a live WebSocket.
+ */
 export function decideForSession(
   deps: { access: AccessDecider; clock: Pick<Clock, 'nowMs'> },
   session: SessionView | null,

@@ -5,6 +5,7 @@ import { writeAudit } from '../audit/write.js';
 import { afterEnrolment, issueBackupCodesIfNone } from '../factors/first-enrolment.js';
 import { completeSecondFactor, type Verdict } from '../auth/complete-second-factor.js';
 import { finishStepUp, stepUpSession } from '../auth/second-factor.js';
+import { webauthnAmr } from '../identity/amr.js';
 import {
   cleanKeyName, createAuthenticationOptions, createRegistrationOptions, verifyAuthentication, verifyRegistration,
   type CeremonyInput,
@@ -85,7 +86,7 @@ export function webauthnRoutes(deps: RouteDeps) {
         event: 'webauthn.enrolled', at: clock.now(), actor: { userId: session.user.id }, userId: session.user.id,
         ip: c.get('clientIp'), requestId: c.get('requestId'), details: { key: result.credential.id, name: result.credential.name, device_type: result.credential.deviceType },
       });
-      const fresh = stepsUp ? await stepUpSession(deps, c, tx, session, 'webauthn', { details: { enrolled: true } }) : null;
+      const fresh = stepsUp ? await stepUpSession(deps, c, tx, session, 'webauthn', { details: { enrolled: true }, amr: webauthnAmr(result.credential) }) : null;
       const codesIssued = await issueBackupCodesIfNone(tx, deps, session.user, c.get('clientIp'), c.get('requestId'));
       // Re-enrolment: a new factor meets `enroll_second_factor`.
       await completeAfterEnrolment(tx, { serverSecret: deps.config.session.secret, userId: session.user.id, now: clock.now(), via: 'webauthn.enrolled', codesIssued, ip: c.get('clientIp'), requestId: c.get('requestId') });
@@ -133,7 +134,7 @@ export function webauthnRoutes(deps: RouteDeps) {
         // Present but not shaped like a credential: a try all the same.
         if (!isCredentialJson(response)) return { ok: false, reason: 'malformed' };
         const result = await verifyAuthentication(tx, clock, { ...ceremony(c, session), response: response as AuthenticationResponseJSON });
-        return result.ok ? { ok: true, proof: null, details: { key: result.credential.id } } : result;
+        return result.ok ? { ok: true, proof: null, details: { key: result.credential.id }, amr: webauthnAmr(result.credential) } : result;
       },
     });
     if (!outcome.ok) {

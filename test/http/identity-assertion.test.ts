@@ -3,7 +3,8 @@
  * it: jose's createRemoteJWKSet fetching the gateway's key set over HTTP. It verifies for its own
  * app only and not after `exp`; it is reused while more than half its life is left; and a key
  * rotation, with verifiers refreshing their key set as jose does (every 10 minutes), costs not one
- * failed verification. Time is the gateway's injected clock, stepped by the test.
+ * failed verification. Its `amr` tells a key bound to one device (hwk) from a synced passkey (swk).
+ * Time is the gateway's injected clock, stepped by the test.
  */
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { request } from 'undici';
@@ -12,12 +13,15 @@ import { eq } from 'drizzle-orm';
 import { auditLog, signingKeys } from '../../db/schema/index.js';
 import { keysRotate } from '../../gateway/cli/commands/keys.js';
 import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { TestClient } from '../support/client.js';
 import { openTestStorage } from '../support/storage.js';
 import { startEchoUpstream } from '../support/upstream.js';
+import { VirtualAuthenticator } from '../support/virtual-authenticator.js';
 
 const P = '/.recourse';
 const COOKIE = 'recourse_session';
 const HEADER = 'x-recourse-assertion';
+const PASSWORD = 'assertion test password';
 // jose's createRemoteJWKSet default `cacheMaxAge`.
 const VERIFIER_CACHE_MS = 10 * 60_000;
 let storage: Awaited<ReturnType<typeof openTestStorage>>;
@@ -96,6 +100,33 @@ describe('an app verifying its assertion with createRemoteJWKSet', () => {
     const second = await assertionFor(full);
     expect(second).not.toBe(first);
     expect(await assertionFor(passwordOnly)).not.toBe(second);
+  });
+});
+
+describe('amr after a WebAuthn second factor (RFC 8176 §2)', () => {
+  async function signedIn(email: string): Promise<TestClient> {
+    const client = new TestClient(gw.url);
+    expect((await client.signIn(email, PASSWORD)).status).toBe(303);
+    return client;
+  }
+  const amrOf = async (client: TestClient) => (await verify(await assertionFor(client.cookies.get(COOKIE)!), createRemoteJWKSet(jwksUrl()))).payload.amr;
+
+  it.each([
+    ['a security key bound to one device', 'key@example.com', false, 'hwk'],
+    ['a synced passkey (backup eligible and backed up)', 'passkey@example.com', true, 'swk'],
+  ])('%s', async (_, email, synced, amr) => {
+    await gw.addUser({ email, password: PASSWORD });
+    const authenticator = new VirtualAuthenticator(gw.url, { synced });
+    // Enrolling the first key steps the session up with it.
+    const enrolling = await signedIn(email);
+    const creation = await enrolling.postJson(`${P}/enroll/webauthn/options`, {});
+    expect((await enrolling.postJson(`${P}/enroll/webauthn/verify`, { response: authenticator.register(await creation.json()) })).status).toBe(200);
+    expect(await amrOf(enrolling)).toEqual(['pwd', amr, 'mfa']);
+    // Signing in again, the key answers the challenge.
+    const client = await signedIn(email);
+    const request = await client.postJson(`${P}/2fa/webauthn/options`, {});
+    expect((await client.postJson(`${P}/2fa/webauthn/verify`, { response: authenticator.authenticate(await request.json()) })).status).toBe(200);
+    expect(await amrOf(client)).toEqual(['pwd', amr, 'mfa']);
   });
 });
 

@@ -5,30 +5,64 @@
 // of its session ending.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeUserSessions } from '../../gateway/session/store.js';
-import { resetSecondFactor } from '../../gateway/recovery/reset-second-factor.js';
 import { FixedClock } from '../../gateway/core/clock.js';
 import { TestClient } from '../support/client.js';
 import { stepUpClient } from '../support/step-up.js';
 import { rawRequest } from '../support/raw-http.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
+import { actionForm } from './admin-support.js';
 import { closesWithin, nextMessage, openWebSocket, startWebSocketUpstream, type WebSocketUpstream } from '../support/ws-upstream.js';
 
 const P = '/.recourse';
 const PASSWORD = 'websocket test password 1';
 // CONTRACT §8.1: a live WebSocket is closed within 5 s of its session ending.
 const CLOSE_WITHIN_MS = 5_000;
+// The gateway's periodic re-check of live sockets would close them within 5 s by itself; the
+// shared gateway's is set far beyond every deadline, so each way a session ends must close its
+// socket through the event it raises. The timer's own test starts a gateway of its own.
+const NO_RECHECK_MS = 60 * 60 * 1000;
+
+// What both hops' socket buffers can hold and then some (tcp_rmem's default maximum is 32 MiB,
+// tcp_wmem's 4 MiB), far below the 256 MiB the app tries to send.
+const STALL_BOUND = 64 * 1024 * 1024;
+
+/**
+ * Polls `read` until it stops changing (the same value for ten polls and a second) or passes
+ * `bound`, and returns it; a deadline, not a sleep: a loaded machine only makes it wait longer.
+ */
+async function whenStalled(read: () => number, bound: number, deadlineMs: number): Promise<number> {
+  const deadline = Date.now() + deadlineMs;
+  let last = read();
+  let since = Date.now();
+  let samePolls = 0;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = read();
+    if (now > bound) return now;
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+      samePolls = 0;
+    } else if (++samePolls >= 10 && Date.now() - since >= 1_000) {
+      return now;
+    }
+  }
+  throw new Error(`still moving after ${deadlineMs} ms (at ${last} bytes)`);
+}
 
 let storage: Awaited<ReturnType<typeof openTestStorage>>;
 let upstream: WebSocketUpstream;
 let gw: TestGateway;
 let userId: string;
 
-async function signedIn(): Promise<TestClient> {
+async function signedInAs(email: string): Promise<TestClient> {
   const client = new TestClient(gw.url);
-  expect((await client.signIn('alice@example.com', PASSWORD)).status).toBe(303);
+  expect((await client.signIn(email, PASSWORD)).status).toBe(303);
   return client;
 }
+
+const signedIn = () => signedInAs('alice@example.com');
 
 async function openAs(client: TestClient | null, path = '/live', options: Parameters<typeof openWebSocket>[2] = {}) {
   return openWebSocket(gw.url, path, { ...(client ? { cookie: client.cookieHeader() } : {}), ...options });
@@ -46,6 +80,7 @@ beforeAll(async () => {
   gw = await startTestGateway({
     storage,
     upstream: upstream.url,
+    liveSocketRecheckMs: NO_RECHECK_MS,
     config: {
       apps: [
         { name: 'nows', host: 'nows.test', upstream: upstream.url, websockets: false },
@@ -107,18 +142,19 @@ describe('an allowed handshake is relayed', () => {
     expect(seen.cookie ?? '').not.toContain('recourse_session');
   });
 
-  it('a paused client backs the app up: its sends queue on its own side', async () => {
+  it('a client that stops reading stalls the app: the gateway never buffers what the client does not take', async () => {
     const opened = await openAs(await signedIn(), '/flood');
     if (!opened.ok) throw new Error(`refused ${opened.status}`);
-    // The client stops reading: the gateway stops reading from the app (pipe's back-pressure), so
-    // the app's own queue fills. In one process this does not tell the gateway's buffering from
-    // the event loop's own lag (a relay without back-pressure passed it too); bench/ and a
-    // separate-process check would.
-    // Loopback's socket buffers hold some 20 MB along the way; then the app's own queue grows.
+    // The client stops reading at once; the app tries to send 256 MiB. With back-pressure the
+    // gateway stops reading from the app once its side to the client is full, so the kernel takes
+    // only what the socket buffers of both hops hold (some tens of MiB on Linux loopback) and the
+    // rest waits in the app's own queue. A relay that reads on regardless takes all 256 MiB.
     opened.socket.pause();
-    await expect.poll(() => upstream.flood.mostBuffered, { timeout: 30_000, interval: 100 }).toBeGreaterThan(32 * 1024 * 1024);
+    const handed = await whenStalled(() => upstream.flood.handed(), STALL_BOUND, 60_000);
+    expect(handed).toBeLessThanOrEqual(STALL_BOUND);
+    expect(upstream.flood.waiting()).toBe(true);
     opened.socket.terminate();
-  });
+  }, 90_000);
 
   it("relays the app's refusal of the upgrade as it answered", async () => {
     const opened = await openAs(await signedIn(), '/refuse');
@@ -186,24 +222,37 @@ describe('a live WebSocket is closed within 5 s of its session ending', () => {
   });
 
   it('a revocation written by another process, with no event (the CLI, an instance without Redis)', async () => {
-    const socket = await liveSocket(await signedIn());
-    await revokeUserSessions(storage.db, userId, new Date());
-    await closesWithin(socket, CLOSE_WITHIN_MS);
+    // Only the periodic re-check can see this one: a gateway with its default interval.
+    const timed = await startTestGateway({ storage, upstream: upstream.url });
+    try {
+      const client = new TestClient(timed.url);
+      expect((await client.signIn('alice@example.com', PASSWORD)).status).toBe(303);
+      const opened = await openWebSocket(timed.url, '/live', { cookie: client.cookieHeader() });
+      if (!opened.ok) throw new Error(`refused ${opened.status}`);
+      await revokeUserSessions(storage.db, userId, new Date());
+      await closesWithin(opened.socket, CLOSE_WITHIN_MS);
+    } finally {
+      await timed.close();
+    }
   });
 
-  it('a second factor reset', async () => {
-    const socket = await liveSocket(await signedIn());
-    await storage.db.transaction((tx) => resetSecondFactor(tx, { userId, actor: 'system', reason: 'test', now: new Date(), serverSecret: gw.config.session.secret }));
+  it('an administrator resetting the second factor on the dashboard', async () => {
+    const erin = await gw.addUser({ email: 'erin@example.com', password: PASSWORD, name: 'Erin' });
+    const socket = await liveSocket(await signedInAs('erin@example.com'));
+    const owner = await signedInAs('owner@example.com');
+    await stepUpClient(gw, owner);
+    const userPage = `${P}/admin/users/${erin}`;
+    await owner.page(userPage);
+    const res = await owner.postForm(`${userPage}/reset-2fa`, actionForm());
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`${userPage}?notice=reset`);
     await closesWithin(socket, CLOSE_WITHIN_MS);
   });
 
   it('an administrator disabling the user on the dashboard', async () => {
     const carol = await gw.addUser({ email: 'carol@example.com', password: PASSWORD, name: 'Carol' });
-    const client = new TestClient(gw.url);
-    expect((await client.signIn('carol@example.com', PASSWORD)).status).toBe(303);
-    const socket = await liveSocket(client);
-    const owner = new TestClient(gw.url);
-    expect((await owner.signIn('owner@example.com', PASSWORD)).status).toBe(303);
+    const socket = await liveSocket(await signedInAs('carol@example.com'));
+    const owner = await signedInAs('owner@example.com');
     await stepUpClient(gw, owner);
     const userPage = `${P}/admin/users/${carol}`;
     await owner.page(userPage);

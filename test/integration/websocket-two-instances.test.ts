@@ -1,8 +1,11 @@
 // Two gateway instances sharing the database and a Redis (CONTRACT §8.1): a WebSocket relayed by
-// one instance is closed within 5 s when its session ends on the other — a logout there, or sign
-// out everywhere. The revocation reaches the socket's instance over the Redis bus.
+// one instance is closed within 5 s when its session ends on the other — a logout there, sign out
+// everywhere, or an administrator disabling the user there. The revocation reaches the socket's
+// instance over the Redis bus: each instance's own periodic re-check of live sockets (every 2 s by
+// default, which alone would close them in time) is set to an hour here, so only the bus can.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../support/client.js';
+import { stepUpClient } from '../support/step-up.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { openTestStorage } from '../support/storage.js';
 import { canRunThrowawayRedis, startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js';
@@ -11,6 +14,8 @@ import { closesWithin, openWebSocket, startWebSocketUpstream, type WebSocketUpst
 const P = '/.recourse';
 const PASSWORD = 'two instance websocket password';
 const CLOSE_WITHIN_MS = 5_000;
+// Far beyond the test's deadline: no socket is closed by the timer during a test.
+const NO_RECHECK_MS = 60 * 60 * 1000;
 
 describe.skipIf(!canRunThrowawayRedis())('a WebSocket on one instance, its session ended on the other', () => {
   let storage: Awaited<ReturnType<typeof openTestStorage>>;
@@ -24,9 +29,10 @@ describe.skipIf(!canRunThrowawayRedis())('a WebSocket on one instance, its sessi
     redis = await startThrowawayRedis();
     upstream = await startWebSocketUpstream();
     const config = { redis: { url: redis.url } };
-    a = await startTestGateway({ storage, upstream: upstream.url, config });
-    b = await startTestGateway({ storage, upstream: upstream.url, config });
+    a = await startTestGateway({ storage, upstream: upstream.url, config, liveSocketRecheckMs: NO_RECHECK_MS });
+    b = await startTestGateway({ storage, upstream: upstream.url, config, liveSocketRecheckMs: NO_RECHECK_MS });
     await a.addUser({ email: 'carol@example.com', password: PASSWORD });
+    await a.addUser({ email: 'owner@example.com', password: PASSWORD, role: 'owner' });
   }, 60_000);
   afterAll(async () => {
     await a?.close();
@@ -47,6 +53,22 @@ describe.skipIf(!canRunThrowawayRedis())('a WebSocket on one instance, its sessi
     if (!opened.ok) throw new Error(`refused ${opened.status}`);
     await onA.page(`${P}/account`);
     expect((await onA.postForm(action, {})).status).toBeLessThan(400);
+    await closesWithin(opened.socket, CLOSE_WITHIN_MS);
+  });
+
+  it('an administrator disabling the user on instance A closes the socket relayed by instance B', async () => {
+    const daveId = await a.addUser({ email: 'dave@example.com', password: PASSWORD });
+    const dave = new TestClient(a.url);
+    expect((await dave.signIn('dave@example.com', PASSWORD)).status).toBe(303);
+    const opened = await openWebSocket(b.url, '/live', { cookie: dave.cookieHeader() });
+    if (!opened.ok) throw new Error(`refused ${opened.status}`);
+    const owner = new TestClient(a.url);
+    expect((await owner.signIn('owner@example.com', PASSWORD)).status).toBe(303);
+    await stepUpClient(a, owner);
+    const userPage = `${P}/admin/users/${daveId}`;
+    await owner.page(userPage);
+    const res = await owner.postForm(`${userPage}/disable`, {});
+    expect(res.headers.get('location')).toBe(`${userPage}?notice=disabled`);
     await closesWithin(opened.socket, CLOSE_WITHIN_MS);
   });
 });

@@ -27,6 +27,8 @@ export interface TestGatewayOptions {
   appHosts?: readonly string[];
   /** Where the gateway logs (default: stdout at `log.level`, silent unless RECOURSE_TEST_LOG). */
   logger?: Logger;
+  /** How often live WebSockets are judged again (the gateway's default otherwise). */
+  liveSocketRecheckMs?: number;
 }
 
 export interface TestGateway {
@@ -63,7 +65,8 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   };
   const config = loadConfig({ object: deepMerge(base, options.config ?? {}), env: {}, cwd: dir });
   const clock = options.clock ?? systemClock;
-  const running = await startGateway({ config, logger: options.logger ?? createLogger(config.log.level), clock, storage: options.storage });
+  const running = await startGateway({ config, logger: options.logger ?? createLogger(config.log.level), clock, storage: options.storage,
+    ...(options.liveSocketRecheckMs === undefined ? {} : { liveSocketRecheckMs: options.liveSocketRecheckMs }) });
   return {
     url: `http://127.0.0.1:${port}`,
     config,

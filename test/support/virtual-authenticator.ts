@@ -14,6 +14,9 @@ import { isoCBOR } from '@simplewebauthn/server/helpers';
 
 const FLAG_UP = 0x01;
 const FLAG_UV = 0x04;
+// Backup eligible and backed up (WebAuthn L3 §6.1): a synced passkey sets both.
+const FLAG_BE = 0x08;
+const FLAG_BS = 0x10;
 const FLAG_AT = 0x40;
 
 export interface VirtualCredential {
@@ -55,7 +58,12 @@ function coseKey(publicKey: KeyObject): Uint8Array {
 export class VirtualAuthenticator {
   readonly credentials: VirtualCredential[] = [];
 
-  constructor(readonly origin: string) {}
+  /** With `synced`, a synced passkey (backup eligible and backed up); otherwise a key bound to this device. */
+  constructor(readonly origin: string, readonly options: { synced?: boolean } = {}) {}
+
+  private get backupFlags(): number {
+    return this.options.synced ? FLAG_BE | FLAG_BS : 0;
+  }
 
   /** A new credential, as navigator.credentials.create() would return it for these options. */
   register(options: PublicKeyCredentialCreationOptionsJSON, overrides: CeremonyOverrides & { reuse?: VirtualCredential } = {}): RegistrationResponseJSON {
@@ -67,7 +75,7 @@ export class VirtualAuthenticator {
     idLength.writeUInt16BE(idBytes.length);
     const authData = Buffer.concat([
       sha256(rpId),
-      Buffer.from([FLAG_UP | FLAG_AT | (overrides.noUserVerification ? 0 : FLAG_UV)]),
+      Buffer.from([FLAG_UP | FLAG_AT | this.backupFlags | (overrides.noUserVerification ? 0 : FLAG_UV)]),
       uint32(credential.counter),
       Buffer.alloc(16), // AAGUID: none
       idLength,
@@ -97,7 +105,7 @@ export class VirtualAuthenticator {
     credential.counter = overrides.counter ?? credential.counter + 1;
     const authData = Buffer.concat([
       sha256(options.rpId ?? credential.rpId),
-      Buffer.from([FLAG_UP | (overrides.noUserVerification ? 0 : FLAG_UV)]),
+      Buffer.from([FLAG_UP | this.backupFlags | (overrides.noUserVerification ? 0 : FLAG_UV)]),
       uint32(credential.counter),
     ]);
     const clientDataJSON = this.clientData('webauthn.get', options.challenge, overrides.origin);

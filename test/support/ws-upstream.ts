@@ -8,8 +8,8 @@ export interface SeenHandshake { url: string; headers: http.IncomingHttpHeaders 
 /**
  * A WebSocket upstream (the `ws` package): echoes every message as it came (text or binary),
  * chooses `v2.chat` when offered, takes permessage-deflate, and records each handshake.
- * `/refuse` answers the upgrade with a 418 and a body instead, `/flood` sends without end; plain
- * requests get a 200.
+ * `/refuse` answers the upgrade with a 418 and a body instead, `/flood` sends 256 MiB as fast as
+ * the gateway takes it (see createFlood); plain requests get a 200.
  */
 export async function startWebSocketUpstream() {
   const handshakes: SeenHandshake[] = [];
@@ -19,26 +19,12 @@ export async function startWebSocketUpstream() {
     perMessageDeflate: true,
     handleProtocols: (offered) => (offered.has('v2.chat') ? 'v2.chat' : false),
   });
-  // `/flood`: a 1 MiB message every 10 ms (100 MB/s, far below what loopback drains), up to
-  // 128 MiB; the most ever waiting in this side's buffer is recorded. It grows only when the far
-  // end stops taking bytes: when the gateway, its client paused, stops reading from the app.
-  const flood = { mostBuffered: 0 };
-  // Random bytes: permessage-deflate cannot shrink them, so every MiB is a MiB on the wire.
-  const MIB = randomBytes(1024 * 1024);
+  const flood = createFlood();
   wss.on('connection', (socket, req: http.IncomingMessage) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
-    if (req.url !== '/flood') return;
-    let sent = 0;
-    const more = () => {
-      if (socket.readyState !== WebSocket.OPEN || sent >= 128) return;
-      flood.mostBuffered = Math.max(flood.mostBuffered, socket.bufferedAmount);
-      socket.send(MIB);
-      sent++;
-      setTimeout(more, 10);
-    };
-    more();
+    if (req.url === '/flood') flood.start(socket);
   });
   const server = http.createServer((_req, res) => res.end('plain'));
   server.on('upgrade', (req, socket, head) => {
@@ -54,6 +40,7 @@ export async function startWebSocketUpstream() {
   return {
     url: `http://127.0.0.1:${port}`,
     handshakes,
+    /** The last `/flood` socket's progress. */
     flood,
     /** Sockets open on the upstream's side now. */
     open: () => sockets.size,
@@ -63,6 +50,39 @@ export async function startWebSocketUpstream() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+// 256 MiB: far more than the socket buffers of both hops hold (Linux loopback: some tens of MiB).
+const FLOOD_MESSAGES = 256;
+
+/**
+ * `/flood`: 256 binary messages of 1 MiB, uncompressed (random bytes, so every MiB is a MiB on the
+ * wire), each sent once the kernel took the one before. `handed()` is how many bytes the kernel took
+ * (one message at a time, as Node batches writes that queue up and reports them together). It stops
+ * growing when the far end (the gateway) stops reading; a gateway that reads on regardless takes all.
+ */
+function createFlood() {
+  const MIB = randomBytes(1024 * 1024);
+  let handed = 0;
+  let waiting = false;
+  return {
+    start(socket: WebSocket) {
+      handed = 0;
+      const next = (error?: Error) => {
+        waiting = false;
+        if (error || socket.readyState !== WebSocket.OPEN || handed >= FLOOD_MESSAGES * MIB.length) return;
+        waiting = true;
+        socket.send(MIB, { binary: true, compress: false }, (failed) => {
+          if (!failed) handed += MIB.length;
+          next(failed);
+        });
+      };
+      next();
+    },
+    handed: () => handed,
+    /** Whether a message is still waiting for the kernel to take it. */
+    waiting: () => waiting,
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appIdentitySchema } from '../../../gateway/config/identity-schema.js';
-import { sessionAmr, secondFactorAmr } from '../../../gateway/identity/amr.js';
+import { sessionAmr, secondFactorAmr, webauthnAmr } from '../../../gateway/identity/amr.js';
 import { identityHeaders, identityProfile } from '../../../gateway/identity/headers.js';
 import type { SessionView } from '../../../gateway/session/store.js';
 
@@ -30,7 +30,15 @@ describe('amr (RFC 8176)', () => {
   it('names the password, the second factor and mfa', () => {
     expect(sessionAmr({ authLevel: 1, secondFactorAmr: null })).toEqual(['pwd']);
     expect(sessionAmr({ authLevel: 2, secondFactorAmr: secondFactorAmr('totp') })).toEqual(['pwd', 'otp', 'mfa']);
-    expect(sessionAmr({ authLevel: 2, secondFactorAmr: secondFactorAmr('webauthn') })).toEqual(['pwd', 'hwk', 'mfa']);
+    expect(sessionAmr({ authLevel: 2, secondFactorAmr: webauthnAmr({ deviceType: 'singleDevice', backedUp: false }) })).toEqual(['pwd', 'hwk', 'mfa']);
     expect(sessionAmr({ authLevel: 2, secondFactorAmr: null })).toEqual(['pwd', 'mfa']);
+  });
+
+  it('a key bound to one device is hwk; a synced passkey, or a key not known, swk', () => {
+    expect(webauthnAmr({ deviceType: 'singleDevice', backedUp: false })).toBe('hwk');
+    expect(webauthnAmr({ deviceType: 'multiDevice', backedUp: true })).toBe('swk');
+    expect(webauthnAmr({ deviceType: 'multiDevice', backedUp: false })).toBe('swk');
+    expect(webauthnAmr({ deviceType: null, backedUp: false })).toBe('swk');
+    expect(secondFactorAmr('webauthn')).toBe('swk');
   });
 });

@@ -10,6 +10,7 @@ import type { UserRow } from '../../db/schema/index.js';
 import { writeAudit } from '../audit/write.js';
 import type { Clock } from '../core/clock.js';
 import type { Directory } from '../directory/directory.js';
+import { checkPasswordCharged } from './charged-password-check.js';
 import type { Limits } from '../ratelimit/limits.js';
 import { hashPassword, passwordProblem } from '../security/password.js';
 import type { SessionManager } from '../session/manager.js';
@@ -19,7 +20,7 @@ export interface ChangePasswordDeps {
   clock: Clock;
   sessions: SessionManager;
   limits: Pick<Limits, 'chargeLogin'>;
-  directory: Pick<Directory, 'verifyFirstFactor' | 'passwordOwner' | 'setDirectoryPassword'>;
+  directory: Pick<Directory, 'findAccount' | 'passwordOwner' | 'setDirectoryPassword'>;
   config: { session: { secret: string } };
 }
 
@@ -39,13 +40,8 @@ export async function changePassword(
   if (problem) return { ok: false, reason: 'weak_password', message: `The new password ${problem}.` };
   const charge = await deps.limits.chargeLogin(input.user.email, input.ip);
   if (!charge.ok) return { ok: false, reason: 'rate_limited', retryAfterMs: charge.retryAfterMs };
-  let checked;
-  try {
-    checked = await deps.directory.verifyFirstFactor(input.user.email, input.current);
-  } catch (error) {
-    await charge.refund();
-    throw error;
-  }
+  const checked = await checkPasswordCharged(charge, deps.directory, input.user.email, input.current);
+  if (!checked.ok && checked.reason === 'locked') return { ok: false, reason: 'rate_limited', retryAfterMs: checked.refusal.retryAfterMs };
   if (!checked.ok || checked.user.id !== input.user.id) {
     await charge.failed();
     return { ok: false, reason: 'wrong_password' };

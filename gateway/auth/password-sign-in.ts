@@ -3,11 +3,12 @@ import type { UserRow } from '../../db/schema/index.js';
 import { findUserByEmail, replacePasswordHash } from '../../db/queries/users.js';
 import type { Directory, FirstFactorFailure } from '../directory/directory.js';
 import { recordAudit, writeAudit } from '../audit/write.js';
+import { checkPasswordCharged, refundOnError } from './charged-password-check.js';
 import type { Clock } from '../core/clock.js';
 import { isValidEmail } from '../core/email.js';
 import { describeLocation, type GeoIp } from '../context/geoip.js';
 import { recordSignInAttempt } from '../context/history.js';
-import type { Charged, LoginBanScope, LoginFailure, Limits } from '../ratelimit/limits.js';
+import type { LoginBanScope, LoginFailure, Limits } from '../ratelimit/limits.js';
 import { detectNewLocation } from '../recovery/new-location.js';
 import { fireReenrollmentTrigger, type ReenrollmentDeps } from '../recovery/reenrollment.js';
 import { hashPassword, PasswordHashBusyError, passwordNeedsRehash } from '../security/password.js';
@@ -19,7 +20,7 @@ export interface PasswordSignInDeps {
   sessions: SessionManager;
   limits: Pick<Limits, 'chargeLogin'>;
   /** Finds the account and checks the password: the local argon2 hash, or a bind to the directory. */
-  directory: Pick<Directory, 'verifyFirstFactor'>;
+  directory: Pick<Directory, 'findAccount'>;
   geoip: GeoIp;
   /** The `reenrollment` rules (`new_location`). */
   policies: ReenrollmentDeps['policies'];
@@ -52,7 +53,8 @@ export type PasswordSignInOutcome =
 
 /**
  * The first factor, behind login regulation (SECURITY L1): the attempt is charged to the account
- * (email, whether it exists or not) and to the IP before anything is verified, so parallel
+ * (as typed, whether it exists or not; once found, under its id too) and to the IP before
+ * anything is verified, so parallel
  * attempts cannot all pass a check of the count; while either is banned or full, nothing is
  * verified. Every failure costs the same argon2 work, keeps its charge (towards a ban) and is
  * audited with its precise reason; the caller answers all of them with one generic message.
@@ -61,24 +63,12 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
   const charge = await deps.limits.chargeLogin(input.email, input.ip);
   if (!charge.ok) return refuseLocked(deps, input, charge);
   // Throws DirectoryUnavailableError when the directory cannot answer: the charge is given back then.
-  const checked = await refundOnError(charge, () => deps.directory.verifyFirstFactor(input.email, input.password));
+  const checked = await checkPasswordCharged(charge, deps.directory, input.email, input.password);
+  if (!checked.ok && checked.reason === 'locked') return refuseLocked(deps, input, checked.refusal);
   if (!checked.ok) return recordFailure(deps, input, checked.user, checked.reason, await charge.failed());
   const signedIn = await refundOnError(charge, () => startSession(deps, input, checked.user));
   await charge.succeeded();
   return signedIn;
-}
-
-/**
- * A check that never finished (the hash queue was full, the directory or storage did not answer)
- * judged no password, so its charge is given back: a full queue must never ban an office's address.
- */
-async function refundOnError<T>(charge: Charged<LoginFailure>, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    await charge.refund();
-    throw error;
-  }
 }
 
 async function refuseLocked(deps: PasswordSignInDeps, input: PasswordSignInInput, refusal: { scope: LoginBanScope; retryAfterMs: number }): Promise<PasswordSignInOutcome> {

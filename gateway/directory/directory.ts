@@ -13,11 +13,22 @@ import type { UserRow } from '../../db/schema/index.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { verifyPassword } from '../security/password.js';
+import type { DirectoryPerson } from './entry.js';
 import { createLdapDirectory, type LdapDirectory } from './ldap.js';
 import { provisionDirectoryUser } from './provision.js';
 
 export type FirstFactorFailure = 'unknown_user' | 'bad_password' | 'inactive' | 'no_password' | 'ambiguous' | 'email_conflict';
 export type FirstFactorOutcome = { ok: true; user: UserRow } | { ok: false; reason: FirstFactorFailure; user?: UserRow };
+
+/**
+ * What a login names, before its password is checked. `accountId` is the account's one name for
+ * login regulation, whatever spelling found it (the directory entry's immutable id, the local
+ * row's id); null when nothing was found. `verify` costs the same work found or not.
+ */
+export interface FoundAccount {
+  accountId: string | null;
+  verify(password: string): Promise<FirstFactorOutcome>;
+}
 
 /** Who changes a user's password: the gateway (local), the directory, or nobody here. */
 export type PasswordOwner = 'local' | 'directory' | 'directory_only';
@@ -25,10 +36,11 @@ export type PasswordOwner = 'local' | 'directory' | 'directory_only';
 export interface Directory {
   kind: 'local' | 'ldap';
   /**
-   * The first factor: finds the account by what was typed (an email; under ldap also a username)
-   * and checks the password. Throws DirectoryUnavailableError when the directory cannot answer.
+   * The first factor's first half: the account what was typed names (an email; under ldap also a
+   * username), to be charged under its id before `verify` checks the password.
+   * Both throw DirectoryUnavailableError when the directory cannot answer.
    */
-  verifyFirstFactor(login: string, password: string): Promise<FirstFactorOutcome>;
+  findAccount(login: string): Promise<FoundAccount>;
   /** The account an address belongs to (assistance requests), by the directory's email attribute under ldap. */
   accountByEmail(email: string): Promise<UserRow | undefined>;
   passwordOwner(user: Pick<UserRow, 'directoryId'>): PasswordOwner;
@@ -53,7 +65,7 @@ export function createDirectory(deps: DirectoryDeps): Directory {
   if (directory.kind === 'ldap') return ldapDirectory(deps, createLdapDirectory(directory.ldap));
   return {
     kind: 'local',
-    verifyFirstFactor: (login, password) => verifyLocally(deps.db, login, password),
+    findAccount: (login) => findLocally(deps.db, login),
     accountByEmail: (email) => findUserByEmail(deps.db, email),
     passwordOwner: () => 'local',
     setDirectoryPassword: () => Promise.reject(new Error('directory: no directory is configured')),
@@ -63,11 +75,16 @@ export function createDirectory(deps: DirectoryDeps): Directory {
 }
 
 /** Today's check: the row by address and its argon2 hash, with the same work when there is no row. */
-async function verifyLocally(db: Database, login: string, password: string, known?: UserRow): Promise<FirstFactorOutcome> {
+async function findLocally(db: Database, login: string, known?: UserRow): Promise<FoundAccount> {
   const user = known ?? await findUserByEmail(db, login);
-  const passwordOk = await verifyPassword(user?.passwordHash, password);
-  const failure = !user ? 'unknown_user' : !user.passwordHash ? 'no_password' : !passwordOk ? 'bad_password' : !user.active ? 'inactive' : null;
-  return failure ? { ok: false, reason: failure, ...(user ? { user } : {}) } : { ok: true, user: user! };
+  return {
+    accountId: user ? `user:${user.id}` : null,
+    async verify(password) {
+      const passwordOk = await verifyPassword(user?.passwordHash, password);
+      const failure = !user ? 'unknown_user' : !user.passwordHash ? 'no_password' : !passwordOk ? 'bad_password' : !user.active ? 'inactive' : null;
+      return failure ? { ok: false, reason: failure, ...(user ? { user } : {}) } : { ok: true, user: user! };
+    },
+  };
 }
 
 function ldapDirectory(deps: DirectoryDeps, ldap: LdapDirectory): Directory {
@@ -76,17 +93,27 @@ function ldapDirectory(deps: DirectoryDeps, ldap: LdapDirectory): Directory {
   const mapping = { role_groups: settings.role_groups, type_groups: settings.type_groups };
   const noSuchEntry = `cn=recourse-no-such-entry,${settings.base_dn}`;
 
-  async function verifyFirstFactor(login: string, password: string): Promise<FirstFactorOutcome> {
+  async function findAccount(login: string): Promise<FoundAccount> {
     const local = await findUserByEmail(db, login);
-    if (local && local.directoryId === null) return verifyLocally(db, login, password, local);
+    if (local && local.directoryId === null) return findLocally(db, login, local);
     const found = await ldap.find(login);
     if (found.found !== 'one') {
-      // A bind no entry can pass, so an unknown name costs the round trip a known one does.
-      await ldap.bindAs(noSuchEntry, password);
       if (found.found !== 'none') logger.warn({ event: 'directory.lookup', found: found.found, ...('problem' in found ? { problem: found.problem } : {}) }, 'directory: what was typed matches no single usable entry');
-      return { ok: false, reason: found.found === 'many' ? 'ambiguous' : 'unknown_user' };
+      const reason = found.found === 'many' ? 'ambiguous' : 'unknown_user';
+      return {
+        accountId: null,
+        async verify(password) {
+          // A bind no entry can pass, so an unknown name costs the round trip a known one does.
+          await ldap.bindAs(noSuchEntry, password);
+          return { ok: false, reason };
+        },
+      };
     }
-    const { person } = found;
+    // The entry's immutable id: uid, mail and any other name that finds it share one login budget.
+    return { accountId: `entry:${found.person.id}`, verify: (password) => bindAsEntry(found.person, password) };
+  }
+
+  async function bindAsEntry(person: DirectoryPerson, password: string): Promise<FirstFactorOutcome> {
     const linked = await findUserByDirectoryId(db, person.id);
     if (await ldap.bindAs(person.dn, password) === 'refused') return { ok: false, reason: 'bad_password', ...(linked ? { user: linked } : {}) };
     // A disabled entry gets no new row; an existing one is brought in step (and its sessions ended by refresh).
@@ -120,7 +147,7 @@ function ldapDirectory(deps: DirectoryDeps, ldap: LdapDirectory): Directory {
 
   return {
     kind: 'ldap',
-    verifyFirstFactor,
+    findAccount,
     accountByEmail,
     passwordOwner: (user) => (user.directoryId === null ? 'local' : settings.password_reset ? 'directory' : 'directory_only'),
     async setDirectoryPassword(user, password) {

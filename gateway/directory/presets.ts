@@ -40,7 +40,8 @@ const SAM_USER_OBJECT = 805306368;
 const PRESETS: Record<'openldap' | 'activedirectory', DirectorySettings> = {
   openldap: {
     usersFilter: '(&(|(uid={input})(mail={input}))(objectClass=inetOrgPerson))',
-    groupsFilter: '(&(member={dn})(objectClass=groupOfNames))',
+    // groupOfNames lists members in `member`, groupOfUniqueNames in `uniqueMember` (RFC 4519 §3.5, §3.6).
+    groupsFilter: '(|(&(member={dn})(objectClass=groupOfNames))(&(uniqueMember={dn})(objectClass=groupOfUniqueNames)))',
     attributes: { id: 'entryUUID', username: 'uid', email: 'mail', name: 'displayName', phone: 'mobile', groups: '' },
     nameFallback: 'cn',
     idFormat: 'text',

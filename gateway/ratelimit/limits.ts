@@ -33,7 +33,21 @@ export interface Charged<Failure> {
 }
 
 /** A refused login names the ban or limit in force (the longer one when both are). */
-export type LoginCharge = Charged<LoginFailure> | { ok: false; retryAfterMs: number; scope: LoginBanScope };
+export type LoginRefusal = { ok: false; retryAfterMs: number; scope: LoginBanScope };
+
+/** A login charged under what was typed, which may be charged under the account's one id too. */
+export interface LoginCharged extends Charged<LoginFailure> {
+  /**
+   * Charges the account (`user` at this IP, and `account`) under its immutable id as well, once
+   * what was typed has found it and before its password is verified: every name that reaches one
+   * account (uid, mail, userPrincipalName…) then shares one budget. Refused with nothing verified
+   * while that count is banned or full; a refusal gives back every charge of this attempt.
+   * `failed`, `succeeded` and `refund` settle these charges with the others.
+   */
+  alsoAs(accountId: string): Promise<{ ok: true } | LoginRefusal>;
+}
+
+export type LoginCharge = LoginCharged | LoginRefusal;
 
 export type SecondFactorCharge = Charged<LimitCheck> | { ok: false; retryAfterMs: number };
 
@@ -48,7 +62,8 @@ export interface Limits {
    * exists or not). Refused, with nothing to verify, while any is banned or has its maximum of
    * checks counted already. A success clears the count of the account at this IP and gives the
    * others their charge back (one good password must not launder an IP or the account's count
-   * elsewhere, nor do an office's good sign-ins count against its address).
+   * elsewhere, nor do an office's good sign-ins count against its address). Once the account is
+   * found, `alsoAs` charges it under its id too.
    */
   chargeLogin(email: string, ip: string): Promise<LoginCharge>;
   /**

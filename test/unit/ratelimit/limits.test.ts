@@ -154,6 +154,33 @@ describe('second factor', () => {
   });
 });
 
+describe('one account under several names', () => {
+  // A directory user reached by uid and by mail: each spelling is counted, and the account's id too.
+  async function failAs(limits: Limits, typed: string, accountId: string, ip: string) {
+    const charge = await limits.chargeLogin(typed, ip);
+    if (!charge.ok) return charge;
+    const admitted = await charge.alsoAs(accountId);
+    if (!admitted.ok) return admitted;
+    return charge.failed();
+  }
+
+  it('shares one budget: alternating names get max_retries checks, then the id\'s ban refuses every name', async () => {
+    const limits = await limitsWith(LOGIN);
+    expect(await failAs(limits, 'ann', 'entry:1', '10.0.8.1')).toMatchObject({ banned: false, remaining: 2 });
+    expect(await failAs(limits, 'ann@example.com', 'entry:1', '10.0.8.1')).toMatchObject({ banned: false, remaining: 1 });
+    expect(await failAs(limits, 'ANN', 'entry:1', '10.0.8.1')).toMatchObject({ banned: true, started: ['user'] });
+    expect(await failAs(limits, 'ann.other@example.com', 'entry:1', '10.0.8.1')).toMatchObject({ ok: false, scope: 'user' });
+    // Refused at the id: the typed name's charge was given back (that spelling has its tries left).
+    expect(await loginCheck(limits, 'ann.other@example.com', '10.0.8.1')).toEqual({ ok: true });
+  });
+
+  it('what is typed is never read as an id', async () => {
+    const limits = await limitsWith(LOGIN);
+    for (let i = 0; i < 3; i++) await failAs(limits, `name${i}`, 'entry:2', '10.0.8.2');
+    expect(await loginCheck(limits, 'entry:2', '10.0.8.2')).toEqual({ ok: true });
+  });
+});
+
 describe('charges in parallel', () => {
   it('let exactly max_failures second-factor checks through; the failure in the last place starts the block', async () => {
     const limits = await limitsWith(LOGIN);

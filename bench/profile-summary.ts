@@ -9,6 +9,8 @@
  * requests served in that window, each line also shows microseconds per request.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
   id: number;
@@ -35,7 +37,10 @@ profile.samples.forEach((id, i) => {
 console.log(`profile spans ${(clock / 1e6).toFixed(1)} s`);
 const total = [...selfMicros.values()].reduce((a, b) => a + b, 0);
 
-const shortUrl = (url: string) => url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '~/').replace(/^.*\/work\/main\//, '');
+// The checkout this script runs from, found at run time, so its files print relative to it wherever it lives.
+const REPOSITORY_ROOT = `${path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')}/`;
+const withoutRoot = (where: string) => (where.startsWith(REPOSITORY_ROOT) ? where.slice(REPOSITORY_ROOT.length) : where);
+const shortUrl = (url: string) => withoutRoot(url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '~/'));
 const perFunction = new Map<string, number>();
 const perFile = new Map<string, number>();
 for (const [id, micros] of selfMicros) {

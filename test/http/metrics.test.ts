@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapAdmin } from '../../gateway/auth/bootstrap.js';
 import { hashPassword, verifyPassword } from '../../gateway/security/password.js';
 import { TestClient } from '../support/client.js';
+import { freePort } from '../support/ports.js';
 import { startProxiedTestGateway, type ProxiedTestGateway, type TestGateway } from '../support/gateway.js';
 
 let fixture: ProxiedTestGateway;
@@ -98,5 +99,26 @@ describe('who may read P/metrics', () => {
     } finally {
       await allowed.close();
     }
+  });
+
+  it('server.metrics_listen serves /metrics on its own address, and no app host answers P/metrics, not even to loopback', async () => {
+    const port = await freePort();
+    const apart = await startProxiedTestGateway({ config: { server: { metrics_listen: `127.0.0.1:${port}` } } });
+    try {
+      const own = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(own.status).toBe(200);
+      expect(await own.text()).toContain('recourse_process_cpu_user_seconds_total');
+      // The app hosts' listener, from loopback with no forwarding header: the check that would let
+      // this client in is not even reached, as the route is not mounted there.
+      const onApp = await metrics(apart.gw.url);
+      expect(onApp.status).toBe(404);
+      const page = await onApp.text();
+      expect(page).toContain('There is no page at this address.');
+      expect(page).not.toContain('recourse_');
+    } finally {
+      await apart.close();
+    }
+    // Closed with the gateway.
+    await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
   });
 });

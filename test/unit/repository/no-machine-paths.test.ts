@@ -11,9 +11,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 // contract smoke test from there.
 const EXEMPT = new Set(['.ci/run']);
 // The build machines' work folder and the shared folder beside a checkout. Spelled from parts, so
-// that this file holds no such path itself and is checked like every other.
+// that this file holds no such path itself and is checked like every other. A slash may be escaped
+// (`\/` in a regex literal or a string), which names the same folder.
 const [WORK, SHARED] = ['work', 'shared'];
-const MACHINE_PATHS = [new RegExp(`/${WORK}/`), new RegExp(`\\.\\./${SHARED}\\b`)];
+const SLASH = String.raw`\\?/`;
+const MACHINE_PATHS = [new RegExp(`${SLASH}${WORK}${SLASH}`), new RegExp(String.raw`\.\.${SLASH}${SHARED}\b`)];
 
 function trackedTextFiles(): string[] {
   const listed = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
@@ -32,5 +34,11 @@ describe('the repository names no path of the machines it was built on', () => {
       });
     }
     expect(offending).toEqual([]);
+  });
+
+  it('recognises the folder however its slashes are spelled', () => {
+    const spellings = [`/${WORK}/main`, `.replace(/^.*\\/${WORK}\\/main\\//, '')`, `'\\/${WORK}\\/'`, `../${SHARED}/x`, `..\\/${SHARED}`];
+    for (const spelling of spellings) expect(MACHINE_PATHS.some((pattern) => pattern.test(spelling)), spelling).toBe(true);
+    expect(MACHINE_PATHS.some((pattern) => pattern.test(`/${WORK}er/ and ${WORK}/`))).toBe(false);
   });
 });

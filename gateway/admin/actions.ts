@@ -52,7 +52,7 @@ export type ActionTarget = { userId: string } | { reference: string };
 export type ActionFailure =
   | { ok: false; reason: 'forbidden'; refusal: Refusal }
   /** `candidates`: for on_behalf_of, the users the text could mean (none when it names nobody). */
-  | { ok: false; reason: 'invalid'; field: 'reason' | 'details' | 'on_behalf_of' | 'delivery'; candidates?: string[] }
+  | { ok: false; reason: 'invalid'; field: 'reason' | 'details' | 'on_behalf_of' | 'delivery' | 'confirm'; candidates?: string[] }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'conflict'; problem: 'request_closed' | 'no_account' | 'account_disabled' | 'sms_unavailable' };
 
@@ -188,11 +188,19 @@ export async function sendAccessEmail(deps: AdminActionDeps, who: ActingAdmin, t
   });
 }
 
-/** Reset 2FA: removes the account's factors and codes and signs it out everywhere (SECURITY D3). */
-export async function resetUserSecondFactor(deps: AdminActionDeps, who: ActingAdmin, target: ActionTarget, input: ActionFieldsInput): Promise<SecondFactorReset | ActionFailure> {
+/**
+ * Reset 2FA: removes the account's factors and codes and signs it out everywhere (SECURITY D3).
+ * `confirmed`: the dashboard's form posts `confirm=yes` from behind its confirmation and the
+ * server holds it to that (contract §8.4); an API call is its own confirmation and passes true.
+ */
+export async function resetUserSecondFactor(
+  deps: AdminActionDeps, who: ActingAdmin, target: ActionTarget, input: ActionFieldsInput & { confirmed: boolean },
+): Promise<SecondFactorReset | ActionFailure> {
   const outcome = await deps.db.transaction(async (tx) => {
     const resolved = await resolve(tx, deps, who, 'reset_2fa', target, input);
     if (!('user' in resolved)) return resolved;
+    // After the guards, so an administrator who may not reset still reads why (403), not this.
+    if (!input.confirmed) return { ok: false as const, reason: 'invalid' as const, field: 'confirm' as const };
     const { user, request, fields } = resolved;
     const now = deps.clock.now();
     const reset = await resetSecondFactor(tx, {

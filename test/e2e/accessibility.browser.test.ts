@@ -1,12 +1,13 @@
 // Every page, as the person who sees it, at 1280 px and on a 390 px phone, light and dark: axe-core
 // finds no WCAG 2.1 AA violation, and on the phone the page itself never scrolls sideways (wide
-// tables scroll in their own box). CONTRACT §8.4, issue 29 items 3, 4 and 7.
+// tables scroll in their own box). The user-facing pages again in German, and the pages only a form
+// answers with (an expired form, a rate limit, "check your email"). CONTRACT §8.4, issue 29 items 3, 4, 5 and 7.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/browser.js';
-import { startPageTour, type PageTour } from '../support/page-tour.js';
+import { answeredPages, startPageTour, type PageTour } from '../support/page-tour.js';
 
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -32,8 +33,12 @@ afterAll(async () => {
 });
 
 /** A browser context for one person in one mode; axe is injected by the test, so the page's CSP is bypassed. */
-async function contextFor(as: keyof PageTour['cookies'], mode: (typeof MODES)[number]): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: mode.width, height: mode.height }, colorScheme: mode.colorScheme, bypassCSP: true });
+async function contextFor(as: keyof PageTour['cookies'], mode: (typeof MODES)[number], locale?: string): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: { width: mode.width, height: mode.height }, colorScheme: mode.colorScheme, bypassCSP: true,
+    // Chromium sends Accept-Language from the locale.
+    ...(locale ? { locale } : {}),
+  });
   await context.addCookies([...tour.cookies[as]].map(([name, value]) => ({ name, value, url: tour.gw.url })));
   return context;
 }
@@ -89,6 +94,51 @@ describe.skipIf(!hasChromium)('every page, accessible and phone-sized', () => {
     }
     expect(found).toEqual([]);
   }, 60_000);
+
+  it('the user-facing pages in German pass too (admin pages stay English)', async () => {
+    const found: string[] = [];
+    const names = new Set<string>();
+    for (const mode of [MODES[0], MODES[3]]) {
+      for (const as of ['anonymous', 'password_only', 'user'] as const) {
+        const context = await contextFor(as, mode, 'de-DE');
+        try {
+          const page = await context.newPage();
+          for (const tourPage of tour.pages.filter((p) => p.as === as)) {
+            await page.goto(`${tour.gw.url}${tourPage.path}`);
+            // Translated, or this sweep would check English twice.
+            expect(await page.locator('html').getAttribute('lang'), tourPage.name).toBe('de');
+            names.add(tourPage.name);
+            found.push(...await axeViolations(page, `${tourPage.name} (de) ${mode.width} ${mode.colorScheme}`));
+          }
+        } finally {
+          await context.close();
+        }
+      }
+    }
+    for (const name of ['sign-in', 'assist', 'account']) expect(names).toContain(name);
+    expect(found).toEqual([]);
+  }, 240_000);
+
+  it('the pages only a form answers with pass, in English and German: an expired form, a rate limit, "check your email"', async () => {
+    const found: string[] = [];
+    for (const [mode, locale] of [[MODES[0], 'en-US'], [MODES[3], 'de-DE']] as const) {
+      const pages = await answeredPages(tour, locale);
+      for (const answered of pages) {
+        const context = await contextFor('anonymous', mode, locale);
+        try {
+          await context.addCookies([...answered.cookies].map(([name, value]) => ({ name, value, url: tour.gw.url })));
+          const page = await context.newPage();
+          const res = await answered.reach(page);
+          expect(res, answered.name).toEqual(answered.status);
+          expect(await page.locator('html').getAttribute('lang'), answered.name).toBe(locale.slice(0, 2));
+          found.push(...await axeViolations(page, `${answered.name} (${locale}) ${mode.width} ${mode.colorScheme}`));
+        } finally {
+          await context.close();
+        }
+      }
+    }
+    expect(found).toEqual([]);
+  }, 240_000);
 
   it('follows prefers-color-scheme: dark pages are dark, light pages light', async () => {
     const background = async (colorScheme: 'light' | 'dark') => {

@@ -84,11 +84,11 @@ const CASES: Case[] = [
   form('requests/:reference/generate-code', () => requestPath('/generate-code'), actionForm({ delivery: 'email' }), row(303, 403, 403, 403, 303, 303)),
   form('requests/:reference/send-recovery-code', () => requestPath('/send-recovery-code'), actionForm(), row(303, 403, 403, 403, 303, 303)),
   form('requests/:reference/send-access-email', () => requestPath('/send-access-email'), actionForm(), row(303, 403, 403, 303, 303, 303)),
-  form('requests/:reference/reset-2fa', () => requestPath('/reset-2fa'), actionForm(), row(303, 403, 403, 403, 403, 303)),
+  form('requests/:reference/reset-2fa', () => requestPath('/reset-2fa'), actionForm({ confirm: 'yes' }), row(303, 403, 403, 403, 403, 303)),
   form('requests/:reference/cancel', () => requestPath('/cancel'), actionForm(), row(303, 403, 403, 303, 303, 303)),
   form('users/:id/send-access-email', async () => `${P}/admin/users/${ids.target}/send-access-email`, actionForm(), row(303, 403, 403, 303, 303, 303)),
   form('users/:id/send-recovery-code', async () => `${P}/admin/users/${ids.target}/send-recovery-code`, actionForm(), row(303, 403, 403, 403, 303, 303)),
-  form('users/:id/reset-2fa', async () => `${P}/admin/users/${ids.target}/reset-2fa`, actionForm(), row(303, 403, 403, 403, 403, 303)),
+  form('users/:id/reset-2fa', async () => `${P}/admin/users/${ids.target}/reset-2fa`, actionForm({ confirm: 'yes' }), row(303, 403, 403, 403, 403, 303)),
   form('users/:id/permissions', async () => `${P}/admin/users/${ids.managed}/permissions`, { data_protection_level: '1', expert_mode: 'on' }, row(303, 403, 403, 403, 403, 303)),
   form('users/:id/access', async () => `${P}/admin/users/${ids.target}/access`, { role: 'user', type: 'user', groups: 'ops' }, row(303, 403, 403, 403, 403, 303)),
   page('P/admin/users/new', () => `${P}/admin/users/new`, row(302, 403, 403, 403, 403, 200)),
@@ -171,7 +171,7 @@ describe('object-level checks', () => {
 
   it('the sole super_admin cannot be reset from the dashboard, and every admin page warns about it', async () => {
     const owner = await signedIn(gw, 'owner@example.com');
-    const res = await owner.postForm(`${P}/admin/users/${ids.super_admin}/reset-2fa`, actionForm());
+    const res = await owner.postForm(`${P}/admin/users/${ids.super_admin}/reset-2fa`, actionForm({ confirm: 'yes' }));
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('only super administrator');
     for (const path of ['/admin', '/admin/users', '/admin/requests']) {

@@ -241,7 +241,7 @@ describe('actions on a request', () => {
     expect(page.html).toContain('may not reset two-factor sign-in');
     expect((await expert.postForm(`${P}/admin/requests/${reference}/reset-2fa`, actionForm())).status).toBe(403);
 
-    const res = await owner.postForm(`${P}/admin/requests/${reference}/reset-2fa`, actionForm());
+    const res = await owner.postForm(`${P}/admin/requests/${reference}/reset-2fa`, actionForm({ confirm: 'yes' }));
     expect(res.status).toBe(303);
     expect(await storage.db.select().from(totpFactors).where(eq(totpFactors.userId, ids.alice!))).toHaveLength(0);
     expect((await alice.request('/')).status).toBe(302);

@@ -46,7 +46,7 @@ async function stateOf(userId: string) {
 const api = (client: TestClient, userId: string, action: string) => client.postJson(`${P}/api/v1/users/${userId}/${action}`, { reason: REASON });
 const page = async (client: TestClient, userId: string, action: string) => {
   await client.page(`${P}/admin/users/${userId}`);
-  return client.postForm(`${P}/admin/users/${userId}/${action}`, actionForm());
+  return client.postForm(`${P}/admin/users/${userId}/${action}`, actionForm({ confirm: 'yes' }));
 };
 
 beforeAll(async () => {

@@ -2,8 +2,11 @@
  * Every page of the gateway, reachable in a browser: a gateway with a user who has an authenticator
  * app, an administrator and three assistance requests, and for each page the cookies of the person
  * who sees it. The accessibility and phone-layout sweeps (test/e2e/) and the screenshots walk it.
+ * `answeredPages` adds the pages only a posted form reaches (an expired form, a rate limit, "check
+ * your email").
  */
 import { eq } from 'drizzle-orm';
+import type { Page } from 'playwright-core';
 import { assistanceRequests, outbox } from '../../db/schema/index.js';
 import { FixedClock } from '../../gateway/core/clock.js';
 import { generateBackupCodeSet } from '../../gateway/factors/backup-codes.js';
@@ -44,7 +47,11 @@ export async function startPageTour(): Promise<PageTour> {
       access: { default: 'two_factor' },
       factors: { email_otp: { enabled: true, roles: ['*'] } },
       recovery: { self_service_password_reset: true },
-      rate_limits: { assistance: { per_ip: '100/1h', per_email: '100/1h' }, login: { max_retries: 100, find_time: '2m', ban_time: '5m' } },
+      rate_limits: {
+        assistance: { per_ip: '100/1h', per_email: '100/1h' }, login: { max_retries: 100, find_time: '2m', ban_time: '5m' },
+        // Per address, as shipped (answeredPages reaches its limit); the tour's own visits all come from one IP.
+        password_forgot: { per_ip: '100/1h', per_email: '3/1h' },
+      },
       // Ada owes a new set of backup codes within a week: the re-enrolment page has something to show.
       reenrollment: [{ on: 'backup_code_used', require: 'regenerate_backup_codes', within: '7d' }],
     },
@@ -123,4 +130,85 @@ export async function startPageTour(): Promise<PageTour> {
     await storage.close();
     throw error;
   }
+}
+
+export interface AnsweredPage {
+  name: string;
+  /** The status the page is answered with. */
+  status: number;
+  /** Cookies the browser needs besides its own (a password-only session). */
+  cookies: Map<string, string>;
+  /** Fills and posts the form in `page`; returns the status of the page it lands on. */
+  reach(page: Page): Promise<number | undefined>;
+}
+
+/** Posts the form `selector` (after `prepare`) and waits for the page it leads to. */
+async function post(page: Page, selector: string, prepare: () => Promise<void> = async () => {}): Promise<number | undefined> {
+  await prepare();
+  const [res] = await Promise.all([page.waitForNavigation(), page.click(`${selector} button[type=submit]`)]);
+  return res?.status();
+}
+
+/** The form's token replaced, as after the cookie behind it was cleared: the form "expired". */
+const expire = (page: Page, selector: string) => page.locator(`${selector} input[name=_csrf]`).evaluate((input) => { (input as HTMLInputElement).value = 'expired'; });
+
+/**
+ * The pages a person reaches only by posting a form, each reached afresh (call once per sweep;
+ * `tag` keeps the addresses of one sweep apart from another's, since their limits count per address).
+ */
+export async function answeredPages(tour: PageTour, tag: string): Promise<AnsweredPage[]> {
+  const { gw } = tour;
+  const base = gw.url;
+  const limited = `limited-${tag.toLowerCase()}@example.com`;
+  // password_forgot.per_email is 3/1h: three requests spend it, the browser's is the fourth.
+  const spender = new TestClient(base);
+  await spender.page(`${P}/password/forgot`);
+  for (let i = 0; i < 3; i++) await spender.postForm(`${P}/password/forgot`, { email: limited });
+  const passwordOnly = new TestClient(base);
+  await passwordOnly.signIn('ada@example.com', TOUR_PASSWORD);
+  const none = new Map<string, string>();
+  return [
+    {
+      name: 'sign-in-expired', status: 403, cookies: none,
+      reach: async (page) => {
+        await page.goto(`${base}${P}/login`);
+        return post(page, `form[action="${P}/login"]`, async () => {
+          await page.fill('#email', 'ada@example.com');
+          await page.fill('#password', 'typed before the form expired');
+          await expire(page, `form[action="${P}/login"]`);
+        });
+      },
+    },
+    {
+      name: 'assist-expired', status: 403, cookies: none,
+      reach: async (page) => {
+        await page.goto(`${base}${P}/assist`);
+        return post(page, `form[action="${P}/assist"]`, async () => {
+          await page.fill('#email', 'ada@example.com');
+          await expire(page, `form[action="${P}/assist"]`);
+        });
+      },
+    },
+    {
+      name: 'password-forgot-sent', status: 200, cookies: none,
+      reach: async (page) => {
+        await page.goto(`${base}${P}/password/forgot`);
+        return post(page, `form[action="${P}/password/forgot"]`, () => page.fill('#email', `someone-${tag.toLowerCase()}@example.com`));
+      },
+    },
+    {
+      name: 'password-forgot-rate-limited', status: 429, cookies: none,
+      reach: async (page) => {
+        await page.goto(`${base}${P}/password/forgot`);
+        return post(page, `form[action="${P}/password/forgot"]`, () => page.fill('#email', limited));
+      },
+    },
+    {
+      name: 'email-otp-sent', status: 200, cookies: passwordOnly.cookies,
+      reach: async (page) => {
+        await page.goto(`${base}${P}/2fa/email-otp`);
+        return post(page, `form[action="${P}/2fa/email-otp/send"]`);
+      },
+    },
+  ];
 }

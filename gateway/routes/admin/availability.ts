@@ -19,5 +19,9 @@ export function accountActionAvailability(pass: AdminPass, rules: PermissionRule
 /** The action fields of a posted form, as given (the domain validates them). */
 export function postedFields(form: Record<string, unknown>) {
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-  return { reason: text(form.reason), details: text(form.details), onBehalfOf: text(form.on_behalf_of), delivery: text(form.delivery) };
+  return {
+    reason: text(form.reason), details: text(form.details), onBehalfOf: text(form.on_behalf_of), delivery: text(form.delivery),
+    // A destructive action's form posts confirm=yes from behind its confirmation step.
+    confirmed: form.confirm === 'yes',
+  };
 }

@@ -32,6 +32,7 @@ const FIELD_MESSAGES: Readonly<Record<string, string>> = {
   details: 'Details are too long (2,000 characters at most).',
   on_behalf_of: 'On behalf of names no active user: pick one from the search, or type their email.',
   delivery: 'Choose email or SMS delivery.',
+  confirm: 'Nothing was reset: confirm first (open “Reset 2FA…” and press “Yes, remove all second factors”).',
 };
 
 const CONFLICT_MESSAGES: Readonly<Record<string, string>> = {

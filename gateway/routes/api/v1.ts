@@ -114,7 +114,8 @@ export function apiRoutes(deps: RouteDeps) {
   });
 
   app.openapi(guarded(op.resetSecondFactor), async (c) => {
-    const outcome = await resetUserSecondFactor(deps, c.var.apiAdmin.who, { userId: c.req.valid('param').id.toLowerCase() }, actionFields(c.req.valid('json')));
+    // The API call is its own confirmation: the body stays {reason, details?, on_behalf_of?} (§5).
+    const outcome = await resetUserSecondFactor(deps, c.var.apiAdmin.who, { userId: c.req.valid('param').id.toLowerCase() }, { ...actionFields(c.req.valid('json')), confirmed: true });
     if (!outcome.ok) return failed(c, outcome, 'user');
     await pokeDelivery(deps.delivery, c);
     return c.json({ user: outcome.userId, removed: outcome.removed }, 200);

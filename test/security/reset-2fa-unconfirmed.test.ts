@@ -3,37 +3,20 @@
 // tab, a button added by a browser extension) removed every factor of the account at once. Both
 // dashboard routes now answer 400 with a sentence and change nothing unless the form carries
 // `confirm=yes` (CONTRACT §8.4); the JSON API keeps its documented body (§5), the call being the confirmation.
-import { and, count, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assistanceRequests, auditLog, backupCodes, sessions, totpFactors } from '../../db/schema/index.js';
-import { generateBackupCodeSet } from '../../gateway/factors/backup-codes.js';
+import { assistanceRequests } from '../../db/schema/index.js';
 import { actionForm, insertRequest, P, PASSWORD, REASON, signedIn } from '../http/admin-support.js';
-import { seedTotp } from '../http/totp-support.js';
 import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { resetState, resetVictim } from '../support/reset-victim.js';
 import { openTestStorage } from '../support/storage.js';
 
 const clock = new FixedClock('2026-03-01T09:00:00Z');
 let storage: Awaited<ReturnType<typeof openTestStorage>>;
 let gw: TestGateway;
 
-/** A user with an authenticator app, backup codes and a live session: what a reset would take away. */
-async function victim(email: string): Promise<string> {
-  const userId = await gw.addUser({ email, password: PASSWORD });
-  await seedTotp(storage, userId, clock);
-  const deps = { config: gw.config, clock, policies: gw.running.policies };
-  await storage.db.transaction((tx) => generateBackupCodeSet(tx, deps, userId, 'system', null));
-  await gw.running.sessions.issue(storage.db, { userId, authLevel: 2 });
-  return userId;
-}
-
-async function stateOf(userId: string) {
-  const [totp] = await storage.db.select({ n: count() }).from(totpFactors).where(eq(totpFactors.userId, userId));
-  const [codes] = await storage.db.select({ n: count() }).from(backupCodes)
-    .where(and(eq(backupCodes.userId, userId), isNull(backupCodes.usedAt), isNull(backupCodes.voidedAt)));
-  const [live] = await storage.db.select({ n: count() }).from(sessions).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
-  const [resets] = await storage.db.select({ n: count() }).from(auditLog).where(and(eq(auditLog.userId, userId), eq(auditLog.event, 'second_factor.reset')));
-  return { totp: totp!.n, codes: codes!.n, sessions: live!.n, resets: resets!.n };
-}
+const victim = (email: string) => resetVictim(gw, storage, clock, email, PASSWORD);
+const stateOf = (userId: string) => resetState(storage, userId);
 
 async function requestStatus(reference: string) {
   const [row] = await storage.db.select().from(assistanceRequests).where(eq(assistanceRequests.reference, reference));

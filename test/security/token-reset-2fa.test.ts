@@ -3,17 +3,14 @@
 // authenticator and read the queue. Resetting 2FA and issuing a recovery code bypass a second
 // factor, so both need one passed within the last 10 minutes (SECURITY T1, D2; CONTRACT §8.4): an
 // administrator's session can, a token never can. Pages and API share one guard and one rule.
-import { and, count, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertApiToken } from '../../db/queries/api-tokens.js';
-import { auditLog, backupCodes, sessions, totpFactors } from '../../db/schema/index.js';
 import { newApiToken } from '../../gateway/auth/api-token.js';
-import { generateBackupCodeSet } from '../../gateway/factors/backup-codes.js';
 import { FRESH_SECOND_FACTOR_MS } from '../../gateway/session/freshness.js';
 import { actionForm, P, PASSWORD, REASON, signedIn } from '../http/admin-support.js';
-import { seedTotp } from '../http/totp-support.js';
 import type { TestClient } from '../support/client.js';
 import { FixedClock, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { resetState, resetVictim } from '../support/reset-victim.js';
 import { stepUpClient } from '../support/step-up.js';
 import { openTestStorage } from '../support/storage.js';
 
@@ -23,25 +20,8 @@ let gw: TestGateway;
 let ownerToken = '';
 const ids: Record<string, string> = {};
 
-/** A user with an authenticator app, backup codes and a live session: what a reset would take away. */
-async function victim(email: string): Promise<string> {
-  const userId = await gw.addUser({ email, password: PASSWORD });
-  await seedTotp(storage, userId, clock);
-  const deps = { config: gw.config, clock, policies: gw.running.policies };
-  await storage.db.transaction((tx) => generateBackupCodeSet(tx, deps, userId, 'system', null));
-  await gw.running.sessions.issue(storage.db, { userId, authLevel: 2 });
-  return userId;
-}
-
-/** Everything a reset changes, to compare before and after. */
-async function stateOf(userId: string) {
-  const [totp] = await storage.db.select({ n: count() }).from(totpFactors).where(eq(totpFactors.userId, userId));
-  const [codes] = await storage.db.select({ n: count() }).from(backupCodes)
-    .where(and(eq(backupCodes.userId, userId), isNull(backupCodes.usedAt), isNull(backupCodes.voidedAt)));
-  const [live] = await storage.db.select({ n: count() }).from(sessions).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
-  const [resets] = await storage.db.select({ n: count() }).from(auditLog).where(and(eq(auditLog.userId, userId), eq(auditLog.event, 'second_factor.reset')));
-  return { totp: totp!.n, codes: codes!.n, sessions: live!.n, resets: resets!.n };
-}
+const victim = (email: string) => resetVictim(gw, storage, clock, email, PASSWORD);
+const stateOf = (userId: string) => resetState(storage, userId);
 
 const api = (client: TestClient, userId: string, action: string) => client.postJson(`${P}/api/v1/users/${userId}/${action}`, { reason: REASON });
 const page = async (client: TestClient, userId: string, action: string) => {

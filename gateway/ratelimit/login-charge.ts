@@ -15,6 +15,8 @@ interface LoginCounter {
   key: string;
   spec: BanSpec;
   limiter: RateLimiterAbstract;
+  /** Counts the account's id, not what was typed. */
+  byId: boolean;
 }
 
 interface Held {
@@ -35,7 +37,7 @@ const FULL_WAITS_MS = [10, 20, 40, 80, ...Array<number>(48).fill(100)];
  * under prefixes of their own, so nothing typed can ever be read as an account's id.
  */
 export async function chargeLoginAttempt(pool: LimiterPool, specs: Record<LoginBanScope, BanSpec>, typed: string, ip: string): Promise<LoginCharge> {
-  const counter = (scope: LoginBanScope, key: string, spec: BanSpec): LoginCounter => ({ scope, key, spec, limiter: pool.get(spec) });
+  const counter = (scope: LoginBanScope, key: string, spec: BanSpec, byId = false): LoginCounter => ({ scope, key, spec, limiter: pool.get(spec), byId });
   const account = accountKey(typed);
   const keys: Record<LoginBanScope, string> = { user: `${account}|${ip}`, ip, account };
   const charged = await chargeWaiting(LOGIN_BAN_SCOPES.map((scope) => counter(scope, keys[scope], specs[scope])));
@@ -47,8 +49,8 @@ export async function chargeLoginAttempt(pool: LimiterPool, specs: Record<LoginB
     ok: true,
     async alsoAs(accountId) {
       const more = await chargeWaiting([
-        counter('user', `${accountId}|${ip}`, byId(specs.user)),
-        counter('account', accountId, byId(specs.account)),
+        counter('user', `${accountId}|${ip}`, byId(specs.user), true),
+        counter('account', accountId, byId(specs.account), true),
       ]);
       if (!more.ok) {
         await charge.refund();
@@ -60,11 +62,15 @@ export async function chargeLoginAttempt(pool: LimiterPool, specs: Record<LoginB
     async failed() {
       const bans = await Promise.all(held.map(({ counter: c, attempt }) => chargeFailed(c.limiter, c.key, c.spec, attempt)));
       const banned = bans.filter((ban) => ban.banned);
+      const found = held.some(({ counter: c }) => c.byId);
       return {
         banned: banned.length > 0,
         retryAfterMs: Math.max(0, ...banned.map((ban) => ban.retryAfterMs)),
-        // The typed name's and the id's counts may start a ban of one scope together: audited once.
-        started: [...new Set(held.filter((_, i) => bans[i]!.started).map(({ counter: c }) => c.scope))],
+        // Once the account is found its id's counts say when an account's ban starts: each count is
+        // numbered atomically, so exactly one attempt starts it. The typed name's count is numbered
+        // apart (parallel attempts reach the id's in another order) and, for a found account, never
+        // runs ahead of the id's; reporting both would audit one ban twice.
+        started: [...new Set(held.filter(({ counter: c }, i) => bans[i]!.started && (c.byId || !found || c.scope === 'ip')).map(({ counter: c }) => c.scope))],
         remaining: banned.length > 0 ? 0 : Math.min(...held.map(({ counter: c, attempt }) => c.spec.points - attempt)),
       };
     },

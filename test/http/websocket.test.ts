@@ -243,7 +243,7 @@ describe('a live WebSocket is closed within 5 s of its session ending', () => {
     await stepUpClient(gw, owner);
     const userPage = `${P}/admin/users/${erin}`;
     await owner.page(userPage);
-    const res = await owner.postForm(`${userPage}/reset-2fa`, actionForm());
+    const res = await owner.postForm(`${userPage}/reset-2fa`, actionForm({ confirm: 'yes' }));
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`${userPage}?notice=reset`);
     await closesWithin(socket, CLOSE_WITHIN_MS);

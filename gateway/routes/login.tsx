@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { getCookie } from 'hono/cookie';
+import { readCookie } from '../http/session-cookie.js';
 import { rememberUserLanguage } from '../../db/queries/users.js';
 import { LoginPage } from '../../views/pages/login.js';
 import { writeAudit } from '../audit/write.js';
@@ -96,7 +96,7 @@ export function loginRoutes(deps: RouteDeps) {
       });
     }
     clearSessionCookie(c, config);
-    if (getCookie(c, config.session.cookie_name) && !session) c.get('log').debug('logout with an unknown session cookie');
+    if (readCookie(c.req.header('cookie'), config.session.cookie_name) && !session) c.get('log').debug('logout with an unknown session cookie');
     return c.redirect(`${prefix}/login?notice=signed-out`, 303);
   });
 

@@ -4,7 +4,7 @@
  * database replaced on disk is re-read in the background, and a broken replacement keeps the
  * last good reader, the same rule config and policies follow.
  */
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { open, type AnonymousIPResponse, type AsnResponse, type CityResponse, type Reader, type Response } from 'maxmind';
 
@@ -94,7 +94,10 @@ async function openWatched<T extends Response>(
   logger: GeoIpLogger,
 ): Promise<WatchedDb<T>> {
   let reader: Reader<T>;
+  // What was opened, read before opening: any replacement after this is seen by the next poll.
+  let seen: FileIdentity | null = null;
   try {
+    seen = identify(await stat(path));
     reader = await open<T>(path);
   } catch (err) {
     throw new Error(`${key}: cannot open ${path}: ${describeError(err)}`, { cause: err });
@@ -112,23 +115,53 @@ async function openWatched<T extends Response>(
     }
   };
   // Polling stat() sees a replacement by rename (new inode), which fs.watch loses with the old inode.
-  // maxmind's own watchForUpdates can't be stopped and reloads into the live reader in place.
-  const onChange = (curr: Stats) => {
-    if (curr.nlink === 0 && curr.mtimeMs === 0) {
-      logger.error({ key, path }, 'geoip database file is gone; keeping the loaded one');
-      return;
+  // maxmind's own watchForUpdates can't be stopped and reloads into the live reader in place. The
+  // poll compares with the file as it was opened, not with a first stat of its own (fs.watchFile's),
+  // so a replacement made before the poller's first look is not missed.
+  let polling = false;
+  const poll = async () => {
+    if (polling || closed) return;
+    polling = true;
+    try {
+      let now: FileIdentity | null;
+      try {
+        now = identify(await stat(path));
+      } catch {
+        now = null;
+      }
+      if (!now) {
+        if (seen) logger.error({ key, path }, 'geoip database file is gone; keeping the loaded one');
+        seen = null;
+        return;
+      }
+      if (seen && sameFile(seen, now)) return;
+      seen = now;
+      // Serialised so a slow read can't overwrite a newer one.
+      reloads = reloads.then(reload);
+      await reloads;
+    } finally {
+      polling = false;
     }
-    // Serialised so a slow read can't overwrite a newer one.
-    reloads = reloads.then(reload);
   };
-  watchFile(path, { persistent: false, interval: intervalMs }, onChange);
+  const timer = setInterval(() => void poll(), intervalMs);
+  timer.unref();
   return {
     current: () => reader,
     close: () => {
       closed = true;
-      unwatchFile(path, onChange);
+      clearInterval(timer);
     },
   };
+}
+
+interface FileIdentity { ino: number; dev: number; size: number; mtimeMs: number }
+
+function identify(stats: { ino: number; dev: number; size: number; mtimeMs: number }): FileIdentity {
+  return { ino: stats.ino, dev: stats.dev, size: stats.size, mtimeMs: stats.mtimeMs };
+}
+
+function sameFile(a: FileIdentity, b: FileIdentity): boolean {
+  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 function lookupIp(

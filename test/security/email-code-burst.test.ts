@@ -9,8 +9,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, emailOtps } from '../../db/schema/index.js';
-import { sessionWithEmailCode, wrongEmailCodes } from '../support/email-code.js';
-import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
+import { sessionWithEmailCode, startEmailCodeGateway, wrongEmailCodes } from '../support/email-code.js';
+import type { ProxiedTestGateway } from '../support/gateway.js';
 import { burst, VICTIM } from '../support/race.js';
 import { runAddresses } from '../support/run-addresses.js';
 import { usingPostgres } from '../support/storage.js';
@@ -24,15 +24,7 @@ let fixture: ProxiedTestGateway;
 let userId = '';
 
 beforeAll(async () => {
-  fixture = await startProxiedTestGateway({
-    policy: {
-      access: { default: 'two_factor' },
-      factors: { email_otp: { enabled: true, max_attempts: CODE_TRIES } },
-      rate_limits: { second_factor: { max_failures: CAP } },
-    },
-    config: { server: { trust_proxy: ['127.0.0.1/32'] }, redis: { url: process.env.REDIS_URL ?? '' } },
-  });
-  userId = await fixture.gw.addUser(VICTIM);
+  ({ fixture, userId } = await startEmailCodeGateway({ max_attempts: CODE_TRIES, rate_limits: { second_factor: { max_failures: CAP } } }));
 });
 afterAll(async () => {
   await fixture?.close();

@@ -7,7 +7,8 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, outbox } from '../../db/schema/index.js';
 import { TestClient } from '../support/client.js';
-import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
+import { startEmailCodeGateway } from '../support/email-code.js';
+import type { ProxiedTestGateway } from '../support/gateway.js';
 import { VICTIM } from '../support/race.js';
 import { usingPostgres } from '../support/storage.js';
 import { runAddresses } from '../support/run-addresses.js';
@@ -21,15 +22,7 @@ let fixture: ProxiedTestGateway;
 let userId = '';
 
 beforeAll(async () => {
-  fixture = await startProxiedTestGateway({
-    policy: {
-      access: { default: 'two_factor' },
-      factors: { email_otp: { enabled: true } },
-      rate_limits: { email_otp_send: { per_user: `${PER_USER}/1h` } },
-    },
-    config: { server: { trust_proxy: ['127.0.0.1/32'] }, redis: { url: process.env.REDIS_URL ?? '' } },
-  });
-  userId = await fixture.gw.addUser(VICTIM);
+  ({ fixture, userId } = await startEmailCodeGateway({ rate_limits: { email_otp_send: { per_user: `${PER_USER}/1h` } } }));
 });
 afterAll(async () => {
   await fixture?.close();

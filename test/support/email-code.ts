@@ -8,8 +8,9 @@ import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { outbox } from '../../db/schema/index.js';
 import { TestClient } from './client.js';
-import type { TestGateway } from './gateway.js';
+import { startProxiedTestGateway, type ProxiedTestGateway, type TestGateway } from './gateway.js';
 import { deliveredEmail } from './mailbox.js';
+import { VICTIM } from './race.js';
 
 const P = '/.recourse';
 
@@ -33,4 +34,21 @@ export function wrongEmailCodes(count: number, right: string): string[] {
     if (candidate !== right) codes.push(candidate);
   }
   return codes;
+}
+
+/**
+ * The gateway every email-code attack runs against: email codes on, two factors required, the
+ * victim added, client addresses from a trusted X-Forwarded-For, limits in Redis when the run has
+ * one. `policy` adds the limits under attack (max_attempts, second_factor, email_otp_send).
+ */
+export async function startEmailCodeGateway(policy: { max_attempts?: number; rate_limits: Record<string, unknown> }): Promise<{ fixture: ProxiedTestGateway; userId: string }> {
+  const fixture = await startProxiedTestGateway({
+    policy: {
+      access: { default: 'two_factor' },
+      factors: { email_otp: { enabled: true, ...(policy.max_attempts === undefined ? {} : { max_attempts: policy.max_attempts }) } },
+      rate_limits: policy.rate_limits,
+    },
+    config: { server: { trust_proxy: ['127.0.0.1/32'] }, redis: { url: process.env.REDIS_URL ?? '' } },
+  });
+  return { fixture, userId: await fixture.gw.addUser(VICTIM) };
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../support/client.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { directoryConfig, hasSlapd, SLAPD_MISSING, startSlapd, type RunningSlapd } from '../support/slapd.js';
+import { directoryConfig, hasSlapd, SLAPD_MISSING, startSlapd, type RunningSlapd, REPORTS_GROUP_POLICY } from '../support/slapd.js';
 import { openTestStorage } from '../support/storage.js';
 import { closesWithin, openWebSocket, startWebSocketUpstream, type WebSocketUpstream } from '../support/ws-upstream.js';
 
@@ -36,16 +36,7 @@ describe.skipIf(!hasSlapd)('refresh reaches what is already running', () => {
     gw = await startTestGateway({
       storage,
       upstream: upstream.url,
-      policy: {
-        access: {
-          default: 'one_factor',
-          rules: [
-            { paths: ['/reports/**'], groups: ['reports'], policy: 'one_factor' },
-            { paths: ['/reports/**'], policy: 'deny' },
-          ],
-        },
-        rate_limits: { login: { max_retries: 1000, per_ip_max_retries: 1000, per_account_max_retries: 1000 } },
-      },
+      policy: REPORTS_GROUP_POLICY,
       config: directoryConfig(slapd, dir, {}, `${REFRESH_MS / 1000}s`),
     });
     await gw.running.directoryRefresh!.refreshNow();

@@ -14,7 +14,7 @@ import { auditLog, totpFactors } from '../../db/schema/index.js';
 import { seedTotp } from '../http/totp-support.js';
 import { TestClient } from '../support/client.js';
 import { startProxiedTestGateway, type ProxiedTestGateway } from '../support/gateway.js';
-import { directoryConfig, hasSlapd, SLAPD_MISSING, startSlapd, type RunningSlapd } from '../support/slapd.js';
+import { directoryConfig, hasSlapd, SLAPD_MISSING, startSlapd, type RunningSlapd, REPORTS_GROUP_POLICY } from '../support/slapd.js';
 
 const P = '/.recourse';
 if (!hasSlapd) console.warn(`skipping directory sign-in tests: ${SLAPD_MISSING}`);
@@ -30,17 +30,7 @@ describe.skipIf(!hasSlapd)('sign-in through an OpenLDAP directory', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-dir-test-'));
     slapd = await startSlapd();
     fixture = await startProxiedTestGateway({
-      // Many refusals from one address in a few seconds: regulation is tested elsewhere.
-      policy: {
-        access: {
-          default: 'one_factor',
-          rules: [
-            { paths: ['/reports/**'], groups: ['reports'], policy: 'one_factor' },
-            { paths: ['/reports/**'], policy: 'deny' },
-          ],
-        },
-        rate_limits: { login: { max_retries: 1000, per_ip_max_retries: 1000, per_account_max_retries: 1000 } },
-      },
+      policy: REPORTS_GROUP_POLICY,
       config: directoryConfig(slapd, dir, {
         role_groups: { admin: ['admins'] },
         type_groups: { employee: ['cn=Staff, ou=groups, dc=example, dc=org'] },

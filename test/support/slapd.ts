@@ -166,3 +166,18 @@ export function directoryConfig(slapd: Pick<RunningSlapd, 'url'>, dir: string, l
     },
   };
 }
+
+/**
+ * The policy the directory tests run under: members of the seeded `reports` group reach
+ * `/reports/**`, nobody else does; login limits out of the way (regulation is tested elsewhere).
+ */
+export const REPORTS_GROUP_POLICY = {
+  access: {
+    default: 'one_factor',
+    rules: [
+      { paths: ['/reports/**'], groups: ['reports'], policy: 'one_factor' },
+      { paths: ['/reports/**'], policy: 'deny' },
+    ],
+  },
+  rate_limits: { login: { max_retries: 1000, per_ip_max_retries: 1000, per_account_max_retries: 1000 } },
+};

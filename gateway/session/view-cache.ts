@@ -16,6 +16,9 @@ export interface ViewCacheOptions<V extends object> {
 
 interface Entry<V> { value: V; readAtMs: number }
 
+/** More than the one entry each store adds, so stale entries shrink away while reads go on. */
+const STALE_DROPPED_PER_STORE = 2;
+
 /**
  * Values read from the database, trusted for at most `maxAgeMs` (the revocation latency without
  * Redis). Reads are single-flight per key: when a value goes stale under load, one query runs and
@@ -33,6 +36,25 @@ export function createViewCache<V extends object>(options: ViewCacheOptions<V>) 
   // Bumped by every forget: a read that started under an older generation may hold what was forgotten.
   let generation = 0;
 
+  /**
+   * An entry past `maxAgeMs` is never used again, yet the LRU would keep it until `max` newer ones
+   * push it out: a session signed in once and left held ~1.4 KB for as long as 50,000 others took
+   * to follow (the embedded-storage soak's RSS crept up by it; issue 30). Each store drops up to
+   * two such entries from the least recently used end, where the stale ones gather: an entry no
+   * request asks for sinks there, and one asked for lately is being read again by that request;
+   * so the scan stops at the first fresh one.
+   */
+  function dropStaleTail(nowMs: number): void {
+    const stale: string[] = [];
+    for (const key of entries.rkeys()) {
+      // peek: reading the tail must not make it the most recently used.
+      const entry = entries.peek(key);
+      if (stale.length === STALE_DROPPED_PER_STORE || !entry || nowMs - entry.readAtMs < maxAgeMs) break;
+      stale.push(key);
+    }
+    for (const key of stale) entries.delete(key);
+  }
+
   function read(key: string): Promise<V | undefined> {
     const pending = reads.get(key);
     if (pending) return pending;
@@ -41,7 +63,10 @@ export function createViewCache<V extends object>(options: ViewCacheOptions<V>) 
     const fresh = options.load(key).then((value) => {
       if (startedIn !== generation) return value;
       if (value === undefined) entries.delete(key);
-      else entries.set(key, { value, readAtMs: startedAtMs });
+      else {
+        entries.set(key, { value, readAtMs: startedAtMs });
+        dropStaleTail(clock.nowMs());
+      }
       return value;
     }).finally(() => reads.delete(key));
     reads.set(key, fresh);
@@ -60,6 +85,10 @@ export function createViewCache<V extends object>(options: ViewCacheOptions<V>) 
 
   return {
     peek,
+    /** How many values are held (fresh or not yet dropped). */
+    get size(): number {
+      return entries.size;
+    },
     /** The value, at most `maxAgeMs` old; rejects when it had to be read and the read failed. */
     get(key: string): Promise<V | undefined> {
       const value = peek(key);

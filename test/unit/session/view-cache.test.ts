@@ -155,4 +155,27 @@ describe('session view cache', () => {
     loader.fail('connection refused');
     await expect(late).rejects.toThrow('connection refused');
   });
+
+  it('lets go of values nobody asks for once they are past maxAgeMs, while reads go on, and keeps the ones in use', async () => {
+    const { clock, loader, cache } = setup();
+    const readOnce = async (key: string) => {
+      const view = cache.get(key);
+      loader.settle();
+      await view;
+    };
+    // Forty sessions seen once (a sign-in and its first page), then never again.
+    for (let i = 0; i < 40; i++) await readOnce(`left-${i}`);
+    expect(cache.size).toBe(40);
+    // Traffic goes on with two busy sessions, each read again as its value ages.
+    for (let round = 0; round < 12; round++) {
+      clock.advance(1_000);
+      await readOnce('busy-a');
+      await readOnce('busy-b');
+    }
+    expect(cache.size).toBe(2);
+    // A value in use is still answered from memory, with no query.
+    const calls = loader.calls;
+    expect(cache.peek('busy-b')).toEqual({ user: 'busy-b', version: calls });
+    expect(loader.calls).toBe(calls);
+  });
 });

@@ -1,8 +1,8 @@
 /**
  * The embedded-storage line (issue 30): the gateway on PGlite, as `npm ci && npm start` runs it,
  * beside the same gateway with the settings before issue 30 (PostgreSQL's 128 MB of shared buffers
- * and no `--liftoff-only`), both at once in paired rounds, so that throughput is compared within
- * one run on a shared machine. RSS is read idle, sampled every 250 ms under proxied load, and under
+ * and none of docker/start.sh's EMBEDDED_NODE_FLAGS), both at once in paired rounds, so that
+ * throughput is compared within one run on a shared machine. RSS is read idle, sampled every 250 ms under proxied load, and under
  * 20 sign-ins a second with proxied load beside them.
  */
 import fs from 'node:fs';
@@ -25,6 +25,8 @@ export interface EmbeddedPhaseOptions {
   bin: string;
   upstreamPort: number;
   nodeFlags: string[];
+  /** The flags before issue 30: what the gateway got without docker/start.sh's EMBEDDED_NODE_FLAGS. */
+  previousNodeFlags: string[];
   seconds: number;
   rounds: number;
   serverCore?: number;
@@ -68,8 +70,8 @@ export async function embeddedPhase(options: EmbeddedPhaseOptions): Promise<Embe
   const specs: Array<{ name: string; settings: string; nodeFlags: string[]; env: Record<string, string> }> = [
     { name: 'embedded, as shipped', settings: `node ${options.nodeFlags.join(' ')}; storage defaults`, nodeFlags: options.nodeFlags, env: {} },
     {
-      name: 'embedded, settings before issue 30', settings: 'shared_buffers 128MB (PostgreSQL\'s default), no --liftoff-only',
-      nodeFlags: options.nodeFlags.filter((flag) => flag !== '--liftoff-only'), env: { RECOURSE_STORAGE_EMBEDDED_SHARED_BUFFERS: '128MB' },
+      name: 'embedded, settings before issue 30', settings: `node ${options.previousNodeFlags.join(' ')}; shared_buffers 128MB (PostgreSQL's default)`,
+      nodeFlags: options.previousNodeFlags, env: { RECOURSE_STORAGE_EMBEDDED_SHARED_BUFFERS: '128MB' },
     },
   ];
   const gateways: BenchGateway[] = [];

@@ -17,14 +17,16 @@ export type GatewayStorage = 'embedded' | 'postgresql';
 /** The storage a bench run gives its gateway: PostgreSQL next to DATABASE_URL when that is set. */
 export const benchStorage = (): GatewayStorage => (process.env.DATABASE_URL ? 'postgresql' : 'embedded');
 
-/** The node flags docker/start.sh gives a gateway on `storage` (`--liftoff-only` with embedded storage only). */
+/** The flags of one `NAME="…"` line of docker/start.sh. */
+function startScriptFlags(name: string, script: string): string[] {
+  const found = new RegExp(`^${name}="([^"]*)"$`, 'm').exec(script);
+  if (!found) throw new Error(`docker/start.sh has no ${name}="…" line`);
+  return found[1]!.split(/\s+/).filter(Boolean);
+}
+
+/** The node flags docker/start.sh gives a gateway on `storage` (EMBEDDED_NODE_FLAGS with embedded storage only). */
 export function productionNodeFlags(storage: GatewayStorage, script = fs.readFileSync(START_SCRIPT, 'utf8')): string[] {
-  const line = (name: string) => {
-    const found = new RegExp(`^${name}="([^"]*)"$`, 'm').exec(script);
-    if (!found) throw new Error(`docker/start.sh has no ${name}="…" line`);
-    return found[1]!.split(/\s+/).filter(Boolean);
-  };
-  return [...line('NODE_FLAGS'), ...(storage === 'embedded' ? line('EMBEDDED_NODE_FLAGS') : [])];
+  return [...startScriptFlags('NODE_FLAGS', script), ...(storage === 'embedded' ? startScriptFlags('EMBEDDED_NODE_FLAGS', script) : [])];
 }
 
 /**
@@ -58,4 +60,15 @@ export function oneCpuNodeFlags(nodeVersion: string = process.versions.node): st
   const major = Number.parseInt(nodeVersion.replace(/^v/, ''), 10);
   if (!Number.isInteger(major)) throw new Error(`not a Node.js version: ${nodeVersion}`);
   return major < 24 ? ['--single-threaded-gc', '--heap-growing-percent=30'] : ['--heap-growing-percent=30'];
+}
+
+/**
+ * `flags` with the one-CPU flags added, except an option `flags` already sets: with embedded
+ * storage docker/start.sh's own `--heap-growing-percent=20` is the stricter and stays (node takes
+ * the last of two).
+ */
+export function withOneCpuNodeFlags(flags: string[], nodeVersion: string = process.versions.node): string[] {
+  const optionOf = (flag: string) => flag.split('=')[0];
+  const set = new Set(flags.map(optionOf));
+  return [...flags, ...oneCpuNodeFlags(nodeVersion).filter((flag) => !set.has(optionOf(flag)))];
 }

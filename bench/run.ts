@@ -30,7 +30,7 @@ import { websocketPhase, type WebSocketPhaseResult } from './websocket-phase.js'
 import { pickLoadTool, runLoad, runLoadMeasuringCpu } from './load.js';
 import { seedAdminData } from './seed.js';
 import { startNginx } from './nginx.js';
-import { benchStorage, oneCpuNodeFlags, productionNodeFlags, productionNodeMajor, type GatewayStorage } from './production-flags.js';
+import { benchStorage, productionNodeFlags, productionNodeMajor, withOneCpuNodeFlags, type GatewayStorage } from './production-flags.js';
 import { machine, memoryBreakdown, rssMb } from './proc.js';
 import { formatChecks, formatTable, ratioCheck, summarise, type Check, type Results, type Round } from './report.js';
 
@@ -44,12 +44,12 @@ const RSS_REQUESTS = Number(process.env.BENCH_RSS_REQUESTS ?? 1_000_000);
 const RSS_MAX_SECONDS = 300;
 // The gateway runs as in production: the compiled build with docker/start.sh's node flags for its storage.
 // Pinned to one core it is a one-CPU deployment, and gets that deployment's setting too
-// (`oneCpuNodeFlags`, docs/deployment.md). BENCH_FROM_SOURCE=1 runs the sources through tsx
+// (`withOneCpuNodeFlags`, docs/deployment.md). BENCH_FROM_SOURCE=1 runs the sources through tsx
 // instead; BENCH_NODE_FLAGS replaces the flags. Every server runs on the node running the bench:
 // run it with the image's Node.js major (`productionNodeMajor`) to measure what is deployed.
 const nodeFlagsFor = (pinned: boolean, storage: GatewayStorage) => process.env.BENCH_NODE_FLAGS !== undefined
   ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean)
-  : [...productionNodeFlags(storage), ...(pinned ? oneCpuNodeFlags() : [])];
+  : pinned ? withOneCpuNodeFlags(productionNodeFlags(storage)) : productionNodeFlags(storage);
 const FROM_SOURCE = process.env.BENCH_FROM_SOURCE === '1';
 const SIGN_IN_RATE = 20;
 const RSS_LIMIT_MB = 200;
@@ -219,7 +219,8 @@ async function main(): Promise<number> {
       say(`embedded storage: the gateway on PGlite as shipped, beside the settings before issue 30, ${ROUNDS} paired rounds of proxied load and of ${SIGN_IN_RATE} sign-ins/s…`);
       embedded = await embeddedPhase({
         tool, dir: path.join(dir, 'embedded'), bin: build ?? path.join(HERE, '../gateway/cli/bin.mjs'), upstreamPort,
-        nodeFlags: nodeFlagsFor(pin, 'embedded'), seconds: SECONDS, rounds: ROUNDS, serverCore, loadCore,
+        // Before issue 30 embedded storage had no flags of its own: it ran with PostgreSQL storage's.
+        nodeFlags: nodeFlagsFor(pin, 'embedded'), previousNodeFlags: nodeFlagsFor(pin, 'postgresql'), seconds: SECONDS, rounds: ROUNDS, serverCore, loadCore,
       });
       say(formatEmbedded(embedded).replace(/^/gm, '  '));
       const line = embedded.current;

@@ -14,7 +14,13 @@ NODE_FLAGS="--max-semi-space-size=8 --min-semi-space-size=8 --no-memory-reducer"
 # arenas. With PostgreSQL it would only slow undici's WebAssembly HTTP parser: ~5% of proxied
 # requests per second (docs/performance.md, issue 25). Storage named only in the config file keeps
 # the flag: safe, a little slower.
-EMBEDDED_NODE_FLAGS="--liftoff-only"
+# --heap-growing-percent=20: the old generation may grow to 1.2 x what the last full collection
+# kept, not V8's up-to-4 x on a machine with memory to spare; under the soak's full load (1,000
+# proxied requests/s and ~30 sign-ins/s) Node 20's heap pages went 100 -> 191 MB and RSS to 263-330
+# MB without it, 236-240 MB with it. --no-maglev (already Node 20's default): Node 24's mid-tier
+# compiler's code and its zone memory in malloc's arenas, 191 against 201 MB idle. Neither cost
+# CPU per proxied request beyond noise in paired rounds (docs/performance.md, issue 30).
+EMBEDDED_NODE_FLAGS="--liftoff-only --heap-growing-percent=20 --no-maglev"
 set -eu
 if [ -z "${RECOURSE_STORAGE_DATABASE_URL:-}" ]; then
   NODE_FLAGS="$NODE_FLAGS $EMBEDDED_NODE_FLAGS"

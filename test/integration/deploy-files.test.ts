@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { oneCpuNodeFlags, productionAllocatorEnv, productionNodeFlags, productionNodeMajor } from '../../bench/production-flags.js';
+import { oneCpuNodeFlags, productionAllocatorEnv, productionNodeFlags, productionNodeMajor, withOneCpuNodeFlags } from '../../bench/production-flags.js';
 
 const hasCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
 
@@ -34,7 +34,7 @@ describe('deployment files', () => {
   });
 
   it('npm start and the bench run node with the same flags and allocator settings as the image', () => {
-    expect(productionNodeFlags('embedded')).toEqual(['--max-semi-space-size=8', '--min-semi-space-size=8', '--no-memory-reducer', '--liftoff-only']);
+    expect(productionNodeFlags('embedded')).toEqual(['--max-semi-space-size=8', '--min-semi-space-size=8', '--no-memory-reducer', '--liftoff-only', '--heap-growing-percent=20', '--no-maglev']);
     expect(productionNodeFlags('postgresql')).toEqual(['--max-semi-space-size=8', '--min-semi-space-size=8', '--no-memory-reducer']);
     const env = productionAllocatorEnv();
     expect(env).toEqual({ MALLOC_MMAP_THRESHOLD_: '131072', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' });
@@ -77,5 +77,7 @@ describe('deployment files', () => {
     expect(oneCpuNodeFlags('24.22.3')).toEqual(['--heap-growing-percent=30']);
     expect(oneCpuNodeFlags('26.0.0')).toEqual(['--heap-growing-percent=30']);
     expect(() => oneCpuNodeFlags('latest')).toThrow(/not a Node.js version/);
+    expect(withOneCpuNodeFlags(productionNodeFlags('embedded'), '24.22.3')).toEqual(productionNodeFlags('embedded'));
+    expect(withOneCpuNodeFlags(productionNodeFlags('postgresql'), '20.20.2')).toEqual([...productionNodeFlags('postgresql'), '--single-threaded-gc', '--heap-growing-percent=30']);
   });
 });

@@ -2,8 +2,8 @@
  * The embedded-storage line (issue 30): the gateway on PGlite, as `npm ci && npm start` runs it,
  * beside the same gateway with the settings before issue 30 (PostgreSQL's 128 MB of shared buffers
  * and none of docker/start.sh's EMBEDDED_NODE_FLAGS), both at once in paired rounds, so that
- * throughput is compared within one run on a shared machine. RSS is read idle, sampled every 250 ms under proxied load, and under
- * 20 sign-ins a second with proxied load beside them.
+ * throughput is compared within one run on a shared machine. RSS is read idle, sampled every
+ * 250 ms under proxied load, and under 20 sign-ins a second with proxied load beside them.
  */
 import fs from 'node:fs';
 import path from 'node:path';

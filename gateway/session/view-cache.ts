@@ -16,6 +16,9 @@ export interface ViewCacheOptions<V extends object> {
 
 interface Entry<V> { value: V; readAtMs: number }
 
+/** A cached value's age, counted from when its read started (see createViewCache). */
+const ageMs = (entry: Entry<object>, nowMs: number) => nowMs - entry.readAtMs;
+
 /** More than the one entry each store adds, so stale entries shrink away while reads go on. */
 const STALE_DROPPED_PER_STORE = 2;
 
@@ -49,7 +52,7 @@ export function createViewCache<V extends object>(options: ViewCacheOptions<V>) 
     for (const key of entries.rkeys()) {
       // peek: reading the tail must not make it the most recently used.
       const entry = entries.peek(key);
-      if (stale.length === STALE_DROPPED_PER_STORE || !entry || nowMs - entry.readAtMs < maxAgeMs) break;
+      if (stale.length === STALE_DROPPED_PER_STORE || !entry || ageMs(entry, nowMs) < maxAgeMs) break;
       stale.push(key);
     }
     for (const key of stale) entries.delete(key);
@@ -77,7 +80,7 @@ export function createViewCache<V extends object>(options: ViewCacheOptions<V>) 
   function peek(key: string): V | undefined {
     const entry = entries.get(key);
     if (!entry) return undefined;
-    const age = clock.nowMs() - entry.readAtMs;
+    const age = ageMs(entry, clock.nowMs());
     if (age >= maxAgeMs) return undefined;
     if (age >= refreshAfterMs && !reads.has(key)) read(key).catch((error: unknown) => options.onRefreshError?.(error));
     return entry.value;

@@ -7,6 +7,7 @@ import { claimDataDir } from './cli/owner-lock.js';
 import { makeGatewayFilesPrivate, makeTreePrivate } from './cli/private-files.js';
 import { createApp, type App, type AppDeps } from './app.js';
 import { renderJsxWithoutAsyncHooks } from './http/jsx-without-async-hooks.js';
+import { closeWithinLimit } from './http/drain.js';
 import { createListeners } from './request-listener.js';
 import { recordAudit } from './audit/write.js';
 import type { Config } from './config/schema.js';
@@ -236,17 +237,14 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       directory,
       directoryRefresh,
       async close() {
-        // Stop accepting, let in-flight requests finish, then release dependencies.
-        // A keep-alive connection whose answer is done would sit idle until keepAliveTimeout and
-        // hold up the exit, so idle connections are closed until the last request has finished.
-        // Relayed WebSockets are no longer the HTTP server's connections: they are ended here.
+        // Stop accepting, let in-flight requests finish (for server.shutdown_timeout at most), then
+        // release dependencies. Relayed WebSockets are no longer the HTTP server's connections:
+        // they are ended here.
         listeners?.closeLiveSockets();
-        const sweep = setInterval(() => server.closeIdleConnections(), 50);
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
+        await closeWithinLimit(server, config.server.shutdown_timeout, (openConnections) => {
+          logger.warn({ event: 'shutdown.cut', connections: openConnections, limit_ms: config.server.shutdown_timeout },
+            'requests still unfinished at server.shutdown_timeout were cut');
         });
-        clearInterval(sweep);
         for (const cleanup of cleanups.reverse()) await cleanup();
       },
     };

@@ -47,6 +47,8 @@ export const configSchema = z.strictObject({
     body_limit: z.number().int().positive().default(64 * 1024),
     // Hashes that may wait for a thread-pool slot; past that, 503 (security/password.ts).
     password_hash_queue: z.number().int().min(0).default(128),
+    // On SIGTERM, how long requests in flight may take to finish before their connections are cut (http/drain.ts).
+    shutdown_timeout: duration.prefault('10s'),
   }).prefault({}),
   session: z.strictObject({
     secret: z.string().min(32, 'must be at least 32 bytes').optional(),

@@ -87,8 +87,13 @@ export function createForwarder(options: ForwardOptions) {
 
   return {
     forward,
+    /**
+     * Called once the server has let go of every client connection (http/drain.ts): no answer is
+     * awaited any more, so requests still open are aborted rather than waited for; an upstream
+     * that never answers would otherwise hold the exit for proxy.timeout.
+     */
     close: async () => {
-      await Promise.all([...pools.values()].map((pool) => pool.close().catch(() => {})));
+      await Promise.all([...pools.values()].map((pool) => pool.destroy().catch(() => {})));
       pools.clear();
     },
   };

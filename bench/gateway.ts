@@ -44,11 +44,12 @@ export interface BenchGateway {
 // tsx reads tsconfig.json (the JSX settings) from the working directory: run from the repository root.
 
 /**
- * The gateway's environment: the bench's own, minus RECOURSE_* overrides that would skew the run,
- * with docker/Dockerfile's allocator settings (argon2id's 7 MiB per hash goes back to the system
- * when the hash is done, mapped in huge pages).
+ * The gateway's environment for the bench and the soak: their own, minus RECOURSE_* overrides that
+ * would skew the run, with docker/Dockerfile's allocator settings unless their own environment
+ * names them (argon2id's 7 MiB per hash goes back to the system when the hash is done, mapped in
+ * huge pages; `GLIBC_TUNABLES= npm run soak` measures glibc's defaults).
  */
-function gatewayEnv(): NodeJS.ProcessEnv {
+export function gatewayEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RECOURSE_')));
   return { ...productionAllocatorEnv(), ...env };
 }

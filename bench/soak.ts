@@ -32,19 +32,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { benchStorage, productionAllocatorEnv, productionNodeFlags } from './production-flags.js';
+import { gatewayEnv } from './gateway.js';
+import { benchStorage, productionNodeFlags } from './production-flags.js';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recourse-soak-'));
 const BIN = process.env.SOAK_BIN ?? compile(path.join(dir, 'build'));
 /** The gateway's node flags: docker/start.sh's for its storage, as `npm start` runs it, unless SOAK_NODE_FLAGS replaces them. */
 const GATEWAY_NODE_FLAGS = process.env.SOAK_NODE_FLAGS !== undefined ? process.env.SOAK_NODE_FLAGS.split(/\s+/).filter(Boolean) : productionNodeFlags(benchStorage());
-/**
- * The gateway's environment: the image's allocator settings (docker/Dockerfile's ENV, which
- * `npm start` sets too), unless the soak's own environment names them (`GLIBC_TUNABLES= npm run soak`
- * measures glibc's defaults).
- */
-const GATEWAY_ENV = { ...productionAllocatorEnv(), ...process.env };
 const P = '/.recourse';
 const PASSWORD = 'soak test password';
 const USERS = 8;
@@ -182,7 +177,7 @@ async function main(): Promise<number> {
       session: { secret_file: './data/session.key' }, mail: { outbox_dir: './data/outbox' }, policies: { dir: './policies' },
       log: { level: 'warn' }, apps: [{ name: 'soak', host: '*', upstream: `http://127.0.0.1:${upstreamPort}` }],
     }));
-    const gateway = await startNode([...GATEWAY_NODE_FLAGS, BIN, 'serve', '--config', configFile], /Recourse is running at /, GATEWAY_ENV);
+    const gateway = await startNode([...GATEWAY_NODE_FLAGS, BIN, 'serve', '--config', configFile], /Recourse is running at /, gatewayEnv());
     for (let i = 0; i < USERS; i++) await runCli(['user', 'add', '--email', `soak${i}@example.com`, '--password-stdin', '--config', configFile], PASSWORD);
     const cookies: string[] = [];
     for (let i = 0; i < SESSIONS; i++) cookies.push(await signIn(base, `soak${i % USERS}@example.com`));

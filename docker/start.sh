@@ -17,8 +17,9 @@ NODE_FLAGS="--max-semi-space-size=8 --min-semi-space-size=8 --no-memory-reducer"
 # --heap-growing-percent=20: the old generation may grow to 1.2 x what the last full collection
 # kept, not V8's up-to-4 x on a machine with memory to spare; under the soak's full load (1,000
 # proxied requests/s and ~30 sign-ins/s) Node 20's heap pages went 100 -> 191 MB and RSS to 263-330
-# MB without it, 217-226 MB with these flags (Node 24: 231-250). --no-maglev (already Node 20's default): Node 24's mid-tier
-# compiler's code and its zone memory in malloc's arenas, 191 against 201 MB idle. Neither cost
+# MB without it, 217-226 MB with these flags (Node 24: 231-250). --no-maglev (already Node 20's
+# default): Node 24's mid-tier compiler's code and its zone memory in malloc's arenas, 191 against
+# 201 MB idle. Neither cost
 # CPU per proxied request beyond noise in paired rounds (docs/performance.md, issue 30).
 EMBEDDED_NODE_FLAGS="--liftoff-only --heap-growing-percent=20 --no-maglev"
 set -eu
